@@ -106,3 +106,39 @@ export function patchPartitionLeaderEpoch(buf: Buffer, pos: number, epoch: numbe
 export function lastOffsetOf(header: Pick<BatchHeader, 'baseOffset' | 'lastOffsetDelta'>): bigint {
   return header.baseOffset + BigInt(header.lastOffsetDelta);
 }
+
+/** Magic byte of the record batch format this file describes. */
+export const MAGIC_V2 = 2;
+/**
+ * Bytes up to and including the magic byte. Every message format (0, 1, 2) puts
+ * an int64 offset and an int32 size first and the magic at byte 16, so a reader
+ * of a mixed record set looks at these 17 bytes to know what follows.
+ */
+export const HEADER_SIZE_UP_TO_MAGIC = 17;
+
+export const TimestampType = {
+  CREATE_TIME: 0,
+  LOG_APPEND_TIME: 1,
+} as const;
+export type TimestampType = (typeof TimestampType)[keyof typeof TimestampType];
+
+/** Compression codec id from batch attributes (see compression/codec.ts). */
+export function compressionOf(attributes: number): number {
+  return attributes & ATTR_COMPRESSION_MASK;
+}
+
+export function timestampTypeOf(attributes: number): TimestampType {
+  return (attributes & ATTR_TIMESTAMP_TYPE_LOG_APPEND) !== 0 ? TimestampType.LOG_APPEND_TIME : TimestampType.CREATE_TIME;
+}
+
+export function isTransactional(attributes: number): boolean {
+  return (attributes & ATTR_TRANSACTIONAL) !== 0;
+}
+
+export function isControl(attributes: number): boolean {
+  return (attributes & ATTR_CONTROL) !== 0;
+}
+
+export function hasDeleteHorizon(attributes: number): boolean {
+  return (attributes & ATTR_DELETE_HORIZON) !== 0;
+}
