@@ -169,17 +169,19 @@ export async function lz4DecompressAsync(input: Uint8Array, maxOutputBytes: numb
 }
 
 /**
- * One LZ4 frame: independent 64 KiB blocks, no checksums besides HC, as Kafka's
- * KafkaLZ4BlockOutputStream writes. `legacyMagic0` writes KAFKA-3160's HC.
+ * One LZ4 frame: independent blocks, no checksums besides HC, like Kafka's
+ * KafkaLZ4BlockOutputStream (which uses 64 KiB blocks; lz4_flex picks 64 KiB or
+ * larger from the input size — Kafka's reader accepts every block size).
+ * `legacyMagic0` writes KAFKA-3160's HC.
  */
 export function lz4Compress(input: Uint8Array, legacyMagic0 = false): Buffer {
-  const out = lz4.compressFrameSync(asBuffer(input), { contentChecksum: false, blockChecksums: false });
+  const out = lz4.compressFrameSync(asBuffer(input));
   if (legacyMagic0) breakHeaderChecksum(out);
   return out;
 }
 
 export async function lz4CompressAsync(input: Uint8Array, legacyMagic0 = false): Promise<Buffer> {
-  const out = await lz4.compressFrame(input, { contentChecksum: false, blockChecksums: false });
+  const out = await lz4.compressFrame(input);
   if (legacyMagic0) breakHeaderChecksum(out);
   return out;
 }
