@@ -180,7 +180,7 @@ test('kafkajs cross-check: its encoder and ours agree byte for byte; each decode
       headers: rnd() < 0.5 ? [] : [{ key: `h${i}`, value: Buffer.from(`hv${i}`) }],
     });
   }
-  for (const compression of [0, 1]) {
+  for (const compression of [0, 1] as const) {
     const fields = {
       compression,
       firstOffset: Long.fromValue(42),
