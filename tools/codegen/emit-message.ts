@@ -4,6 +4,7 @@
  * inline version checks (no per-field closures or interpreters).
  */
 import { CodeWriter, docComment } from './code-writer.ts';
+import { quote } from './names.ts';
 import {
   type FieldSpec, type MessageSpec, type StructSpec, type ElementType, type PrimitiveName,
   untaggedVersions, taggedVersionsIn,
@@ -100,7 +101,7 @@ function emitWrite(g: Gen, cw: CodeWriter, s: StructSpec, f: FieldSpec, x: strin
   const nullable = f.nullableVersions !== null;
   const nullCond = condition(f.nullableVersions, range);
   const notNull = notCondition(f.nullableVersions, range);
-  const path = JSON.stringify(fieldPath(s, f));
+  const path = quote(fieldPath(s, f));
   const nullCheck = (): void => {
     if (notNull === 'false') return;
     cw.line(`if (${notNull}) ${g.rt('nullNotAllowed')}(${path}, version);`);
@@ -191,7 +192,7 @@ function emitEncoder(g: Gen, cw: CodeWriter, s: StructSpec): void {
       const notPresent = notCondition(present, range);
       if (notPresent !== 'false') {
         const c = notPresent === 'true' ? nonDefaultExpr(f, local(f)) : `${notPresent} && ${nonDefaultExpr(f, local(f))}`;
-        cw.line(`if (${c}) ${g.rt('notInVersion')}(${JSON.stringify(fieldPath(s, f))}, version);`);
+        cw.line(`if (${c}) ${g.rt('notInVersion')}(${quote(fieldPath(s, f))}, version);`);
       }
     }
   }
@@ -267,7 +268,7 @@ function emitReadInto(g: Gen, cw: CodeWriter, s: StructSpec, f: FieldSpec, targe
     if (declare) cw.line(`let ${target}: ${fieldTs(f, true)};`);
     cw.open('');
     cw.line(`const n = ${choose(flex, 'r.compactArrayLength()', 'r.arrayLength()')};`);
-    const fail = `r.fail(${JSON.stringify(`${fieldPath(s, f)}: null array in a non-nullable field`)});`;
+    const fail = `r.fail(${quote(`${fieldPath(s, f)}: null array in a non-nullable field`)});`;
     const fill = (): void => {
       cw.line(`const a: ${elementTs(t.element, true)}[] = [];`);
       cw.line(`for (let i = 0; i < n; i++) a.push(${readElementExpr(t.element, flex)});`);
@@ -373,7 +374,7 @@ function emitDecoder(g: Gen, cw: CodeWriter, s: StructSpec): void {
       if (condT !== 'true') cw.open(`if (${condT})`);
       cw.line('const end = r.pos + size;');
       emitReadInto(g, cw, s, f, local(f), tRange, false, true);
-      cw.line(`if (r.pos !== end) r.fail(${JSON.stringify(`${fieldPath(s, f)}: tagged field size mismatch`)});`);
+      cw.line(`if (r.pos !== end) r.fail(${quote(`${fieldPath(s, f)}: tagged field size mismatch`)});`);
       if (condT !== 'true') {
         cw.reopen('} else {');
         cw.line(pushUnknown);
@@ -420,7 +421,7 @@ function emitTypes(g: Gen, cw: CodeWriter, s: StructSpec): void {
   }
   cw.close();
   cw.line();
-  cw.line(`/** What encode${s.isRoot ? s.typeName : ''} accepts: every field optional, a missing field takes its default. */`);
+  cw.line(`/** ${s.isRoot ? `What encode${s.typeName} accepts` : `${s.name} as encoders accept it`}: every field optional, a missing field takes its default. */`);
   cw.open(`export interface ${s.typeName}Init`);
   for (const f of s.fields) cw.line(`readonly ${f.prop}?: ${fieldTs(f, false)};`);
   if (hasTags) cw.line('readonly _unknownTaggedFields?: readonly UnknownTaggedField[];');

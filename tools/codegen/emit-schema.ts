@@ -4,6 +4,7 @@
  * from the public index.
  */
 import { CodeWriter } from './code-writer.ts';
+import { quote } from './names.ts';
 import { GENERATED_HEADER } from './emit-message.ts';
 import type { FieldSpec, MessageSpec, StructSpec } from './spec.ts';
 import { type VersionRange, intersect } from './versions.ts';
@@ -19,7 +20,7 @@ function defaultText(f: FieldSpec): string | null {
     case 'empty': return null;
     case 'null': return 'null';
     case 'bigint': return `${d.value}n`;
-    case 'string': return JSON.stringify(d.value);
+    case 'string': return quote(d.value);
     default: return String(d.value);
   }
 }

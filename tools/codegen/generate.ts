@@ -17,7 +17,22 @@ function indexFile(comment: string, modules: readonly string[], extra: readonly 
   return lines.join('\n') + '\n';
 }
 
+/** Every exported name must be unique: the index re-exports all modules together. */
+function checkUniqueNames(messages: readonly MessageSpec[]): void {
+  const seen = new Map<string, string>();
+  for (const m of messages) {
+    for (const s of [m.root, ...m.structs]) {
+      for (const n of [s.typeName, `${s.typeName}Init`]) {
+        const other = seen.get(n);
+        if (other !== undefined) throw new Error(`${m.source}: type name ${n} also used by ${other}`);
+        seen.set(n, m.source);
+      }
+    }
+  }
+}
+
 export function generateAll(messages: readonly MessageSpec[]): Map<string, string> {
+  checkUniqueNames(messages);
   const files = new Map<string, string>();
   const add = (p: string, content: string): void => {
     if (files.has(p)) throw new Error(`two generated files at ${p}`);

@@ -15,3 +15,8 @@ export function kebabCase(name: string): string {
 export function apiName(messageName: string): string {
   return messageName.replace(/(Request|Response)$/, '');
 }
+
+/** A single-quoted JS string literal. */
+export function quote(s: string): string {
+  return `'${JSON.stringify(s).slice(1, -1).replace(/\\"/g, '"').replace(/'/g, "\\'")}'`;
+}

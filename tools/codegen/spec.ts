@@ -134,7 +134,7 @@ class MessageParser {
     }
     const spec: StructSpec = {
       name,
-      typeName: isRoot ? this.messageName : this.messageName + name,
+      typeName: isRoot ? name : this.messageName + name,
       fields: [],
       versions: ctx,
       isRoot,

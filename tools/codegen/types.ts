@@ -3,6 +3,7 @@
  * the Init shape (every field optional, what encoders accept), defaults, and
  * the "is this the default" tests Kafka's semantics rest on.
  */
+import { quote } from './names.ts';
 import type { ElementType, FieldSpec, FieldType, PrimitiveName, StructSpec } from './spec.ts';
 
 export function primitiveTs(name: PrimitiveName, decoded: boolean): string {
@@ -61,7 +62,7 @@ export function defaultLiteral(f: FieldSpec, decoded: boolean): string {
     case 'number': return Object.is(d.value, -0) ? '-0' : String(d.value);
     case 'bigint': return `${d.value}n`;
     case 'bool': return String(d.value);
-    case 'string': return JSON.stringify(d.value);
+    case 'string': return quote(d.value);
     case 'empty':
       if (f.type.kind === 'array') return '[]';
       if (f.type.kind === 'struct') return decoded ? `default${f.type.struct.typeName}()` : '{}';

@@ -32,10 +32,10 @@ export interface AddOffsetsToTxnRequestInit {
 export function encodeAddOffsetsToTxnRequest(w: Writer, v: AddOffsetsToTxnRequestInit, version: number): void {
   if (version < 0 || version > 4) unsupportedVersion('AddOffsetsToTxnRequest', version);
   const flexible = version >= 3;
-  const $transactionalId = v.transactionalId ?? "";
+  const $transactionalId = v.transactionalId ?? '';
   const $producerId = v.producerId ?? 0n;
   const $producerEpoch = v.producerEpoch ?? 0;
-  const $groupId = v.groupId ?? "";
+  const $groupId = v.groupId ?? '';
   if (flexible) w.compactString($transactionalId); else w.string($transactionalId);
   w.int64($producerId);
   w.int16($producerEpoch);

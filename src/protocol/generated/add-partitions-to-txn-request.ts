@@ -51,7 +51,7 @@ export interface AddPartitionsToTxnRequestAddPartitionsToTxnTransaction {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** AddPartitionsToTxnTransaction as encoders accept it: every field optional, a missing field takes its default. */
 export interface AddPartitionsToTxnRequestAddPartitionsToTxnTransactionInit {
   readonly transactionalId?: string;
   readonly producerId?: bigint;
@@ -71,7 +71,7 @@ export interface AddPartitionsToTxnRequestAddPartitionsToTxnTopic {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** AddPartitionsToTxnTopic as encoders accept it: every field optional, a missing field takes its default. */
 export interface AddPartitionsToTxnRequestAddPartitionsToTxnTopicInit {
   readonly name?: string;
   readonly partitions?: readonly number[];
@@ -82,7 +82,7 @@ export function encodeAddPartitionsToTxnRequest(w: Writer, v: AddPartitionsToTxn
   if (version < 0 || version > 5) unsupportedVersion('AddPartitionsToTxnRequest', version);
   const flexible = version >= 3;
   const $transactions = v.transactions ?? [];
-  const $v3AndBelowTransactionalId = v.v3AndBelowTransactionalId ?? "";
+  const $v3AndBelowTransactionalId = v.v3AndBelowTransactionalId ?? '';
   const $v3AndBelowProducerId = v.v3AndBelowProducerId ?? 0n;
   const $v3AndBelowProducerEpoch = v.v3AndBelowProducerEpoch ?? 0;
   const $v3AndBelowTopics = v.v3AndBelowTopics ?? [];
@@ -92,26 +92,26 @@ export function encodeAddPartitionsToTxnRequest(w: Writer, v: AddPartitionsToTxn
       encodeAddPartitionsToTxnRequestAddPartitionsToTxnTransaction(w, $transactions[i], version);
     }
   }
-  if (version < 4 && $transactions.length !== 0) notInVersion("AddPartitionsToTxnRequest.transactions", version);
+  if (version < 4 && $transactions.length !== 0) notInVersion('AddPartitionsToTxnRequest.transactions', version);
   if (version <= 3) {
     if (flexible) w.compactString($v3AndBelowTransactionalId); else w.string($v3AndBelowTransactionalId);
   }
-  if (version > 3 && $v3AndBelowTransactionalId !== "") notInVersion("AddPartitionsToTxnRequest.v3AndBelowTransactionalId", version);
+  if (version > 3 && $v3AndBelowTransactionalId !== '') notInVersion('AddPartitionsToTxnRequest.v3AndBelowTransactionalId', version);
   if (version <= 3) {
     w.int64($v3AndBelowProducerId);
   }
-  if (version > 3 && $v3AndBelowProducerId !== 0n) notInVersion("AddPartitionsToTxnRequest.v3AndBelowProducerId", version);
+  if (version > 3 && $v3AndBelowProducerId !== 0n) notInVersion('AddPartitionsToTxnRequest.v3AndBelowProducerId', version);
   if (version <= 3) {
     w.int16($v3AndBelowProducerEpoch);
   }
-  if (version > 3 && $v3AndBelowProducerEpoch !== 0) notInVersion("AddPartitionsToTxnRequest.v3AndBelowProducerEpoch", version);
+  if (version > 3 && $v3AndBelowProducerEpoch !== 0) notInVersion('AddPartitionsToTxnRequest.v3AndBelowProducerEpoch', version);
   if (version <= 3) {
     if (flexible) w.compactArrayLength($v3AndBelowTopics.length); else w.arrayLength($v3AndBelowTopics.length);
     for (let i = 0; i < $v3AndBelowTopics.length; i++) {
       encodeAddPartitionsToTxnRequestAddPartitionsToTxnTopic(w, $v3AndBelowTopics[i], version);
     }
   }
-  if (version > 3 && $v3AndBelowTopics.length !== 0) notInVersion("AddPartitionsToTxnRequest.v3AndBelowTopics", version);
+  if (version > 3 && $v3AndBelowTopics.length !== 0) notInVersion('AddPartitionsToTxnRequest.v3AndBelowTopics', version);
   if (flexible) {
     writeUnknownTaggedFields(w, v._unknownTaggedFields);
   }
@@ -124,7 +124,7 @@ export function decodeAddPartitionsToTxnRequest(r: Reader, version: number): Add
   if (version >= 4) {
     {
       const n = r.compactArrayLength();
-      if (n < 0) r.fail("AddPartitionsToTxnRequest.transactions: null array in a non-nullable field");
+      if (n < 0) r.fail('AddPartitionsToTxnRequest.transactions: null array in a non-nullable field');
       const a: AddPartitionsToTxnRequestAddPartitionsToTxnTransaction[] = [];
       for (let i = 0; i < n; i++) a.push(decodeAddPartitionsToTxnRequestAddPartitionsToTxnTransaction(r, version));
       $transactions = a;
@@ -136,7 +136,7 @@ export function decodeAddPartitionsToTxnRequest(r: Reader, version: number): Add
   if (version <= 3) {
     $v3AndBelowTransactionalId = (flexible ? r.compactString() : r.string());
   } else {
-    $v3AndBelowTransactionalId = "";
+    $v3AndBelowTransactionalId = '';
   }
   let $v3AndBelowProducerId: bigint;
   if (version <= 3) {
@@ -154,7 +154,7 @@ export function decodeAddPartitionsToTxnRequest(r: Reader, version: number): Add
   if (version <= 3) {
     {
       const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-      if (n < 0) r.fail("AddPartitionsToTxnRequest.v3AndBelowTopics: null array in a non-nullable field");
+      if (n < 0) r.fail('AddPartitionsToTxnRequest.v3AndBelowTopics: null array in a non-nullable field');
       const a: AddPartitionsToTxnRequestAddPartitionsToTxnTopic[] = [];
       for (let i = 0; i < n; i++) a.push(decodeAddPartitionsToTxnRequestAddPartitionsToTxnTopic(r, version));
       $v3AndBelowTopics = a;
@@ -177,7 +177,7 @@ export function decodeAddPartitionsToTxnRequest(r: Reader, version: number): Add
 }
 
 function encodeAddPartitionsToTxnRequestAddPartitionsToTxnTransaction(w: Writer, v: AddPartitionsToTxnRequestAddPartitionsToTxnTransactionInit, version: number): void {
-  const $transactionalId = v.transactionalId ?? "";
+  const $transactionalId = v.transactionalId ?? '';
   const $producerId = v.producerId ?? 0n;
   const $producerEpoch = v.producerEpoch ?? 0;
   const $verifyOnly = v.verifyOnly ?? false;
@@ -201,7 +201,7 @@ function decodeAddPartitionsToTxnRequestAddPartitionsToTxnTransaction(r: Reader,
   let $topics: AddPartitionsToTxnRequestAddPartitionsToTxnTopic[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("AddPartitionsToTxnRequestAddPartitionsToTxnTransaction.topics: null array in a non-nullable field");
+    if (n < 0) r.fail('AddPartitionsToTxnRequestAddPartitionsToTxnTransaction.topics: null array in a non-nullable field');
     const a: AddPartitionsToTxnRequestAddPartitionsToTxnTopic[] = [];
     for (let i = 0; i < n; i++) a.push(decodeAddPartitionsToTxnRequestAddPartitionsToTxnTopic(r, version));
     $topics = a;
@@ -220,7 +220,7 @@ function decodeAddPartitionsToTxnRequestAddPartitionsToTxnTransaction(r: Reader,
 
 function encodeAddPartitionsToTxnRequestAddPartitionsToTxnTopic(w: Writer, v: AddPartitionsToTxnRequestAddPartitionsToTxnTopicInit, version: number): void {
   const flexible = version >= 3;
-  const $name = v.name ?? "";
+  const $name = v.name ?? '';
   const $partitions = v.partitions ?? [];
   if (flexible) w.compactString($name); else w.string($name);
   if (flexible) w.compactArrayLength($partitions.length); else w.arrayLength($partitions.length);
@@ -238,7 +238,7 @@ function decodeAddPartitionsToTxnRequestAddPartitionsToTxnTopic(r: Reader, versi
   let $partitions: number[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("AddPartitionsToTxnRequestAddPartitionsToTxnTopic.partitions: null array in a non-nullable field");
+    if (n < 0) r.fail('AddPartitionsToTxnRequestAddPartitionsToTxnTopic.partitions: null array in a non-nullable field');
     const a: number[] = [];
     for (let i = 0; i < n; i++) a.push(r.int32());
     $partitions = a;

@@ -42,7 +42,7 @@ export interface AddPartitionsToTxnResponseAddPartitionsToTxnResult {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** AddPartitionsToTxnResult as encoders accept it: every field optional, a missing field takes its default. */
 export interface AddPartitionsToTxnResponseAddPartitionsToTxnResultInit {
   readonly transactionalId?: string;
   readonly topicResults?: readonly AddPartitionsToTxnResponseAddPartitionsToTxnTopicResultInit[];
@@ -59,7 +59,7 @@ export interface AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** AddPartitionsToTxnTopicResult as encoders accept it: every field optional, a missing field takes its default. */
 export interface AddPartitionsToTxnResponseAddPartitionsToTxnTopicResultInit {
   readonly name?: string;
   readonly resultsByPartition?: readonly AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResultInit[];
@@ -76,7 +76,7 @@ export interface AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** AddPartitionsToTxnPartitionResult as encoders accept it: every field optional, a missing field takes its default. */
 export interface AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResultInit {
   readonly partitionIndex?: number;
   readonly partitionErrorCode?: number;
@@ -100,14 +100,14 @@ export function encodeAddPartitionsToTxnResponse(w: Writer, v: AddPartitionsToTx
       encodeAddPartitionsToTxnResponseAddPartitionsToTxnResult(w, $resultsByTransaction[i], version);
     }
   }
-  if (version < 4 && $resultsByTransaction.length !== 0) notInVersion("AddPartitionsToTxnResponse.resultsByTransaction", version);
+  if (version < 4 && $resultsByTransaction.length !== 0) notInVersion('AddPartitionsToTxnResponse.resultsByTransaction', version);
   if (version <= 3) {
     if (flexible) w.compactArrayLength($resultsByTopicV3AndBelow.length); else w.arrayLength($resultsByTopicV3AndBelow.length);
     for (let i = 0; i < $resultsByTopicV3AndBelow.length; i++) {
       encodeAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(w, $resultsByTopicV3AndBelow[i], version);
     }
   }
-  if (version > 3 && $resultsByTopicV3AndBelow.length !== 0) notInVersion("AddPartitionsToTxnResponse.resultsByTopicV3AndBelow", version);
+  if (version > 3 && $resultsByTopicV3AndBelow.length !== 0) notInVersion('AddPartitionsToTxnResponse.resultsByTopicV3AndBelow', version);
   if (flexible) {
     writeUnknownTaggedFields(w, v._unknownTaggedFields);
   }
@@ -127,7 +127,7 @@ export function decodeAddPartitionsToTxnResponse(r: Reader, version: number): Ad
   if (version >= 4) {
     {
       const n = r.compactArrayLength();
-      if (n < 0) r.fail("AddPartitionsToTxnResponse.resultsByTransaction: null array in a non-nullable field");
+      if (n < 0) r.fail('AddPartitionsToTxnResponse.resultsByTransaction: null array in a non-nullable field');
       const a: AddPartitionsToTxnResponseAddPartitionsToTxnResult[] = [];
       for (let i = 0; i < n; i++) a.push(decodeAddPartitionsToTxnResponseAddPartitionsToTxnResult(r, version));
       $resultsByTransaction = a;
@@ -139,7 +139,7 @@ export function decodeAddPartitionsToTxnResponse(r: Reader, version: number): Ad
   if (version <= 3) {
     {
       const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-      if (n < 0) r.fail("AddPartitionsToTxnResponse.resultsByTopicV3AndBelow: null array in a non-nullable field");
+      if (n < 0) r.fail('AddPartitionsToTxnResponse.resultsByTopicV3AndBelow: null array in a non-nullable field');
       const a: AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult[] = [];
       for (let i = 0; i < n; i++) a.push(decodeAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(r, version));
       $resultsByTopicV3AndBelow = a;
@@ -162,7 +162,7 @@ export function decodeAddPartitionsToTxnResponse(r: Reader, version: number): Ad
 }
 
 function encodeAddPartitionsToTxnResponseAddPartitionsToTxnResult(w: Writer, v: AddPartitionsToTxnResponseAddPartitionsToTxnResultInit, version: number): void {
-  const $transactionalId = v.transactionalId ?? "";
+  const $transactionalId = v.transactionalId ?? '';
   const $topicResults = v.topicResults ?? [];
   w.compactString($transactionalId);
   w.compactArrayLength($topicResults.length);
@@ -177,7 +177,7 @@ function decodeAddPartitionsToTxnResponseAddPartitionsToTxnResult(r: Reader, ver
   let $topicResults: AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("AddPartitionsToTxnResponseAddPartitionsToTxnResult.topicResults: null array in a non-nullable field");
+    if (n < 0) r.fail('AddPartitionsToTxnResponseAddPartitionsToTxnResult.topicResults: null array in a non-nullable field');
     const a: AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult[] = [];
     for (let i = 0; i < n; i++) a.push(decodeAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(r, version));
     $topicResults = a;
@@ -196,7 +196,7 @@ function decodeAddPartitionsToTxnResponseAddPartitionsToTxnResult(r: Reader, ver
 
 function encodeAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(w: Writer, v: AddPartitionsToTxnResponseAddPartitionsToTxnTopicResultInit, version: number): void {
   const flexible = version >= 3;
-  const $name = v.name ?? "";
+  const $name = v.name ?? '';
   const $resultsByPartition = v.resultsByPartition ?? [];
   if (flexible) w.compactString($name); else w.string($name);
   if (flexible) w.compactArrayLength($resultsByPartition.length); else w.arrayLength($resultsByPartition.length);
@@ -214,7 +214,7 @@ function decodeAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(r: Reader
   let $resultsByPartition: AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult.resultsByPartition: null array in a non-nullable field");
+    if (n < 0) r.fail('AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult.resultsByPartition: null array in a non-nullable field');
     const a: AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult[] = [];
     for (let i = 0; i < n; i++) a.push(decodeAddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult(r, version));
     $resultsByPartition = a;

@@ -44,7 +44,7 @@ export interface AddRaftVoterRequestListener {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** Listener as encoders accept it: every field optional, a missing field takes its default. */
 export interface AddRaftVoterRequestListenerInit {
   readonly name?: string;
   readonly host?: string;
@@ -54,10 +54,10 @@ export interface AddRaftVoterRequestListenerInit {
 
 export function encodeAddRaftVoterRequest(w: Writer, v: AddRaftVoterRequestInit, version: number): void {
   if (version < 0 || version > 0) unsupportedVersion('AddRaftVoterRequest', version);
-  const $clusterId = v.clusterId === undefined ? "" : v.clusterId;
+  const $clusterId = v.clusterId === undefined ? '' : v.clusterId;
   const $timeoutMs = v.timeoutMs ?? 0;
   const $voterId = v.voterId ?? 0;
-  const $voterDirectoryId = v.voterDirectoryId ?? "AAAAAAAAAAAAAAAAAAAAAA";
+  const $voterDirectoryId = v.voterDirectoryId ?? 'AAAAAAAAAAAAAAAAAAAAAA';
   const $listeners = v.listeners ?? [];
   w.compactNullableString($clusterId);
   w.int32($timeoutMs);
@@ -79,7 +79,7 @@ export function decodeAddRaftVoterRequest(r: Reader, version: number): AddRaftVo
   let $listeners: AddRaftVoterRequestListener[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("AddRaftVoterRequest.listeners: null array in a non-nullable field");
+    if (n < 0) r.fail('AddRaftVoterRequest.listeners: null array in a non-nullable field');
     const a: AddRaftVoterRequestListener[] = [];
     for (let i = 0; i < n; i++) a.push(decodeAddRaftVoterRequestListener(r, version));
     $listeners = a;
@@ -97,8 +97,8 @@ export function decodeAddRaftVoterRequest(r: Reader, version: number): AddRaftVo
 }
 
 function encodeAddRaftVoterRequestListener(w: Writer, v: AddRaftVoterRequestListenerInit, version: number): void {
-  const $name = v.name ?? "";
-  const $host = v.host ?? "";
+  const $name = v.name ?? '';
+  const $host = v.host ?? '';
   const $port = v.port ?? 0;
   w.compactString($name);
   w.compactString($host);

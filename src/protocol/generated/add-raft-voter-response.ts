@@ -33,7 +33,7 @@ export function encodeAddRaftVoterResponse(w: Writer, v: AddRaftVoterResponseIni
   if (version < 0 || version > 0) unsupportedVersion('AddRaftVoterResponse', version);
   const $throttleTimeMs = v.throttleTimeMs ?? 0;
   const $errorCode = v.errorCode ?? 0;
-  const $errorMessage = v.errorMessage === undefined ? "" : v.errorMessage;
+  const $errorMessage = v.errorMessage === undefined ? '' : v.errorMessage;
   w.int32($throttleTimeMs);
   w.int16($errorCode);
   w.compactNullableString($errorMessage);

@@ -33,7 +33,7 @@ export interface AlterClientQuotasRequestEntryData {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** EntryData as encoders accept it: every field optional, a missing field takes its default. */
 export interface AlterClientQuotasRequestEntryDataInit {
   readonly entity?: readonly AlterClientQuotasRequestEntityDataInit[];
   readonly ops?: readonly AlterClientQuotasRequestOpDataInit[];
@@ -50,7 +50,7 @@ export interface AlterClientQuotasRequestEntityData {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** EntityData as encoders accept it: every field optional, a missing field takes its default. */
 export interface AlterClientQuotasRequestEntityDataInit {
   readonly entityType?: string;
   readonly entityName?: string | null;
@@ -69,7 +69,7 @@ export interface AlterClientQuotasRequestOpData {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** OpData as encoders accept it: every field optional, a missing field takes its default. */
 export interface AlterClientQuotasRequestOpDataInit {
   readonly key?: string;
   readonly value?: number;
@@ -98,7 +98,7 @@ export function decodeAlterClientQuotasRequest(r: Reader, version: number): Alte
   let $entries: AlterClientQuotasRequestEntryData[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("AlterClientQuotasRequest.entries: null array in a non-nullable field");
+    if (n < 0) r.fail('AlterClientQuotasRequest.entries: null array in a non-nullable field');
     const a: AlterClientQuotasRequestEntryData[] = [];
     for (let i = 0; i < n; i++) a.push(decodeAlterClientQuotasRequestEntryData(r, version));
     $entries = a;
@@ -140,7 +140,7 @@ function decodeAlterClientQuotasRequestEntryData(r: Reader, version: number): Al
   let $entity: AlterClientQuotasRequestEntityData[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("AlterClientQuotasRequestEntryData.entity: null array in a non-nullable field");
+    if (n < 0) r.fail('AlterClientQuotasRequestEntryData.entity: null array in a non-nullable field');
     const a: AlterClientQuotasRequestEntityData[] = [];
     for (let i = 0; i < n; i++) a.push(decodeAlterClientQuotasRequestEntityData(r, version));
     $entity = a;
@@ -148,7 +148,7 @@ function decodeAlterClientQuotasRequestEntryData(r: Reader, version: number): Al
   let $ops: AlterClientQuotasRequestOpData[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("AlterClientQuotasRequestEntryData.ops: null array in a non-nullable field");
+    if (n < 0) r.fail('AlterClientQuotasRequestEntryData.ops: null array in a non-nullable field');
     const a: AlterClientQuotasRequestOpData[] = [];
     for (let i = 0; i < n; i++) a.push(decodeAlterClientQuotasRequestOpData(r, version));
     $ops = a;
@@ -169,8 +169,8 @@ function decodeAlterClientQuotasRequestEntryData(r: Reader, version: number): Al
 
 function encodeAlterClientQuotasRequestEntityData(w: Writer, v: AlterClientQuotasRequestEntityDataInit, version: number): void {
   const flexible = version >= 1;
-  const $entityType = v.entityType ?? "";
-  const $entityName = v.entityName === undefined ? "" : v.entityName;
+  const $entityType = v.entityType ?? '';
+  const $entityName = v.entityName === undefined ? '' : v.entityName;
   if (flexible) w.compactString($entityType); else w.string($entityType);
   if (flexible) w.compactNullableString($entityName); else w.nullableString($entityName);
   if (flexible) {
@@ -198,7 +198,7 @@ function decodeAlterClientQuotasRequestEntityData(r: Reader, version: number): A
 
 function encodeAlterClientQuotasRequestOpData(w: Writer, v: AlterClientQuotasRequestOpDataInit, version: number): void {
   const flexible = version >= 1;
-  const $key = v.key ?? "";
+  const $key = v.key ?? '';
   const $value = v.value ?? 0;
   const $remove = v.remove ?? false;
   if (flexible) w.compactString($key); else w.string($key);

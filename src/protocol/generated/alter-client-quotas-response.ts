@@ -38,7 +38,7 @@ export interface AlterClientQuotasResponseEntryData {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** EntryData as encoders accept it: every field optional, a missing field takes its default. */
 export interface AlterClientQuotasResponseEntryDataInit {
   readonly errorCode?: number;
   readonly errorMessage?: string | null;
@@ -56,7 +56,7 @@ export interface AlterClientQuotasResponseEntityData {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** EntityData as encoders accept it: every field optional, a missing field takes its default. */
 export interface AlterClientQuotasResponseEntityDataInit {
   readonly entityType?: string;
   readonly entityName?: string | null;
@@ -85,7 +85,7 @@ export function decodeAlterClientQuotasResponse(r: Reader, version: number): Alt
   let $entries: AlterClientQuotasResponseEntryData[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("AlterClientQuotasResponse.entries: null array in a non-nullable field");
+    if (n < 0) r.fail('AlterClientQuotasResponse.entries: null array in a non-nullable field');
     const a: AlterClientQuotasResponseEntryData[] = [];
     for (let i = 0; i < n; i++) a.push(decodeAlterClientQuotasResponseEntryData(r, version));
     $entries = a;
@@ -107,7 +107,7 @@ export function decodeAlterClientQuotasResponse(r: Reader, version: number): Alt
 function encodeAlterClientQuotasResponseEntryData(w: Writer, v: AlterClientQuotasResponseEntryDataInit, version: number): void {
   const flexible = version >= 1;
   const $errorCode = v.errorCode ?? 0;
-  const $errorMessage = v.errorMessage === undefined ? "" : v.errorMessage;
+  const $errorMessage = v.errorMessage === undefined ? '' : v.errorMessage;
   const $entity = v.entity ?? [];
   w.int16($errorCode);
   if (flexible) w.compactNullableString($errorMessage); else w.nullableString($errorMessage);
@@ -127,7 +127,7 @@ function decodeAlterClientQuotasResponseEntryData(r: Reader, version: number): A
   let $entity: AlterClientQuotasResponseEntityData[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("AlterClientQuotasResponseEntryData.entity: null array in a non-nullable field");
+    if (n < 0) r.fail('AlterClientQuotasResponseEntryData.entity: null array in a non-nullable field');
     const a: AlterClientQuotasResponseEntityData[] = [];
     for (let i = 0; i < n; i++) a.push(decodeAlterClientQuotasResponseEntityData(r, version));
     $entity = a;
@@ -148,8 +148,8 @@ function decodeAlterClientQuotasResponseEntryData(r: Reader, version: number): A
 
 function encodeAlterClientQuotasResponseEntityData(w: Writer, v: AlterClientQuotasResponseEntityDataInit, version: number): void {
   const flexible = version >= 1;
-  const $entityType = v.entityType ?? "";
-  const $entityName = v.entityName === undefined ? "" : v.entityName;
+  const $entityType = v.entityType ?? '';
+  const $entityName = v.entityName === undefined ? '' : v.entityName;
   if (flexible) w.compactString($entityType); else w.string($entityType);
   if (flexible) w.compactNullableString($entityName); else w.nullableString($entityName);
   if (flexible) {

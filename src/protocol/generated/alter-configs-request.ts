@@ -35,7 +35,7 @@ export interface AlterConfigsRequestAlterConfigsResource {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** AlterConfigsResource as encoders accept it: every field optional, a missing field takes its default. */
 export interface AlterConfigsRequestAlterConfigsResourceInit {
   readonly resourceType?: number;
   readonly resourceName?: string;
@@ -53,7 +53,7 @@ export interface AlterConfigsRequestAlterableConfig {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** AlterableConfig as encoders accept it: every field optional, a missing field takes its default. */
 export interface AlterConfigsRequestAlterableConfigInit {
   readonly name?: string;
   readonly value?: string | null;
@@ -81,7 +81,7 @@ export function decodeAlterConfigsRequest(r: Reader, version: number): AlterConf
   let $resources: AlterConfigsRequestAlterConfigsResource[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("AlterConfigsRequest.resources: null array in a non-nullable field");
+    if (n < 0) r.fail('AlterConfigsRequest.resources: null array in a non-nullable field');
     const a: AlterConfigsRequestAlterConfigsResource[] = [];
     for (let i = 0; i < n; i++) a.push(decodeAlterConfigsRequestAlterConfigsResource(r, version));
     $resources = a;
@@ -104,7 +104,7 @@ export function decodeAlterConfigsRequest(r: Reader, version: number): AlterConf
 function encodeAlterConfigsRequestAlterConfigsResource(w: Writer, v: AlterConfigsRequestAlterConfigsResourceInit, version: number): void {
   const flexible = version >= 2;
   const $resourceType = v.resourceType ?? 0;
-  const $resourceName = v.resourceName ?? "";
+  const $resourceName = v.resourceName ?? '';
   const $configs = v.configs ?? [];
   w.int8($resourceType);
   if (flexible) w.compactString($resourceName); else w.string($resourceName);
@@ -124,7 +124,7 @@ function decodeAlterConfigsRequestAlterConfigsResource(r: Reader, version: numbe
   let $configs: AlterConfigsRequestAlterableConfig[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("AlterConfigsRequestAlterConfigsResource.configs: null array in a non-nullable field");
+    if (n < 0) r.fail('AlterConfigsRequestAlterConfigsResource.configs: null array in a non-nullable field');
     const a: AlterConfigsRequestAlterableConfig[] = [];
     for (let i = 0; i < n; i++) a.push(decodeAlterConfigsRequestAlterableConfig(r, version));
     $configs = a;
@@ -145,8 +145,8 @@ function decodeAlterConfigsRequestAlterConfigsResource(r: Reader, version: numbe
 
 function encodeAlterConfigsRequestAlterableConfig(w: Writer, v: AlterConfigsRequestAlterableConfigInit, version: number): void {
   const flexible = version >= 2;
-  const $name = v.name ?? "";
-  const $value = v.value === undefined ? "" : v.value;
+  const $name = v.name ?? '';
+  const $value = v.value === undefined ? '' : v.value;
   if (flexible) w.compactString($name); else w.string($name);
   if (flexible) w.compactNullableString($value); else w.nullableString($value);
   if (flexible) {

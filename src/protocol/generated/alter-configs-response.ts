@@ -40,7 +40,7 @@ export interface AlterConfigsResponseAlterConfigsResourceResponse {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** AlterConfigsResourceResponse as encoders accept it: every field optional, a missing field takes its default. */
 export interface AlterConfigsResponseAlterConfigsResourceResponseInit {
   readonly errorCode?: number;
   readonly errorMessage?: string | null;
@@ -71,7 +71,7 @@ export function decodeAlterConfigsResponse(r: Reader, version: number): AlterCon
   let $responses: AlterConfigsResponseAlterConfigsResourceResponse[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("AlterConfigsResponse.responses: null array in a non-nullable field");
+    if (n < 0) r.fail('AlterConfigsResponse.responses: null array in a non-nullable field');
     const a: AlterConfigsResponseAlterConfigsResourceResponse[] = [];
     for (let i = 0; i < n; i++) a.push(decodeAlterConfigsResponseAlterConfigsResourceResponse(r, version));
     $responses = a;
@@ -93,9 +93,9 @@ export function decodeAlterConfigsResponse(r: Reader, version: number): AlterCon
 function encodeAlterConfigsResponseAlterConfigsResourceResponse(w: Writer, v: AlterConfigsResponseAlterConfigsResourceResponseInit, version: number): void {
   const flexible = version >= 2;
   const $errorCode = v.errorCode ?? 0;
-  const $errorMessage = v.errorMessage === undefined ? "" : v.errorMessage;
+  const $errorMessage = v.errorMessage === undefined ? '' : v.errorMessage;
   const $resourceType = v.resourceType ?? 0;
-  const $resourceName = v.resourceName ?? "";
+  const $resourceName = v.resourceName ?? '';
   w.int16($errorCode);
   if (flexible) w.compactNullableString($errorMessage); else w.nullableString($errorMessage);
   w.int8($resourceType);

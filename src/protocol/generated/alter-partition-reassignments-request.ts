@@ -33,7 +33,7 @@ export interface AlterPartitionReassignmentsRequestReassignableTopic {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** ReassignableTopic as encoders accept it: every field optional, a missing field takes its default. */
 export interface AlterPartitionReassignmentsRequestReassignableTopicInit {
   readonly name?: string;
   readonly partitions?: readonly AlterPartitionReassignmentsRequestReassignablePartitionInit[];
@@ -53,7 +53,7 @@ export interface AlterPartitionReassignmentsRequestReassignablePartition {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** ReassignablePartition as encoders accept it: every field optional, a missing field takes its default. */
 export interface AlterPartitionReassignmentsRequestReassignablePartitionInit {
   readonly partitionIndex?: number;
   readonly replicas?: readonly number[] | null;
@@ -78,7 +78,7 @@ export function decodeAlterPartitionReassignmentsRequest(r: Reader, version: num
   let $topics: AlterPartitionReassignmentsRequestReassignableTopic[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("AlterPartitionReassignmentsRequest.topics: null array in a non-nullable field");
+    if (n < 0) r.fail('AlterPartitionReassignmentsRequest.topics: null array in a non-nullable field');
     const a: AlterPartitionReassignmentsRequestReassignableTopic[] = [];
     for (let i = 0; i < n; i++) a.push(decodeAlterPartitionReassignmentsRequestReassignableTopic(r, version));
     $topics = a;
@@ -96,7 +96,7 @@ export function decodeAlterPartitionReassignmentsRequest(r: Reader, version: num
 }
 
 function encodeAlterPartitionReassignmentsRequestReassignableTopic(w: Writer, v: AlterPartitionReassignmentsRequestReassignableTopicInit, version: number): void {
-  const $name = v.name ?? "";
+  const $name = v.name ?? '';
   const $partitions = v.partitions ?? [];
   w.compactString($name);
   w.compactArrayLength($partitions.length);
@@ -111,7 +111,7 @@ function decodeAlterPartitionReassignmentsRequestReassignableTopic(r: Reader, ve
   let $partitions: AlterPartitionReassignmentsRequestReassignablePartition[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("AlterPartitionReassignmentsRequestReassignableTopic.partitions: null array in a non-nullable field");
+    if (n < 0) r.fail('AlterPartitionReassignmentsRequestReassignableTopic.partitions: null array in a non-nullable field');
     const a: AlterPartitionReassignmentsRequestReassignablePartition[] = [];
     for (let i = 0; i < n; i++) a.push(decodeAlterPartitionReassignmentsRequestReassignablePartition(r, version));
     $partitions = a;

@@ -42,7 +42,7 @@ export interface AlterPartitionReassignmentsResponseReassignableTopicResponse {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** ReassignableTopicResponse as encoders accept it: every field optional, a missing field takes its default. */
 export interface AlterPartitionReassignmentsResponseReassignableTopicResponseInit {
   readonly name?: string;
   readonly partitions?: readonly AlterPartitionReassignmentsResponseReassignablePartitionResponseInit[];
@@ -64,7 +64,7 @@ export interface AlterPartitionReassignmentsResponseReassignablePartitionRespons
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** ReassignablePartitionResponse as encoders accept it: every field optional, a missing field takes its default. */
 export interface AlterPartitionReassignmentsResponseReassignablePartitionResponseInit {
   readonly partitionIndex?: number;
   readonly errorCode?: number;
@@ -76,7 +76,7 @@ export function encodeAlterPartitionReassignmentsResponse(w: Writer, v: AlterPar
   if (version < 0 || version > 0) unsupportedVersion('AlterPartitionReassignmentsResponse', version);
   const $throttleTimeMs = v.throttleTimeMs ?? 0;
   const $errorCode = v.errorCode ?? 0;
-  const $errorMessage = v.errorMessage === undefined ? "" : v.errorMessage;
+  const $errorMessage = v.errorMessage === undefined ? '' : v.errorMessage;
   const $responses = v.responses ?? [];
   w.int32($throttleTimeMs);
   w.int16($errorCode);
@@ -96,7 +96,7 @@ export function decodeAlterPartitionReassignmentsResponse(r: Reader, version: nu
   let $responses: AlterPartitionReassignmentsResponseReassignableTopicResponse[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("AlterPartitionReassignmentsResponse.responses: null array in a non-nullable field");
+    if (n < 0) r.fail('AlterPartitionReassignmentsResponse.responses: null array in a non-nullable field');
     const a: AlterPartitionReassignmentsResponseReassignableTopicResponse[] = [];
     for (let i = 0; i < n; i++) a.push(decodeAlterPartitionReassignmentsResponseReassignableTopicResponse(r, version));
     $responses = a;
@@ -114,7 +114,7 @@ export function decodeAlterPartitionReassignmentsResponse(r: Reader, version: nu
 }
 
 function encodeAlterPartitionReassignmentsResponseReassignableTopicResponse(w: Writer, v: AlterPartitionReassignmentsResponseReassignableTopicResponseInit, version: number): void {
-  const $name = v.name ?? "";
+  const $name = v.name ?? '';
   const $partitions = v.partitions ?? [];
   w.compactString($name);
   w.compactArrayLength($partitions.length);
@@ -129,7 +129,7 @@ function decodeAlterPartitionReassignmentsResponseReassignableTopicResponse(r: R
   let $partitions: AlterPartitionReassignmentsResponseReassignablePartitionResponse[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("AlterPartitionReassignmentsResponseReassignableTopicResponse.partitions: null array in a non-nullable field");
+    if (n < 0) r.fail('AlterPartitionReassignmentsResponseReassignableTopicResponse.partitions: null array in a non-nullable field');
     const a: AlterPartitionReassignmentsResponseReassignablePartitionResponse[] = [];
     for (let i = 0; i < n; i++) a.push(decodeAlterPartitionReassignmentsResponseReassignablePartitionResponse(r, version));
     $partitions = a;
@@ -149,7 +149,7 @@ function decodeAlterPartitionReassignmentsResponseReassignableTopicResponse(r: R
 function encodeAlterPartitionReassignmentsResponseReassignablePartitionResponse(w: Writer, v: AlterPartitionReassignmentsResponseReassignablePartitionResponseInit, version: number): void {
   const $partitionIndex = v.partitionIndex ?? 0;
   const $errorCode = v.errorCode ?? 0;
-  const $errorMessage = v.errorMessage === undefined ? "" : v.errorMessage;
+  const $errorMessage = v.errorMessage === undefined ? '' : v.errorMessage;
   w.int32($partitionIndex);
   w.int16($errorCode);
   w.compactNullableString($errorMessage);

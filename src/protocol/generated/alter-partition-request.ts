@@ -38,7 +38,7 @@ export interface AlterPartitionRequestTopicData {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** TopicData as encoders accept it: every field optional, a missing field takes its default. */
 export interface AlterPartitionRequestTopicDataInit {
   readonly topicName?: string;
   readonly topicId?: string;
@@ -70,7 +70,7 @@ export interface AlterPartitionRequestPartitionData {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** PartitionData as encoders accept it: every field optional, a missing field takes its default. */
 export interface AlterPartitionRequestPartitionDataInit {
   readonly partitionIndex?: number;
   readonly leaderEpoch?: number;
@@ -91,7 +91,7 @@ export interface AlterPartitionRequestBrokerState {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** BrokerState as encoders accept it: every field optional, a missing field takes its default. */
 export interface AlterPartitionRequestBrokerStateInit {
   readonly brokerId?: number;
   readonly brokerEpoch?: bigint;
@@ -119,7 +119,7 @@ export function decodeAlterPartitionRequest(r: Reader, version: number): AlterPa
   let $topics: AlterPartitionRequestTopicData[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("AlterPartitionRequest.topics: null array in a non-nullable field");
+    if (n < 0) r.fail('AlterPartitionRequest.topics: null array in a non-nullable field');
     const a: AlterPartitionRequestTopicData[] = [];
     for (let i = 0; i < n; i++) a.push(decodeAlterPartitionRequestTopicData(r, version));
     $topics = a;
@@ -137,8 +137,8 @@ export function decodeAlterPartitionRequest(r: Reader, version: number): AlterPa
 }
 
 function encodeAlterPartitionRequestTopicData(w: Writer, v: AlterPartitionRequestTopicDataInit, version: number): void {
-  const $topicName = v.topicName ?? "";
-  const $topicId = v.topicId ?? "AAAAAAAAAAAAAAAAAAAAAA";
+  const $topicName = v.topicName ?? '';
+  const $topicId = v.topicId ?? 'AAAAAAAAAAAAAAAAAAAAAA';
   const $partitions = v.partitions ?? [];
   if (version <= 1) {
     w.compactString($topicName);
@@ -158,18 +158,18 @@ function decodeAlterPartitionRequestTopicData(r: Reader, version: number): Alter
   if (version <= 1) {
     $topicName = r.compactString();
   } else {
-    $topicName = "";
+    $topicName = '';
   }
   let $topicId: string;
   if (version >= 2) {
     $topicId = r.uuid();
   } else {
-    $topicId = "AAAAAAAAAAAAAAAAAAAAAA";
+    $topicId = 'AAAAAAAAAAAAAAAAAAAAAA';
   }
   let $partitions: AlterPartitionRequestPartitionData[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("AlterPartitionRequestTopicData.partitions: null array in a non-nullable field");
+    if (n < 0) r.fail('AlterPartitionRequestTopicData.partitions: null array in a non-nullable field');
     const a: AlterPartitionRequestPartitionData[] = [];
     for (let i = 0; i < n; i++) a.push(decodeAlterPartitionRequestPartitionData(r, version));
     $partitions = a;
@@ -201,18 +201,18 @@ function encodeAlterPartitionRequestPartitionData(w: Writer, v: AlterPartitionRe
       w.int32($newIsr[i]);
     }
   }
-  if (version > 2 && $newIsr.length !== 0) notInVersion("AlterPartitionRequestPartitionData.newIsr", version);
+  if (version > 2 && $newIsr.length !== 0) notInVersion('AlterPartitionRequestPartitionData.newIsr', version);
   if (version >= 3) {
     w.compactArrayLength($newIsrWithEpochs.length);
     for (let i = 0; i < $newIsrWithEpochs.length; i++) {
       encodeAlterPartitionRequestBrokerState(w, $newIsrWithEpochs[i], version);
     }
   }
-  if (version < 3 && $newIsrWithEpochs.length !== 0) notInVersion("AlterPartitionRequestPartitionData.newIsrWithEpochs", version);
+  if (version < 3 && $newIsrWithEpochs.length !== 0) notInVersion('AlterPartitionRequestPartitionData.newIsrWithEpochs', version);
   if (version >= 1) {
     w.int8($leaderRecoveryState);
   }
-  if (version < 1 && $leaderRecoveryState !== 0) notInVersion("AlterPartitionRequestPartitionData.leaderRecoveryState", version);
+  if (version < 1 && $leaderRecoveryState !== 0) notInVersion('AlterPartitionRequestPartitionData.leaderRecoveryState', version);
   w.int32($partitionEpoch);
   writeUnknownTaggedFields(w, v._unknownTaggedFields);
 }
@@ -224,7 +224,7 @@ function decodeAlterPartitionRequestPartitionData(r: Reader, version: number): A
   if (version <= 2) {
     {
       const n = r.compactArrayLength();
-      if (n < 0) r.fail("AlterPartitionRequestPartitionData.newIsr: null array in a non-nullable field");
+      if (n < 0) r.fail('AlterPartitionRequestPartitionData.newIsr: null array in a non-nullable field');
       const a: number[] = [];
       for (let i = 0; i < n; i++) a.push(r.int32());
       $newIsr = a;
@@ -236,7 +236,7 @@ function decodeAlterPartitionRequestPartitionData(r: Reader, version: number): A
   if (version >= 3) {
     {
       const n = r.compactArrayLength();
-      if (n < 0) r.fail("AlterPartitionRequestPartitionData.newIsrWithEpochs: null array in a non-nullable field");
+      if (n < 0) r.fail('AlterPartitionRequestPartitionData.newIsrWithEpochs: null array in a non-nullable field');
       const a: AlterPartitionRequestBrokerState[] = [];
       for (let i = 0; i < n; i++) a.push(decodeAlterPartitionRequestBrokerState(r, version));
       $newIsrWithEpochs = a;

@@ -41,7 +41,7 @@ export interface AlterPartitionResponseTopicData {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** TopicData as encoders accept it: every field optional, a missing field takes its default. */
 export interface AlterPartitionResponseTopicDataInit {
   readonly topicName?: string;
   readonly topicId?: string;
@@ -75,7 +75,7 @@ export interface AlterPartitionResponsePartitionData {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** PartitionData as encoders accept it: every field optional, a missing field takes its default. */
 export interface AlterPartitionResponsePartitionDataInit {
   readonly partitionIndex?: number;
   readonly errorCode?: number;
@@ -108,7 +108,7 @@ export function decodeAlterPartitionResponse(r: Reader, version: number): AlterP
   let $topics: AlterPartitionResponseTopicData[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("AlterPartitionResponse.topics: null array in a non-nullable field");
+    if (n < 0) r.fail('AlterPartitionResponse.topics: null array in a non-nullable field');
     const a: AlterPartitionResponseTopicData[] = [];
     for (let i = 0; i < n; i++) a.push(decodeAlterPartitionResponseTopicData(r, version));
     $topics = a;
@@ -126,8 +126,8 @@ export function decodeAlterPartitionResponse(r: Reader, version: number): AlterP
 }
 
 function encodeAlterPartitionResponseTopicData(w: Writer, v: AlterPartitionResponseTopicDataInit, version: number): void {
-  const $topicName = v.topicName ?? "";
-  const $topicId = v.topicId ?? "AAAAAAAAAAAAAAAAAAAAAA";
+  const $topicName = v.topicName ?? '';
+  const $topicId = v.topicId ?? 'AAAAAAAAAAAAAAAAAAAAAA';
   const $partitions = v.partitions ?? [];
   if (version <= 1) {
     w.compactString($topicName);
@@ -147,18 +147,18 @@ function decodeAlterPartitionResponseTopicData(r: Reader, version: number): Alte
   if (version <= 1) {
     $topicName = r.compactString();
   } else {
-    $topicName = "";
+    $topicName = '';
   }
   let $topicId: string;
   if (version >= 2) {
     $topicId = r.uuid();
   } else {
-    $topicId = "AAAAAAAAAAAAAAAAAAAAAA";
+    $topicId = 'AAAAAAAAAAAAAAAAAAAAAA';
   }
   let $partitions: AlterPartitionResponsePartitionData[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("AlterPartitionResponseTopicData.partitions: null array in a non-nullable field");
+    if (n < 0) r.fail('AlterPartitionResponseTopicData.partitions: null array in a non-nullable field');
     const a: AlterPartitionResponsePartitionData[] = [];
     for (let i = 0; i < n; i++) a.push(decodeAlterPartitionResponsePartitionData(r, version));
     $partitions = a;
@@ -206,7 +206,7 @@ function decodeAlterPartitionResponsePartitionData(r: Reader, version: number): 
   let $isr: number[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("AlterPartitionResponsePartitionData.isr: null array in a non-nullable field");
+    if (n < 0) r.fail('AlterPartitionResponsePartitionData.isr: null array in a non-nullable field');
     const a: number[] = [];
     for (let i = 0; i < n; i++) a.push(r.int32());
     $isr = a;

@@ -30,7 +30,7 @@ export interface AlterReplicaLogDirsRequestAlterReplicaLogDir {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** AlterReplicaLogDir as encoders accept it: every field optional, a missing field takes its default. */
 export interface AlterReplicaLogDirsRequestAlterReplicaLogDirInit {
   readonly path?: string;
   readonly topics?: readonly AlterReplicaLogDirsRequestAlterReplicaLogDirTopicInit[];
@@ -47,7 +47,7 @@ export interface AlterReplicaLogDirsRequestAlterReplicaLogDirTopic {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** AlterReplicaLogDirTopic as encoders accept it: every field optional, a missing field takes its default. */
 export interface AlterReplicaLogDirsRequestAlterReplicaLogDirTopicInit {
   readonly name?: string;
   readonly partitions?: readonly number[];
@@ -73,7 +73,7 @@ export function decodeAlterReplicaLogDirsRequest(r: Reader, version: number): Al
   let $dirs: AlterReplicaLogDirsRequestAlterReplicaLogDir[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("AlterReplicaLogDirsRequest.dirs: null array in a non-nullable field");
+    if (n < 0) r.fail('AlterReplicaLogDirsRequest.dirs: null array in a non-nullable field');
     const a: AlterReplicaLogDirsRequestAlterReplicaLogDir[] = [];
     for (let i = 0; i < n; i++) a.push(decodeAlterReplicaLogDirsRequestAlterReplicaLogDir(r, version));
     $dirs = a;
@@ -94,7 +94,7 @@ export function decodeAlterReplicaLogDirsRequest(r: Reader, version: number): Al
 
 function encodeAlterReplicaLogDirsRequestAlterReplicaLogDir(w: Writer, v: AlterReplicaLogDirsRequestAlterReplicaLogDirInit, version: number): void {
   const flexible = version >= 2;
-  const $path = v.path ?? "";
+  const $path = v.path ?? '';
   const $topics = v.topics ?? [];
   if (flexible) w.compactString($path); else w.string($path);
   if (flexible) w.compactArrayLength($topics.length); else w.arrayLength($topics.length);
@@ -112,7 +112,7 @@ function decodeAlterReplicaLogDirsRequestAlterReplicaLogDir(r: Reader, version: 
   let $topics: AlterReplicaLogDirsRequestAlterReplicaLogDirTopic[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("AlterReplicaLogDirsRequestAlterReplicaLogDir.topics: null array in a non-nullable field");
+    if (n < 0) r.fail('AlterReplicaLogDirsRequestAlterReplicaLogDir.topics: null array in a non-nullable field');
     const a: AlterReplicaLogDirsRequestAlterReplicaLogDirTopic[] = [];
     for (let i = 0; i < n; i++) a.push(decodeAlterReplicaLogDirsRequestAlterReplicaLogDirTopic(r, version));
     $topics = a;
@@ -133,7 +133,7 @@ function decodeAlterReplicaLogDirsRequestAlterReplicaLogDir(r: Reader, version: 
 
 function encodeAlterReplicaLogDirsRequestAlterReplicaLogDirTopic(w: Writer, v: AlterReplicaLogDirsRequestAlterReplicaLogDirTopicInit, version: number): void {
   const flexible = version >= 2;
-  const $name = v.name ?? "";
+  const $name = v.name ?? '';
   const $partitions = v.partitions ?? [];
   if (flexible) w.compactString($name); else w.string($name);
   if (flexible) w.compactArrayLength($partitions.length); else w.arrayLength($partitions.length);
@@ -151,7 +151,7 @@ function decodeAlterReplicaLogDirsRequestAlterReplicaLogDirTopic(r: Reader, vers
   let $partitions: number[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("AlterReplicaLogDirsRequestAlterReplicaLogDirTopic.partitions: null array in a non-nullable field");
+    if (n < 0) r.fail('AlterReplicaLogDirsRequestAlterReplicaLogDirTopic.partitions: null array in a non-nullable field');
     const a: number[] = [];
     for (let i = 0; i < n; i++) a.push(r.int32());
     $partitions = a;

@@ -36,7 +36,7 @@ export interface AlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** AlterReplicaLogDirTopicResult as encoders accept it: every field optional, a missing field takes its default. */
 export interface AlterReplicaLogDirsResponseAlterReplicaLogDirTopicResultInit {
   readonly topicName?: string;
   readonly partitions?: readonly AlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResultInit[];
@@ -53,7 +53,7 @@ export interface AlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** AlterReplicaLogDirPartitionResult as encoders accept it: every field optional, a missing field takes its default. */
 export interface AlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResultInit {
   readonly partitionIndex?: number;
   readonly errorCode?: number;
@@ -82,7 +82,7 @@ export function decodeAlterReplicaLogDirsResponse(r: Reader, version: number): A
   let $results: AlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("AlterReplicaLogDirsResponse.results: null array in a non-nullable field");
+    if (n < 0) r.fail('AlterReplicaLogDirsResponse.results: null array in a non-nullable field');
     const a: AlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult[] = [];
     for (let i = 0; i < n; i++) a.push(decodeAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult(r, version));
     $results = a;
@@ -103,7 +103,7 @@ export function decodeAlterReplicaLogDirsResponse(r: Reader, version: number): A
 
 function encodeAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult(w: Writer, v: AlterReplicaLogDirsResponseAlterReplicaLogDirTopicResultInit, version: number): void {
   const flexible = version >= 2;
-  const $topicName = v.topicName ?? "";
+  const $topicName = v.topicName ?? '';
   const $partitions = v.partitions ?? [];
   if (flexible) w.compactString($topicName); else w.string($topicName);
   if (flexible) w.compactArrayLength($partitions.length); else w.arrayLength($partitions.length);
@@ -121,7 +121,7 @@ function decodeAlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult(r: Reade
   let $partitions: AlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("AlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult.partitions: null array in a non-nullable field");
+    if (n < 0) r.fail('AlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult.partitions: null array in a non-nullable field');
     const a: AlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult[] = [];
     for (let i = 0; i < n; i++) a.push(decodeAlterReplicaLogDirsResponseAlterReplicaLogDirPartitionResult(r, version));
     $partitions = a;

@@ -33,7 +33,7 @@ export interface AlterUserScramCredentialsRequestScramCredentialDeletion {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** ScramCredentialDeletion as encoders accept it: every field optional, a missing field takes its default. */
 export interface AlterUserScramCredentialsRequestScramCredentialDeletionInit {
   readonly name?: string;
   readonly mechanism?: number;
@@ -56,7 +56,7 @@ export interface AlterUserScramCredentialsRequestScramCredentialUpsertion {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** ScramCredentialUpsertion as encoders accept it: every field optional, a missing field takes its default. */
 export interface AlterUserScramCredentialsRequestScramCredentialUpsertionInit {
   readonly name?: string;
   readonly mechanism?: number;
@@ -86,7 +86,7 @@ export function decodeAlterUserScramCredentialsRequest(r: Reader, version: numbe
   let $deletions: AlterUserScramCredentialsRequestScramCredentialDeletion[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("AlterUserScramCredentialsRequest.deletions: null array in a non-nullable field");
+    if (n < 0) r.fail('AlterUserScramCredentialsRequest.deletions: null array in a non-nullable field');
     const a: AlterUserScramCredentialsRequestScramCredentialDeletion[] = [];
     for (let i = 0; i < n; i++) a.push(decodeAlterUserScramCredentialsRequestScramCredentialDeletion(r, version));
     $deletions = a;
@@ -94,7 +94,7 @@ export function decodeAlterUserScramCredentialsRequest(r: Reader, version: numbe
   let $upsertions: AlterUserScramCredentialsRequestScramCredentialUpsertion[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("AlterUserScramCredentialsRequest.upsertions: null array in a non-nullable field");
+    if (n < 0) r.fail('AlterUserScramCredentialsRequest.upsertions: null array in a non-nullable field');
     const a: AlterUserScramCredentialsRequestScramCredentialUpsertion[] = [];
     for (let i = 0; i < n; i++) a.push(decodeAlterUserScramCredentialsRequestScramCredentialUpsertion(r, version));
     $upsertions = a;
@@ -112,7 +112,7 @@ export function decodeAlterUserScramCredentialsRequest(r: Reader, version: numbe
 }
 
 function encodeAlterUserScramCredentialsRequestScramCredentialDeletion(w: Writer, v: AlterUserScramCredentialsRequestScramCredentialDeletionInit, version: number): void {
-  const $name = v.name ?? "";
+  const $name = v.name ?? '';
   const $mechanism = v.mechanism ?? 0;
   w.compactString($name);
   w.int8($mechanism);
@@ -135,7 +135,7 @@ function decodeAlterUserScramCredentialsRequestScramCredentialDeletion(r: Reader
 }
 
 function encodeAlterUserScramCredentialsRequestScramCredentialUpsertion(w: Writer, v: AlterUserScramCredentialsRequestScramCredentialUpsertionInit, version: number): void {
-  const $name = v.name ?? "";
+  const $name = v.name ?? '';
   const $mechanism = v.mechanism ?? 0;
   const $iterations = v.iterations ?? 0;
   const $salt = v.salt ?? EMPTY_BUFFER;

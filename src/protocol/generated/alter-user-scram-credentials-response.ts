@@ -38,7 +38,7 @@ export interface AlterUserScramCredentialsResponseAlterUserScramCredentialsResul
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** AlterUserScramCredentialsResult as encoders accept it: every field optional, a missing field takes its default. */
 export interface AlterUserScramCredentialsResponseAlterUserScramCredentialsResultInit {
   readonly user?: string;
   readonly errorCode?: number;
@@ -64,7 +64,7 @@ export function decodeAlterUserScramCredentialsResponse(r: Reader, version: numb
   let $results: AlterUserScramCredentialsResponseAlterUserScramCredentialsResult[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("AlterUserScramCredentialsResponse.results: null array in a non-nullable field");
+    if (n < 0) r.fail('AlterUserScramCredentialsResponse.results: null array in a non-nullable field');
     const a: AlterUserScramCredentialsResponseAlterUserScramCredentialsResult[] = [];
     for (let i = 0; i < n; i++) a.push(decodeAlterUserScramCredentialsResponseAlterUserScramCredentialsResult(r, version));
     $results = a;
@@ -82,9 +82,9 @@ export function decodeAlterUserScramCredentialsResponse(r: Reader, version: numb
 }
 
 function encodeAlterUserScramCredentialsResponseAlterUserScramCredentialsResult(w: Writer, v: AlterUserScramCredentialsResponseAlterUserScramCredentialsResultInit, version: number): void {
-  const $user = v.user ?? "";
+  const $user = v.user ?? '';
   const $errorCode = v.errorCode ?? 0;
-  const $errorMessage = v.errorMessage === undefined ? "" : v.errorMessage;
+  const $errorMessage = v.errorMessage === undefined ? '' : v.errorMessage;
   w.compactString($user);
   w.int16($errorCode);
   w.compactNullableString($errorMessage);

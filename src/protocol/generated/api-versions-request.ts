@@ -26,8 +26,8 @@ export interface ApiVersionsRequestInit {
 export function encodeApiVersionsRequest(w: Writer, v: ApiVersionsRequestInit, version: number): void {
   if (version < 0 || version > 4) unsupportedVersion('ApiVersionsRequest', version);
   const flexible = version >= 3;
-  const $clientSoftwareName = v.clientSoftwareName ?? "";
-  const $clientSoftwareVersion = v.clientSoftwareVersion ?? "";
+  const $clientSoftwareName = v.clientSoftwareName ?? '';
+  const $clientSoftwareVersion = v.clientSoftwareVersion ?? '';
   if (version >= 3) {
     w.compactString($clientSoftwareName);
   }
@@ -46,13 +46,13 @@ export function decodeApiVersionsRequest(r: Reader, version: number): ApiVersion
   if (version >= 3) {
     $clientSoftwareName = r.compactString();
   } else {
-    $clientSoftwareName = "";
+    $clientSoftwareName = '';
   }
   let $clientSoftwareVersion: string;
   if (version >= 3) {
     $clientSoftwareVersion = r.compactString();
   } else {
-    $clientSoftwareVersion = "";
+    $clientSoftwareVersion = '';
   }
   let unknown: UnknownTaggedField[] | null = null;
   if (flexible) {

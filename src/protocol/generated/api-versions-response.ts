@@ -66,7 +66,7 @@ export interface ApiVersionsResponseApiVersion {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** ApiVersion as encoders accept it: every field optional, a missing field takes its default. */
 export interface ApiVersionsResponseApiVersionInit {
   readonly apiKey?: number;
   readonly minVersion?: number;
@@ -86,7 +86,7 @@ export interface ApiVersionsResponseSupportedFeatureKey {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** SupportedFeatureKey as encoders accept it: every field optional, a missing field takes its default. */
 export interface ApiVersionsResponseSupportedFeatureKeyInit {
   readonly name?: string;
   readonly minVersion?: number;
@@ -106,7 +106,7 @@ export interface ApiVersionsResponseFinalizedFeatureKey {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** FinalizedFeatureKey as encoders accept it: every field optional, a missing field takes its default. */
 export interface ApiVersionsResponseFinalizedFeatureKeyInit {
   readonly name?: string;
   readonly maxVersionLevel?: number;
@@ -185,7 +185,7 @@ export function decodeApiVersionsResponse(r: Reader, version: number): ApiVersio
   let $apiKeys: ApiVersionsResponseApiVersion[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("ApiVersionsResponse.apiKeys: null array in a non-nullable field");
+    if (n < 0) r.fail('ApiVersionsResponse.apiKeys: null array in a non-nullable field');
     const a: ApiVersionsResponseApiVersion[] = [];
     for (let i = 0; i < n; i++) a.push(decodeApiVersionsResponseApiVersion(r, version));
     $apiKeys = a;
@@ -211,36 +211,36 @@ export function decodeApiVersionsResponse(r: Reader, version: number): ApiVersio
           const end = r.pos + size;
           {
             const n = r.compactArrayLength();
-            if (n < 0) r.fail("ApiVersionsResponse.supportedFeatures: null array in a non-nullable field");
+            if (n < 0) r.fail('ApiVersionsResponse.supportedFeatures: null array in a non-nullable field');
             const a: ApiVersionsResponseSupportedFeatureKey[] = [];
             for (let i = 0; i < n; i++) a.push(decodeApiVersionsResponseSupportedFeatureKey(r, version));
             $supportedFeatures = a;
           }
-          if (r.pos !== end) r.fail("ApiVersionsResponse.supportedFeatures: tagged field size mismatch");
+          if (r.pos !== end) r.fail('ApiVersionsResponse.supportedFeatures: tagged field size mismatch');
           break;
         }
         case 1: {
           const end = r.pos + size;
           $finalizedFeaturesEpoch = r.int64();
-          if (r.pos !== end) r.fail("ApiVersionsResponse.finalizedFeaturesEpoch: tagged field size mismatch");
+          if (r.pos !== end) r.fail('ApiVersionsResponse.finalizedFeaturesEpoch: tagged field size mismatch');
           break;
         }
         case 2: {
           const end = r.pos + size;
           {
             const n = r.compactArrayLength();
-            if (n < 0) r.fail("ApiVersionsResponse.finalizedFeatures: null array in a non-nullable field");
+            if (n < 0) r.fail('ApiVersionsResponse.finalizedFeatures: null array in a non-nullable field');
             const a: ApiVersionsResponseFinalizedFeatureKey[] = [];
             for (let i = 0; i < n; i++) a.push(decodeApiVersionsResponseFinalizedFeatureKey(r, version));
             $finalizedFeatures = a;
           }
-          if (r.pos !== end) r.fail("ApiVersionsResponse.finalizedFeatures: tagged field size mismatch");
+          if (r.pos !== end) r.fail('ApiVersionsResponse.finalizedFeatures: tagged field size mismatch');
           break;
         }
         case 3: {
           const end = r.pos + size;
           $zkMigrationReady = r.bool();
-          if (r.pos !== end) r.fail("ApiVersionsResponse.zkMigrationReady: tagged field size mismatch");
+          if (r.pos !== end) r.fail('ApiVersionsResponse.zkMigrationReady: tagged field size mismatch');
           break;
         }
         default:
@@ -286,7 +286,7 @@ function decodeApiVersionsResponseApiVersion(r: Reader, version: number): ApiVer
 }
 
 function encodeApiVersionsResponseSupportedFeatureKey(w: Writer, v: ApiVersionsResponseSupportedFeatureKeyInit, version: number): void {
-  const $name = v.name ?? "";
+  const $name = v.name ?? '';
   const $minVersion = v.minVersion ?? 0;
   const $maxVersion = v.maxVersion ?? 0;
   w.compactString($name);
@@ -312,7 +312,7 @@ function decodeApiVersionsResponseSupportedFeatureKey(r: Reader, version: number
 }
 
 function encodeApiVersionsResponseFinalizedFeatureKey(w: Writer, v: ApiVersionsResponseFinalizedFeatureKeyInit, version: number): void {
-  const $name = v.name ?? "";
+  const $name = v.name ?? '';
   const $maxVersionLevel = v.maxVersionLevel ?? 0;
   const $minVersionLevel = v.minVersionLevel ?? 0;
   w.compactString($name);

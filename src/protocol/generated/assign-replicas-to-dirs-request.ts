@@ -36,7 +36,7 @@ export interface AssignReplicasToDirsRequestDirectoryData {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** DirectoryData as encoders accept it: every field optional, a missing field takes its default. */
 export interface AssignReplicasToDirsRequestDirectoryDataInit {
   readonly id?: string;
   readonly topics?: readonly AssignReplicasToDirsRequestTopicDataInit[];
@@ -53,7 +53,7 @@ export interface AssignReplicasToDirsRequestTopicData {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** TopicData as encoders accept it: every field optional, a missing field takes its default. */
 export interface AssignReplicasToDirsRequestTopicDataInit {
   readonly topicId?: string;
   readonly partitions?: readonly AssignReplicasToDirsRequestPartitionDataInit[];
@@ -68,7 +68,7 @@ export interface AssignReplicasToDirsRequestPartitionData {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** PartitionData as encoders accept it: every field optional, a missing field takes its default. */
 export interface AssignReplicasToDirsRequestPartitionDataInit {
   readonly partitionIndex?: number;
   readonly _unknownTaggedFields?: readonly UnknownTaggedField[];
@@ -95,7 +95,7 @@ export function decodeAssignReplicasToDirsRequest(r: Reader, version: number): A
   let $directories: AssignReplicasToDirsRequestDirectoryData[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("AssignReplicasToDirsRequest.directories: null array in a non-nullable field");
+    if (n < 0) r.fail('AssignReplicasToDirsRequest.directories: null array in a non-nullable field');
     const a: AssignReplicasToDirsRequestDirectoryData[] = [];
     for (let i = 0; i < n; i++) a.push(decodeAssignReplicasToDirsRequestDirectoryData(r, version));
     $directories = a;
@@ -113,7 +113,7 @@ export function decodeAssignReplicasToDirsRequest(r: Reader, version: number): A
 }
 
 function encodeAssignReplicasToDirsRequestDirectoryData(w: Writer, v: AssignReplicasToDirsRequestDirectoryDataInit, version: number): void {
-  const $id = v.id ?? "AAAAAAAAAAAAAAAAAAAAAA";
+  const $id = v.id ?? 'AAAAAAAAAAAAAAAAAAAAAA';
   const $topics = v.topics ?? [];
   w.uuid($id);
   w.compactArrayLength($topics.length);
@@ -128,7 +128,7 @@ function decodeAssignReplicasToDirsRequestDirectoryData(r: Reader, version: numb
   let $topics: AssignReplicasToDirsRequestTopicData[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("AssignReplicasToDirsRequestDirectoryData.topics: null array in a non-nullable field");
+    if (n < 0) r.fail('AssignReplicasToDirsRequestDirectoryData.topics: null array in a non-nullable field');
     const a: AssignReplicasToDirsRequestTopicData[] = [];
     for (let i = 0; i < n; i++) a.push(decodeAssignReplicasToDirsRequestTopicData(r, version));
     $topics = a;
@@ -146,7 +146,7 @@ function decodeAssignReplicasToDirsRequestDirectoryData(r: Reader, version: numb
 }
 
 function encodeAssignReplicasToDirsRequestTopicData(w: Writer, v: AssignReplicasToDirsRequestTopicDataInit, version: number): void {
-  const $topicId = v.topicId ?? "AAAAAAAAAAAAAAAAAAAAAA";
+  const $topicId = v.topicId ?? 'AAAAAAAAAAAAAAAAAAAAAA';
   const $partitions = v.partitions ?? [];
   w.uuid($topicId);
   w.compactArrayLength($partitions.length);
@@ -161,7 +161,7 @@ function decodeAssignReplicasToDirsRequestTopicData(r: Reader, version: number):
   let $partitions: AssignReplicasToDirsRequestPartitionData[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("AssignReplicasToDirsRequestTopicData.partitions: null array in a non-nullable field");
+    if (n < 0) r.fail('AssignReplicasToDirsRequestTopicData.partitions: null array in a non-nullable field');
     const a: AssignReplicasToDirsRequestPartitionData[] = [];
     for (let i = 0; i < n; i++) a.push(decodeAssignReplicasToDirsRequestPartitionData(r, version));
     $partitions = a;

@@ -39,7 +39,7 @@ export interface AssignReplicasToDirsResponseDirectoryData {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** DirectoryData as encoders accept it: every field optional, a missing field takes its default. */
 export interface AssignReplicasToDirsResponseDirectoryDataInit {
   readonly id?: string;
   readonly topics?: readonly AssignReplicasToDirsResponseTopicDataInit[];
@@ -56,7 +56,7 @@ export interface AssignReplicasToDirsResponseTopicData {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** TopicData as encoders accept it: every field optional, a missing field takes its default. */
 export interface AssignReplicasToDirsResponseTopicDataInit {
   readonly topicId?: string;
   readonly partitions?: readonly AssignReplicasToDirsResponsePartitionDataInit[];
@@ -73,7 +73,7 @@ export interface AssignReplicasToDirsResponsePartitionData {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** PartitionData as encoders accept it: every field optional, a missing field takes its default. */
 export interface AssignReplicasToDirsResponsePartitionDataInit {
   readonly partitionIndex?: number;
   readonly errorCode?: number;
@@ -101,7 +101,7 @@ export function decodeAssignReplicasToDirsResponse(r: Reader, version: number): 
   let $directories: AssignReplicasToDirsResponseDirectoryData[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("AssignReplicasToDirsResponse.directories: null array in a non-nullable field");
+    if (n < 0) r.fail('AssignReplicasToDirsResponse.directories: null array in a non-nullable field');
     const a: AssignReplicasToDirsResponseDirectoryData[] = [];
     for (let i = 0; i < n; i++) a.push(decodeAssignReplicasToDirsResponseDirectoryData(r, version));
     $directories = a;
@@ -119,7 +119,7 @@ export function decodeAssignReplicasToDirsResponse(r: Reader, version: number): 
 }
 
 function encodeAssignReplicasToDirsResponseDirectoryData(w: Writer, v: AssignReplicasToDirsResponseDirectoryDataInit, version: number): void {
-  const $id = v.id ?? "AAAAAAAAAAAAAAAAAAAAAA";
+  const $id = v.id ?? 'AAAAAAAAAAAAAAAAAAAAAA';
   const $topics = v.topics ?? [];
   w.uuid($id);
   w.compactArrayLength($topics.length);
@@ -134,7 +134,7 @@ function decodeAssignReplicasToDirsResponseDirectoryData(r: Reader, version: num
   let $topics: AssignReplicasToDirsResponseTopicData[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("AssignReplicasToDirsResponseDirectoryData.topics: null array in a non-nullable field");
+    if (n < 0) r.fail('AssignReplicasToDirsResponseDirectoryData.topics: null array in a non-nullable field');
     const a: AssignReplicasToDirsResponseTopicData[] = [];
     for (let i = 0; i < n; i++) a.push(decodeAssignReplicasToDirsResponseTopicData(r, version));
     $topics = a;
@@ -152,7 +152,7 @@ function decodeAssignReplicasToDirsResponseDirectoryData(r: Reader, version: num
 }
 
 function encodeAssignReplicasToDirsResponseTopicData(w: Writer, v: AssignReplicasToDirsResponseTopicDataInit, version: number): void {
-  const $topicId = v.topicId ?? "AAAAAAAAAAAAAAAAAAAAAA";
+  const $topicId = v.topicId ?? 'AAAAAAAAAAAAAAAAAAAAAA';
   const $partitions = v.partitions ?? [];
   w.uuid($topicId);
   w.compactArrayLength($partitions.length);
@@ -167,7 +167,7 @@ function decodeAssignReplicasToDirsResponseTopicData(r: Reader, version: number)
   let $partitions: AssignReplicasToDirsResponsePartitionData[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("AssignReplicasToDirsResponseTopicData.partitions: null array in a non-nullable field");
+    if (n < 0) r.fail('AssignReplicasToDirsResponseTopicData.partitions: null array in a non-nullable field');
     const a: AssignReplicasToDirsResponsePartitionData[] = [];
     for (let i = 0; i < n; i++) a.push(decodeAssignReplicasToDirsResponsePartitionData(r, version));
     $partitions = a;

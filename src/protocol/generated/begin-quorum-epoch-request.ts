@@ -39,7 +39,7 @@ export interface BeginQuorumEpochRequestTopicData {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** TopicData as encoders accept it: every field optional, a missing field takes its default. */
 export interface BeginQuorumEpochRequestTopicDataInit {
   readonly topicName?: string;
   readonly partitions?: readonly BeginQuorumEpochRequestPartitionDataInit[];
@@ -60,7 +60,7 @@ export interface BeginQuorumEpochRequestPartitionData {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** PartitionData as encoders accept it: every field optional, a missing field takes its default. */
 export interface BeginQuorumEpochRequestPartitionDataInit {
   readonly partitionIndex?: number;
   readonly voterDirectoryId?: string;
@@ -81,7 +81,7 @@ export interface BeginQuorumEpochRequestLeaderEndpoint {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** LeaderEndpoint as encoders accept it: every field optional, a missing field takes its default. */
 export interface BeginQuorumEpochRequestLeaderEndpointInit {
   readonly name?: string;
   readonly host?: string;
@@ -128,7 +128,7 @@ export function decodeBeginQuorumEpochRequest(r: Reader, version: number): Begin
   let $topics: BeginQuorumEpochRequestTopicData[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("BeginQuorumEpochRequest.topics: null array in a non-nullable field");
+    if (n < 0) r.fail('BeginQuorumEpochRequest.topics: null array in a non-nullable field');
     const a: BeginQuorumEpochRequestTopicData[] = [];
     for (let i = 0; i < n; i++) a.push(decodeBeginQuorumEpochRequestTopicData(r, version));
     $topics = a;
@@ -137,7 +137,7 @@ export function decodeBeginQuorumEpochRequest(r: Reader, version: number): Begin
   if (version >= 1) {
     {
       const n = r.compactArrayLength();
-      if (n < 0) r.fail("BeginQuorumEpochRequest.leaderEndpoints: null array in a non-nullable field");
+      if (n < 0) r.fail('BeginQuorumEpochRequest.leaderEndpoints: null array in a non-nullable field');
       const a: BeginQuorumEpochRequestLeaderEndpoint[] = [];
       for (let i = 0; i < n; i++) a.push(decodeBeginQuorumEpochRequestLeaderEndpoint(r, version));
       $leaderEndpoints = a;
@@ -161,7 +161,7 @@ export function decodeBeginQuorumEpochRequest(r: Reader, version: number): Begin
 
 function encodeBeginQuorumEpochRequestTopicData(w: Writer, v: BeginQuorumEpochRequestTopicDataInit, version: number): void {
   const flexible = version >= 1;
-  const $topicName = v.topicName ?? "";
+  const $topicName = v.topicName ?? '';
   const $partitions = v.partitions ?? [];
   if (flexible) w.compactString($topicName); else w.string($topicName);
   if (flexible) w.compactArrayLength($partitions.length); else w.arrayLength($partitions.length);
@@ -179,7 +179,7 @@ function decodeBeginQuorumEpochRequestTopicData(r: Reader, version: number): Beg
   let $partitions: BeginQuorumEpochRequestPartitionData[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("BeginQuorumEpochRequestTopicData.partitions: null array in a non-nullable field");
+    if (n < 0) r.fail('BeginQuorumEpochRequestTopicData.partitions: null array in a non-nullable field');
     const a: BeginQuorumEpochRequestPartitionData[] = [];
     for (let i = 0; i < n; i++) a.push(decodeBeginQuorumEpochRequestPartitionData(r, version));
     $partitions = a;
@@ -201,7 +201,7 @@ function decodeBeginQuorumEpochRequestTopicData(r: Reader, version: number): Beg
 function encodeBeginQuorumEpochRequestPartitionData(w: Writer, v: BeginQuorumEpochRequestPartitionDataInit, version: number): void {
   const flexible = version >= 1;
   const $partitionIndex = v.partitionIndex ?? 0;
-  const $voterDirectoryId = v.voterDirectoryId ?? "AAAAAAAAAAAAAAAAAAAAAA";
+  const $voterDirectoryId = v.voterDirectoryId ?? 'AAAAAAAAAAAAAAAAAAAAAA';
   const $leaderId = v.leaderId ?? 0;
   const $leaderEpoch = v.leaderEpoch ?? 0;
   w.int32($partitionIndex);
@@ -222,7 +222,7 @@ function decodeBeginQuorumEpochRequestPartitionData(r: Reader, version: number):
   if (version >= 1) {
     $voterDirectoryId = r.uuid();
   } else {
-    $voterDirectoryId = "AAAAAAAAAAAAAAAAAAAAAA";
+    $voterDirectoryId = 'AAAAAAAAAAAAAAAAAAAAAA';
   }
   const $leaderId: number = r.int32();
   const $leaderEpoch: number = r.int32();
@@ -241,8 +241,8 @@ function decodeBeginQuorumEpochRequestPartitionData(r: Reader, version: number):
 }
 
 function encodeBeginQuorumEpochRequestLeaderEndpoint(w: Writer, v: BeginQuorumEpochRequestLeaderEndpointInit, version: number): void {
-  const $name = v.name ?? "";
-  const $host = v.host ?? "";
+  const $name = v.name ?? '';
+  const $host = v.host ?? '';
   const $port = v.port ?? 0;
   w.compactString($name);
   w.compactString($host);

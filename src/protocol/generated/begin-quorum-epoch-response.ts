@@ -36,7 +36,7 @@ export interface BeginQuorumEpochResponseTopicData {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** TopicData as encoders accept it: every field optional, a missing field takes its default. */
 export interface BeginQuorumEpochResponseTopicDataInit {
   readonly topicName?: string;
   readonly partitions?: readonly BeginQuorumEpochResponsePartitionDataInit[];
@@ -57,7 +57,7 @@ export interface BeginQuorumEpochResponsePartitionData {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** PartitionData as encoders accept it: every field optional, a missing field takes its default. */
 export interface BeginQuorumEpochResponsePartitionDataInit {
   readonly partitionIndex?: number;
   readonly errorCode?: number;
@@ -78,7 +78,7 @@ export interface BeginQuorumEpochResponseNodeEndpoint {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** NodeEndpoint as encoders accept it: every field optional, a missing field takes its default. */
 export interface BeginQuorumEpochResponseNodeEndpointInit {
   readonly nodeId?: number;
   readonly host?: string;
@@ -97,7 +97,7 @@ export function encodeBeginQuorumEpochResponse(w: Writer, v: BeginQuorumEpochRes
   for (let i = 0; i < $topics.length; i++) {
     encodeBeginQuorumEpochResponseTopicData(w, $topics[i], version);
   }
-  if (version < 1 && $nodeEndpoints.length !== 0) notInVersion("BeginQuorumEpochResponse.nodeEndpoints", version);
+  if (version < 1 && $nodeEndpoints.length !== 0) notInVersion('BeginQuorumEpochResponse.nodeEndpoints', version);
   if (flexible) {
     const unknown = v._unknownTaggedFields;
     let numTagged = unknown === undefined ? 0 : unknown.length;
@@ -127,7 +127,7 @@ export function decodeBeginQuorumEpochResponse(r: Reader, version: number): Begi
   let $topics: BeginQuorumEpochResponseTopicData[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("BeginQuorumEpochResponse.topics: null array in a non-nullable field");
+    if (n < 0) r.fail('BeginQuorumEpochResponse.topics: null array in a non-nullable field');
     const a: BeginQuorumEpochResponseTopicData[] = [];
     for (let i = 0; i < n; i++) a.push(decodeBeginQuorumEpochResponseTopicData(r, version));
     $topics = a;
@@ -144,12 +144,12 @@ export function decodeBeginQuorumEpochResponse(r: Reader, version: number): Begi
           const end = r.pos + size;
           {
             const n = r.compactArrayLength();
-            if (n < 0) r.fail("BeginQuorumEpochResponse.nodeEndpoints: null array in a non-nullable field");
+            if (n < 0) r.fail('BeginQuorumEpochResponse.nodeEndpoints: null array in a non-nullable field');
             const a: BeginQuorumEpochResponseNodeEndpoint[] = [];
             for (let i = 0; i < n; i++) a.push(decodeBeginQuorumEpochResponseNodeEndpoint(r, version));
             $nodeEndpoints = a;
           }
-          if (r.pos !== end) r.fail("BeginQuorumEpochResponse.nodeEndpoints: tagged field size mismatch");
+          if (r.pos !== end) r.fail('BeginQuorumEpochResponse.nodeEndpoints: tagged field size mismatch');
           break;
         }
         default:
@@ -164,7 +164,7 @@ export function decodeBeginQuorumEpochResponse(r: Reader, version: number): Begi
 
 function encodeBeginQuorumEpochResponseTopicData(w: Writer, v: BeginQuorumEpochResponseTopicDataInit, version: number): void {
   const flexible = version >= 1;
-  const $topicName = v.topicName ?? "";
+  const $topicName = v.topicName ?? '';
   const $partitions = v.partitions ?? [];
   if (flexible) w.compactString($topicName); else w.string($topicName);
   if (flexible) w.compactArrayLength($partitions.length); else w.arrayLength($partitions.length);
@@ -182,7 +182,7 @@ function decodeBeginQuorumEpochResponseTopicData(r: Reader, version: number): Be
   let $partitions: BeginQuorumEpochResponsePartitionData[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("BeginQuorumEpochResponseTopicData.partitions: null array in a non-nullable field");
+    if (n < 0) r.fail('BeginQuorumEpochResponseTopicData.partitions: null array in a non-nullable field');
     const a: BeginQuorumEpochResponsePartitionData[] = [];
     for (let i = 0; i < n; i++) a.push(decodeBeginQuorumEpochResponsePartitionData(r, version));
     $partitions = a;
@@ -238,7 +238,7 @@ function decodeBeginQuorumEpochResponsePartitionData(r: Reader, version: number)
 
 function encodeBeginQuorumEpochResponseNodeEndpoint(w: Writer, v: BeginQuorumEpochResponseNodeEndpointInit, version: number): void {
   const $nodeId = v.nodeId ?? 0;
-  const $host = v.host ?? "";
+  const $host = v.host ?? '';
   const $port = v.port ?? 0;
   w.int32($nodeId);
   w.compactString($host);

@@ -48,7 +48,7 @@ export function encodeBrokerHeartbeatRequest(w: Writer, v: BrokerHeartbeatReques
   w.int64($currentMetadataOffset);
   w.bool($wantFence);
   w.bool($wantShutDown);
-  if (version < 1 && $offlineLogDirs.length !== 0) notInVersion("BrokerHeartbeatRequest.offlineLogDirs", version);
+  if (version < 1 && $offlineLogDirs.length !== 0) notInVersion('BrokerHeartbeatRequest.offlineLogDirs', version);
   const unknown = v._unknownTaggedFields;
   let numTagged = unknown === undefined ? 0 : unknown.length;
   if (version >= 1 && $offlineLogDirs.length !== 0) numTagged++;
@@ -90,12 +90,12 @@ export function decodeBrokerHeartbeatRequest(r: Reader, version: number): Broker
           const end = r.pos + size;
           {
             const n = r.compactArrayLength();
-            if (n < 0) r.fail("BrokerHeartbeatRequest.offlineLogDirs: null array in a non-nullable field");
+            if (n < 0) r.fail('BrokerHeartbeatRequest.offlineLogDirs: null array in a non-nullable field');
             const a: string[] = [];
             for (let i = 0; i < n; i++) a.push(r.uuid());
             $offlineLogDirs = a;
           }
-          if (r.pos !== end) r.fail("BrokerHeartbeatRequest.offlineLogDirs: tagged field size mismatch");
+          if (r.pos !== end) r.fail('BrokerHeartbeatRequest.offlineLogDirs: tagged field size mismatch');
         } else {
           (unknown ??= []).push({ tag, data: r.raw(size) });
         }

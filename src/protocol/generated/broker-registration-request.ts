@@ -64,7 +64,7 @@ export interface BrokerRegistrationRequestListener {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** Listener as encoders accept it: every field optional, a missing field takes its default. */
 export interface BrokerRegistrationRequestListenerInit {
   readonly name?: string;
   readonly host?: string;
@@ -85,7 +85,7 @@ export interface BrokerRegistrationRequestFeature {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** Feature as encoders accept it: every field optional, a missing field takes its default. */
 export interface BrokerRegistrationRequestFeatureInit {
   readonly name?: string;
   readonly minSupportedVersion?: number;
@@ -96,11 +96,11 @@ export interface BrokerRegistrationRequestFeatureInit {
 export function encodeBrokerRegistrationRequest(w: Writer, v: BrokerRegistrationRequestInit, version: number): void {
   if (version < 0 || version > 4) unsupportedVersion('BrokerRegistrationRequest', version);
   const $brokerId = v.brokerId ?? 0;
-  const $clusterId = v.clusterId ?? "";
-  const $incarnationId = v.incarnationId ?? "AAAAAAAAAAAAAAAAAAAAAA";
+  const $clusterId = v.clusterId ?? '';
+  const $incarnationId = v.incarnationId ?? 'AAAAAAAAAAAAAAAAAAAAAA';
   const $listeners = v.listeners ?? [];
   const $features = v.features ?? [];
-  const $rack = v.rack === undefined ? "" : v.rack;
+  const $rack = v.rack === undefined ? '' : v.rack;
   const $isMigratingZkBroker = v.isMigratingZkBroker ?? false;
   const $logDirs = v.logDirs ?? [];
   const $previousBrokerEpoch = v.previousBrokerEpoch ?? -1n;
@@ -119,7 +119,7 @@ export function encodeBrokerRegistrationRequest(w: Writer, v: BrokerRegistration
   if (version >= 1) {
     w.bool($isMigratingZkBroker);
   }
-  if (version < 1 && $isMigratingZkBroker !== false) notInVersion("BrokerRegistrationRequest.isMigratingZkBroker", version);
+  if (version < 1 && $isMigratingZkBroker !== false) notInVersion('BrokerRegistrationRequest.isMigratingZkBroker', version);
   if (version >= 2) {
     w.compactArrayLength($logDirs.length);
     for (let i = 0; i < $logDirs.length; i++) {
@@ -140,7 +140,7 @@ export function decodeBrokerRegistrationRequest(r: Reader, version: number): Bro
   let $listeners: BrokerRegistrationRequestListener[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("BrokerRegistrationRequest.listeners: null array in a non-nullable field");
+    if (n < 0) r.fail('BrokerRegistrationRequest.listeners: null array in a non-nullable field');
     const a: BrokerRegistrationRequestListener[] = [];
     for (let i = 0; i < n; i++) a.push(decodeBrokerRegistrationRequestListener(r, version));
     $listeners = a;
@@ -148,7 +148,7 @@ export function decodeBrokerRegistrationRequest(r: Reader, version: number): Bro
   let $features: BrokerRegistrationRequestFeature[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("BrokerRegistrationRequest.features: null array in a non-nullable field");
+    if (n < 0) r.fail('BrokerRegistrationRequest.features: null array in a non-nullable field');
     const a: BrokerRegistrationRequestFeature[] = [];
     for (let i = 0; i < n; i++) a.push(decodeBrokerRegistrationRequestFeature(r, version));
     $features = a;
@@ -164,7 +164,7 @@ export function decodeBrokerRegistrationRequest(r: Reader, version: number): Bro
   if (version >= 2) {
     {
       const n = r.compactArrayLength();
-      if (n < 0) r.fail("BrokerRegistrationRequest.logDirs: null array in a non-nullable field");
+      if (n < 0) r.fail('BrokerRegistrationRequest.logDirs: null array in a non-nullable field');
       const a: string[] = [];
       for (let i = 0; i < n; i++) a.push(r.uuid());
       $logDirs = a;
@@ -191,8 +191,8 @@ export function decodeBrokerRegistrationRequest(r: Reader, version: number): Bro
 }
 
 function encodeBrokerRegistrationRequestListener(w: Writer, v: BrokerRegistrationRequestListenerInit, version: number): void {
-  const $name = v.name ?? "";
-  const $host = v.host ?? "";
+  const $name = v.name ?? '';
+  const $host = v.host ?? '';
   const $port = v.port ?? 0;
   const $securityProtocol = v.securityProtocol ?? 0;
   w.compactString($name);
@@ -220,7 +220,7 @@ function decodeBrokerRegistrationRequestListener(r: Reader, version: number): Br
 }
 
 function encodeBrokerRegistrationRequestFeature(w: Writer, v: BrokerRegistrationRequestFeatureInit, version: number): void {
-  const $name = v.name ?? "";
+  const $name = v.name ?? '';
   const $minSupportedVersion = v.minSupportedVersion ?? 0;
   const $maxSupportedVersion = v.maxSupportedVersion ?? 0;
   w.compactString($name);

@@ -50,7 +50,7 @@ export interface ConsumerGroupDescribeResponseDescribedGroup {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** DescribedGroup as encoders accept it: every field optional, a missing field takes its default. */
 export interface ConsumerGroupDescribeResponseDescribedGroupInit {
   readonly errorCode?: number;
   readonly errorMessage?: string | null;
@@ -90,7 +90,7 @@ export interface ConsumerGroupDescribeResponseMember {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** Member as encoders accept it: every field optional, a missing field takes its default. */
 export interface ConsumerGroupDescribeResponseMemberInit {
   readonly memberId?: string;
   readonly instanceId?: string | null;
@@ -113,7 +113,7 @@ export interface ConsumerGroupDescribeResponseAssignment {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** Assignment as encoders accept it: every field optional, a missing field takes its default. */
 export interface ConsumerGroupDescribeResponseAssignmentInit {
   readonly topicPartitions?: readonly ConsumerGroupDescribeResponseTopicPartitionsInit[];
   readonly _unknownTaggedFields?: readonly UnknownTaggedField[];
@@ -131,7 +131,7 @@ export interface ConsumerGroupDescribeResponseTopicPartitions {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** TopicPartitions as encoders accept it: every field optional, a missing field takes its default. */
 export interface ConsumerGroupDescribeResponseTopicPartitionsInit {
   readonly topicId?: string;
   readonly topicName?: string;
@@ -157,7 +157,7 @@ export function decodeConsumerGroupDescribeResponse(r: Reader, version: number):
   let $groups: ConsumerGroupDescribeResponseDescribedGroup[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("ConsumerGroupDescribeResponse.groups: null array in a non-nullable field");
+    if (n < 0) r.fail('ConsumerGroupDescribeResponse.groups: null array in a non-nullable field');
     const a: ConsumerGroupDescribeResponseDescribedGroup[] = [];
     for (let i = 0; i < n; i++) a.push(decodeConsumerGroupDescribeResponseDescribedGroup(r, version));
     $groups = a;
@@ -177,11 +177,11 @@ export function decodeConsumerGroupDescribeResponse(r: Reader, version: number):
 function encodeConsumerGroupDescribeResponseDescribedGroup(w: Writer, v: ConsumerGroupDescribeResponseDescribedGroupInit, version: number): void {
   const $errorCode = v.errorCode ?? 0;
   const $errorMessage = v.errorMessage === undefined ? null : v.errorMessage;
-  const $groupId = v.groupId ?? "";
-  const $groupState = v.groupState ?? "";
+  const $groupId = v.groupId ?? '';
+  const $groupState = v.groupState ?? '';
   const $groupEpoch = v.groupEpoch ?? 0;
   const $assignmentEpoch = v.assignmentEpoch ?? 0;
-  const $assignorName = v.assignorName ?? "";
+  const $assignorName = v.assignorName ?? '';
   const $members = v.members ?? [];
   const $authorizedOperations = v.authorizedOperations ?? -2147483648;
   w.int16($errorCode);
@@ -210,7 +210,7 @@ function decodeConsumerGroupDescribeResponseDescribedGroup(r: Reader, version: n
   let $members: ConsumerGroupDescribeResponseMember[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("ConsumerGroupDescribeResponseDescribedGroup.members: null array in a non-nullable field");
+    if (n < 0) r.fail('ConsumerGroupDescribeResponseDescribedGroup.members: null array in a non-nullable field');
     const a: ConsumerGroupDescribeResponseMember[] = [];
     for (let i = 0; i < n; i++) a.push(decodeConsumerGroupDescribeResponseMember(r, version));
     $members = a;
@@ -229,12 +229,12 @@ function decodeConsumerGroupDescribeResponseDescribedGroup(r: Reader, version: n
 }
 
 function encodeConsumerGroupDescribeResponseMember(w: Writer, v: ConsumerGroupDescribeResponseMemberInit, version: number): void {
-  const $memberId = v.memberId ?? "";
+  const $memberId = v.memberId ?? '';
   const $instanceId = v.instanceId === undefined ? null : v.instanceId;
   const $rackId = v.rackId === undefined ? null : v.rackId;
   const $memberEpoch = v.memberEpoch ?? 0;
-  const $clientId = v.clientId ?? "";
-  const $clientHost = v.clientHost ?? "";
+  const $clientId = v.clientId ?? '';
+  const $clientHost = v.clientHost ?? '';
   const $subscribedTopicNames = v.subscribedTopicNames ?? [];
   const $subscribedTopicRegex = v.subscribedTopicRegex === undefined ? null : v.subscribedTopicRegex;
   const $assignment = v.assignment ?? {};
@@ -265,7 +265,7 @@ function decodeConsumerGroupDescribeResponseMember(r: Reader, version: number): 
   let $subscribedTopicNames: string[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("ConsumerGroupDescribeResponseMember.subscribedTopicNames: null array in a non-nullable field");
+    if (n < 0) r.fail('ConsumerGroupDescribeResponseMember.subscribedTopicNames: null array in a non-nullable field');
     const a: string[] = [];
     for (let i = 0; i < n; i++) a.push(r.compactString());
     $subscribedTopicNames = a;
@@ -298,7 +298,7 @@ function decodeConsumerGroupDescribeResponseAssignment(r: Reader, version: numbe
   let $topicPartitions: ConsumerGroupDescribeResponseTopicPartitions[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("ConsumerGroupDescribeResponseAssignment.topicPartitions: null array in a non-nullable field");
+    if (n < 0) r.fail('ConsumerGroupDescribeResponseAssignment.topicPartitions: null array in a non-nullable field');
     const a: ConsumerGroupDescribeResponseTopicPartitions[] = [];
     for (let i = 0; i < n; i++) a.push(decodeConsumerGroupDescribeResponseTopicPartitions(r, version));
     $topicPartitions = a;
@@ -316,8 +316,8 @@ function decodeConsumerGroupDescribeResponseAssignment(r: Reader, version: numbe
 }
 
 function encodeConsumerGroupDescribeResponseTopicPartitions(w: Writer, v: ConsumerGroupDescribeResponseTopicPartitionsInit, version: number): void {
-  const $topicId = v.topicId ?? "AAAAAAAAAAAAAAAAAAAAAA";
-  const $topicName = v.topicName ?? "";
+  const $topicId = v.topicId ?? 'AAAAAAAAAAAAAAAAAAAAAA';
+  const $topicName = v.topicName ?? '';
   const $partitions = v.partitions ?? [];
   w.uuid($topicId);
   w.compactString($topicName);
@@ -334,7 +334,7 @@ function decodeConsumerGroupDescribeResponseTopicPartitions(r: Reader, version: 
   let $partitions: number[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("ConsumerGroupDescribeResponseTopicPartitions.partitions: null array in a non-nullable field");
+    if (n < 0) r.fail('ConsumerGroupDescribeResponseTopicPartitions.partitions: null array in a non-nullable field');
     const a: number[] = [];
     for (let i = 0; i < n; i++) a.push(r.int32());
     $partitions = a;

@@ -84,7 +84,7 @@ export interface ConsumerGroupHeartbeatRequestTopicPartitions {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** TopicPartitions as encoders accept it: every field optional, a missing field takes its default. */
 export interface ConsumerGroupHeartbeatRequestTopicPartitionsInit {
   readonly topicId?: string;
   readonly partitions?: readonly number[];
@@ -93,8 +93,8 @@ export interface ConsumerGroupHeartbeatRequestTopicPartitionsInit {
 
 export function encodeConsumerGroupHeartbeatRequest(w: Writer, v: ConsumerGroupHeartbeatRequestInit, version: number): void {
   if (version < 0 || version > 1) unsupportedVersion('ConsumerGroupHeartbeatRequest', version);
-  const $groupId = v.groupId ?? "";
-  const $memberId = v.memberId ?? "";
+  const $groupId = v.groupId ?? '';
+  const $memberId = v.memberId ?? '';
   const $memberEpoch = v.memberEpoch ?? 0;
   const $instanceId = v.instanceId === undefined ? null : v.instanceId;
   const $rackId = v.rackId === undefined ? null : v.rackId;
@@ -120,7 +120,7 @@ export function encodeConsumerGroupHeartbeatRequest(w: Writer, v: ConsumerGroupH
   if (version >= 1) {
     w.compactNullableString($subscribedTopicRegex);
   }
-  if (version < 1 && $subscribedTopicRegex !== null) notInVersion("ConsumerGroupHeartbeatRequest.subscribedTopicRegex", version);
+  if (version < 1 && $subscribedTopicRegex !== null) notInVersion('ConsumerGroupHeartbeatRequest.subscribedTopicRegex', version);
   w.compactNullableString($serverAssignor);
   if ($topicPartitions === null) {
     w.unsignedVarint(0);
@@ -183,7 +183,7 @@ export function decodeConsumerGroupHeartbeatRequest(r: Reader, version: number):
 }
 
 function encodeConsumerGroupHeartbeatRequestTopicPartitions(w: Writer, v: ConsumerGroupHeartbeatRequestTopicPartitionsInit, version: number): void {
-  const $topicId = v.topicId ?? "AAAAAAAAAAAAAAAAAAAAAA";
+  const $topicId = v.topicId ?? 'AAAAAAAAAAAAAAAAAAAAAA';
   const $partitions = v.partitions ?? [];
   w.uuid($topicId);
   w.compactArrayLength($partitions.length);
@@ -198,7 +198,7 @@ function decodeConsumerGroupHeartbeatRequestTopicPartitions(r: Reader, version: 
   let $partitions: number[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("ConsumerGroupHeartbeatRequestTopicPartitions.partitions: null array in a non-nullable field");
+    if (n < 0) r.fail('ConsumerGroupHeartbeatRequestTopicPartitions.partitions: null array in a non-nullable field');
     const a: number[] = [];
     for (let i = 0; i < n; i++) a.push(r.int32());
     $partitions = a;

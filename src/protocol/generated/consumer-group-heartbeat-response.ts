@@ -52,7 +52,7 @@ export interface ConsumerGroupHeartbeatResponseAssignment {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** Assignment as encoders accept it: every field optional, a missing field takes its default. */
 export interface ConsumerGroupHeartbeatResponseAssignmentInit {
   readonly topicPartitions?: readonly ConsumerGroupHeartbeatResponseTopicPartitionsInit[];
   readonly _unknownTaggedFields?: readonly UnknownTaggedField[];
@@ -68,7 +68,7 @@ export interface ConsumerGroupHeartbeatResponseTopicPartitions {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** TopicPartitions as encoders accept it: every field optional, a missing field takes its default. */
 export interface ConsumerGroupHeartbeatResponseTopicPartitionsInit {
   readonly topicId?: string;
   readonly partitions?: readonly number[];
@@ -133,7 +133,7 @@ function decodeConsumerGroupHeartbeatResponseAssignment(r: Reader, version: numb
   let $topicPartitions: ConsumerGroupHeartbeatResponseTopicPartitions[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("ConsumerGroupHeartbeatResponseAssignment.topicPartitions: null array in a non-nullable field");
+    if (n < 0) r.fail('ConsumerGroupHeartbeatResponseAssignment.topicPartitions: null array in a non-nullable field');
     const a: ConsumerGroupHeartbeatResponseTopicPartitions[] = [];
     for (let i = 0; i < n; i++) a.push(decodeConsumerGroupHeartbeatResponseTopicPartitions(r, version));
     $topicPartitions = a;
@@ -151,7 +151,7 @@ function decodeConsumerGroupHeartbeatResponseAssignment(r: Reader, version: numb
 }
 
 function encodeConsumerGroupHeartbeatResponseTopicPartitions(w: Writer, v: ConsumerGroupHeartbeatResponseTopicPartitionsInit, version: number): void {
-  const $topicId = v.topicId ?? "AAAAAAAAAAAAAAAAAAAAAA";
+  const $topicId = v.topicId ?? 'AAAAAAAAAAAAAAAAAAAAAA';
   const $partitions = v.partitions ?? [];
   w.uuid($topicId);
   w.compactArrayLength($partitions.length);
@@ -166,7 +166,7 @@ function decodeConsumerGroupHeartbeatResponseTopicPartitions(r: Reader, version:
   let $partitions: number[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("ConsumerGroupHeartbeatResponseTopicPartitions.partitions: null array in a non-nullable field");
+    if (n < 0) r.fail('ConsumerGroupHeartbeatResponseTopicPartitions.partitions: null array in a non-nullable field');
     const a: number[] = [];
     for (let i = 0; i < n; i++) a.push(r.int32());
     $partitions = a;

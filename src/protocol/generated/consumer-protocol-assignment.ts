@@ -28,7 +28,7 @@ export interface ConsumerProtocolAssignmentTopicPartition {
   partitions: number[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** TopicPartition as encoders accept it: every field optional, a missing field takes its default. */
 export interface ConsumerProtocolAssignmentTopicPartitionInit {
   readonly topic?: string;
   readonly partitions?: readonly number[];
@@ -50,7 +50,7 @@ export function decodeConsumerProtocolAssignment(r: Reader, version: number): Co
   let $assignedPartitions: ConsumerProtocolAssignmentTopicPartition[];
   {
     const n = r.arrayLength();
-    if (n < 0) r.fail("ConsumerProtocolAssignment.assignedPartitions: null array in a non-nullable field");
+    if (n < 0) r.fail('ConsumerProtocolAssignment.assignedPartitions: null array in a non-nullable field');
     const a: ConsumerProtocolAssignmentTopicPartition[] = [];
     for (let i = 0; i < n; i++) a.push(decodeConsumerProtocolAssignmentTopicPartition(r, version));
     $assignedPartitions = a;
@@ -60,7 +60,7 @@ export function decodeConsumerProtocolAssignment(r: Reader, version: number): Co
 }
 
 function encodeConsumerProtocolAssignmentTopicPartition(w: Writer, v: ConsumerProtocolAssignmentTopicPartitionInit, version: number): void {
-  const $topic = v.topic ?? "";
+  const $topic = v.topic ?? '';
   const $partitions = v.partitions ?? [];
   w.string($topic);
   w.arrayLength($partitions.length);
@@ -74,7 +74,7 @@ function decodeConsumerProtocolAssignmentTopicPartition(r: Reader, version: numb
   let $partitions: number[];
   {
     const n = r.arrayLength();
-    if (n < 0) r.fail("ConsumerProtocolAssignmentTopicPartition.partitions: null array in a non-nullable field");
+    if (n < 0) r.fail('ConsumerProtocolAssignmentTopicPartition.partitions: null array in a non-nullable field');
     const a: number[] = [];
     for (let i = 0; i < n; i++) a.push(r.int32());
     $partitions = a;

@@ -37,7 +37,7 @@ export interface ConsumerProtocolSubscriptionTopicPartition {
   partitions: number[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** TopicPartition as encoders accept it: every field optional, a missing field takes its default. */
 export interface ConsumerProtocolSubscriptionTopicPartitionInit {
   readonly topic?: string;
   readonly partitions?: readonly number[];
@@ -74,7 +74,7 @@ export function decodeConsumerProtocolSubscription(r: Reader, version: number): 
   let $topics: string[];
   {
     const n = r.arrayLength();
-    if (n < 0) r.fail("ConsumerProtocolSubscription.topics: null array in a non-nullable field");
+    if (n < 0) r.fail('ConsumerProtocolSubscription.topics: null array in a non-nullable field');
     const a: string[] = [];
     for (let i = 0; i < n; i++) a.push(r.string());
     $topics = a;
@@ -84,7 +84,7 @@ export function decodeConsumerProtocolSubscription(r: Reader, version: number): 
   if (version >= 1) {
     {
       const n = r.arrayLength();
-      if (n < 0) r.fail("ConsumerProtocolSubscription.ownedPartitions: null array in a non-nullable field");
+      if (n < 0) r.fail('ConsumerProtocolSubscription.ownedPartitions: null array in a non-nullable field');
       const a: ConsumerProtocolSubscriptionTopicPartition[] = [];
       for (let i = 0; i < n; i++) a.push(decodeConsumerProtocolSubscriptionTopicPartition(r, version));
       $ownedPartitions = a;
@@ -108,7 +108,7 @@ export function decodeConsumerProtocolSubscription(r: Reader, version: number): 
 }
 
 function encodeConsumerProtocolSubscriptionTopicPartition(w: Writer, v: ConsumerProtocolSubscriptionTopicPartitionInit, version: number): void {
-  const $topic = v.topic ?? "";
+  const $topic = v.topic ?? '';
   const $partitions = v.partitions ?? [];
   w.string($topic);
   w.arrayLength($partitions.length);
@@ -122,7 +122,7 @@ function decodeConsumerProtocolSubscriptionTopicPartition(r: Reader, version: nu
   let $partitions: number[];
   {
     const n = r.arrayLength();
-    if (n < 0) r.fail("ConsumerProtocolSubscriptionTopicPartition.partitions: null array in a non-nullable field");
+    if (n < 0) r.fail('ConsumerProtocolSubscriptionTopicPartition.partitions: null array in a non-nullable field');
     const a: number[] = [];
     for (let i = 0; i < n; i++) a.push(r.int32());
     $partitions = a;

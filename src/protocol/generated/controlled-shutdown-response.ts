@@ -33,7 +33,7 @@ export interface ControlledShutdownResponseRemainingPartition {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** RemainingPartition as encoders accept it: every field optional, a missing field takes its default. */
 export interface ControlledShutdownResponseRemainingPartitionInit {
   readonly topicName?: string;
   readonly partitionIndex?: number;
@@ -62,7 +62,7 @@ export function decodeControlledShutdownResponse(r: Reader, version: number): Co
   let $remainingPartitions: ControlledShutdownResponseRemainingPartition[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("ControlledShutdownResponse.remainingPartitions: null array in a non-nullable field");
+    if (n < 0) r.fail('ControlledShutdownResponse.remainingPartitions: null array in a non-nullable field');
     const a: ControlledShutdownResponseRemainingPartition[] = [];
     for (let i = 0; i < n; i++) a.push(decodeControlledShutdownResponseRemainingPartition(r, version));
     $remainingPartitions = a;
@@ -83,7 +83,7 @@ export function decodeControlledShutdownResponse(r: Reader, version: number): Co
 
 function encodeControlledShutdownResponseRemainingPartition(w: Writer, v: ControlledShutdownResponseRemainingPartitionInit, version: number): void {
   const flexible = version >= 3;
-  const $topicName = v.topicName ?? "";
+  const $topicName = v.topicName ?? '';
   const $partitionIndex = v.partitionIndex ?? 0;
   if (flexible) w.compactString($topicName); else w.string($topicName);
   w.int32($partitionIndex);

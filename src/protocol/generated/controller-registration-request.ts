@@ -46,7 +46,7 @@ export interface ControllerRegistrationRequestListener {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** Listener as encoders accept it: every field optional, a missing field takes its default. */
 export interface ControllerRegistrationRequestListenerInit {
   readonly name?: string;
   readonly host?: string;
@@ -67,7 +67,7 @@ export interface ControllerRegistrationRequestFeature {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** Feature as encoders accept it: every field optional, a missing field takes its default. */
 export interface ControllerRegistrationRequestFeatureInit {
   readonly name?: string;
   readonly minSupportedVersion?: number;
@@ -78,7 +78,7 @@ export interface ControllerRegistrationRequestFeatureInit {
 export function encodeControllerRegistrationRequest(w: Writer, v: ControllerRegistrationRequestInit, version: number): void {
   if (version < 0 || version > 0) unsupportedVersion('ControllerRegistrationRequest', version);
   const $controllerId = v.controllerId ?? 0;
-  const $incarnationId = v.incarnationId ?? "AAAAAAAAAAAAAAAAAAAAAA";
+  const $incarnationId = v.incarnationId ?? 'AAAAAAAAAAAAAAAAAAAAAA';
   const $zkMigrationReady = v.zkMigrationReady ?? false;
   const $listeners = v.listeners ?? [];
   const $features = v.features ?? [];
@@ -104,7 +104,7 @@ export function decodeControllerRegistrationRequest(r: Reader, version: number):
   let $listeners: ControllerRegistrationRequestListener[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("ControllerRegistrationRequest.listeners: null array in a non-nullable field");
+    if (n < 0) r.fail('ControllerRegistrationRequest.listeners: null array in a non-nullable field');
     const a: ControllerRegistrationRequestListener[] = [];
     for (let i = 0; i < n; i++) a.push(decodeControllerRegistrationRequestListener(r, version));
     $listeners = a;
@@ -112,7 +112,7 @@ export function decodeControllerRegistrationRequest(r: Reader, version: number):
   let $features: ControllerRegistrationRequestFeature[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("ControllerRegistrationRequest.features: null array in a non-nullable field");
+    if (n < 0) r.fail('ControllerRegistrationRequest.features: null array in a non-nullable field');
     const a: ControllerRegistrationRequestFeature[] = [];
     for (let i = 0; i < n; i++) a.push(decodeControllerRegistrationRequestFeature(r, version));
     $features = a;
@@ -130,8 +130,8 @@ export function decodeControllerRegistrationRequest(r: Reader, version: number):
 }
 
 function encodeControllerRegistrationRequestListener(w: Writer, v: ControllerRegistrationRequestListenerInit, version: number): void {
-  const $name = v.name ?? "";
-  const $host = v.host ?? "";
+  const $name = v.name ?? '';
+  const $host = v.host ?? '';
   const $port = v.port ?? 0;
   const $securityProtocol = v.securityProtocol ?? 0;
   w.compactString($name);
@@ -159,7 +159,7 @@ function decodeControllerRegistrationRequestListener(r: Reader, version: number)
 }
 
 function encodeControllerRegistrationRequestFeature(w: Writer, v: ControllerRegistrationRequestFeatureInit, version: number): void {
-  const $name = v.name ?? "";
+  const $name = v.name ?? '';
   const $minSupportedVersion = v.minSupportedVersion ?? 0;
   const $maxSupportedVersion = v.maxSupportedVersion ?? 0;
   w.compactString($name);

@@ -40,7 +40,7 @@ export interface CreateAclsRequestAclCreation {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** AclCreation as encoders accept it: every field optional, a missing field takes its default. */
 export interface CreateAclsRequestAclCreationInit {
   readonly resourceType?: number;
   readonly resourceName?: string;
@@ -71,7 +71,7 @@ export function decodeCreateAclsRequest(r: Reader, version: number): CreateAclsR
   let $creations: CreateAclsRequestAclCreation[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("CreateAclsRequest.creations: null array in a non-nullable field");
+    if (n < 0) r.fail('CreateAclsRequest.creations: null array in a non-nullable field');
     const a: CreateAclsRequestAclCreation[] = [];
     for (let i = 0; i < n; i++) a.push(decodeCreateAclsRequestAclCreation(r, version));
     $creations = a;
@@ -93,10 +93,10 @@ export function decodeCreateAclsRequest(r: Reader, version: number): CreateAclsR
 function encodeCreateAclsRequestAclCreation(w: Writer, v: CreateAclsRequestAclCreationInit, version: number): void {
   const flexible = version >= 2;
   const $resourceType = v.resourceType ?? 0;
-  const $resourceName = v.resourceName ?? "";
+  const $resourceName = v.resourceName ?? '';
   const $resourcePatternType = v.resourcePatternType ?? 3;
-  const $principal = v.principal ?? "";
-  const $host = v.host ?? "";
+  const $principal = v.principal ?? '';
+  const $host = v.host ?? '';
   const $operation = v.operation ?? 0;
   const $permissionType = v.permissionType ?? 0;
   w.int8($resourceType);
@@ -104,7 +104,7 @@ function encodeCreateAclsRequestAclCreation(w: Writer, v: CreateAclsRequestAclCr
   if (version >= 1) {
     w.int8($resourcePatternType);
   }
-  if (version < 1 && $resourcePatternType !== 3) notInVersion("CreateAclsRequestAclCreation.resourcePatternType", version);
+  if (version < 1 && $resourcePatternType !== 3) notInVersion('CreateAclsRequestAclCreation.resourcePatternType', version);
   if (flexible) w.compactString($principal); else w.string($principal);
   if (flexible) w.compactString($host); else w.string($host);
   w.int8($operation);

@@ -36,7 +36,7 @@ export interface CreateAclsResponseAclCreationResult {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** AclCreationResult as encoders accept it: every field optional, a missing field takes its default. */
 export interface CreateAclsResponseAclCreationResultInit {
   readonly errorCode?: number;
   readonly errorMessage?: string | null;
@@ -65,7 +65,7 @@ export function decodeCreateAclsResponse(r: Reader, version: number): CreateAcls
   let $results: CreateAclsResponseAclCreationResult[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("CreateAclsResponse.results: null array in a non-nullable field");
+    if (n < 0) r.fail('CreateAclsResponse.results: null array in a non-nullable field');
     const a: CreateAclsResponseAclCreationResult[] = [];
     for (let i = 0; i < n; i++) a.push(decodeCreateAclsResponseAclCreationResult(r, version));
     $results = a;
@@ -87,7 +87,7 @@ export function decodeCreateAclsResponse(r: Reader, version: number): CreateAcls
 function encodeCreateAclsResponseAclCreationResult(w: Writer, v: CreateAclsResponseAclCreationResultInit, version: number): void {
   const flexible = version >= 2;
   const $errorCode = v.errorCode ?? 0;
-  const $errorMessage = v.errorMessage === undefined ? "" : v.errorMessage;
+  const $errorMessage = v.errorMessage === undefined ? '' : v.errorMessage;
   w.int16($errorCode);
   if (flexible) w.compactNullableString($errorMessage); else w.nullableString($errorMessage);
   if (flexible) {

@@ -48,7 +48,7 @@ export interface CreateDelegationTokenRequestCreatableRenewers {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** CreatableRenewers as encoders accept it: every field optional, a missing field takes its default. */
 export interface CreateDelegationTokenRequestCreatableRenewersInit {
   readonly principalType?: string;
   readonly principalName?: string;
@@ -58,18 +58,18 @@ export interface CreateDelegationTokenRequestCreatableRenewersInit {
 export function encodeCreateDelegationTokenRequest(w: Writer, v: CreateDelegationTokenRequestInit, version: number): void {
   if (version < 0 || version > 3) unsupportedVersion('CreateDelegationTokenRequest', version);
   const flexible = version >= 2;
-  const $ownerPrincipalType = v.ownerPrincipalType === undefined ? "" : v.ownerPrincipalType;
-  const $ownerPrincipalName = v.ownerPrincipalName === undefined ? "" : v.ownerPrincipalName;
+  const $ownerPrincipalType = v.ownerPrincipalType === undefined ? '' : v.ownerPrincipalType;
+  const $ownerPrincipalName = v.ownerPrincipalName === undefined ? '' : v.ownerPrincipalName;
   const $renewers = v.renewers ?? [];
   const $maxLifetimeMs = v.maxLifetimeMs ?? 0n;
   if (version >= 3) {
     w.compactNullableString($ownerPrincipalType);
   }
-  if (version < 3 && $ownerPrincipalType !== "") notInVersion("CreateDelegationTokenRequest.ownerPrincipalType", version);
+  if (version < 3 && $ownerPrincipalType !== '') notInVersion('CreateDelegationTokenRequest.ownerPrincipalType', version);
   if (version >= 3) {
     w.compactNullableString($ownerPrincipalName);
   }
-  if (version < 3 && $ownerPrincipalName !== "") notInVersion("CreateDelegationTokenRequest.ownerPrincipalName", version);
+  if (version < 3 && $ownerPrincipalName !== '') notInVersion('CreateDelegationTokenRequest.ownerPrincipalName', version);
   if (flexible) w.compactArrayLength($renewers.length); else w.arrayLength($renewers.length);
   for (let i = 0; i < $renewers.length; i++) {
     encodeCreateDelegationTokenRequestCreatableRenewers(w, $renewers[i], version);
@@ -87,18 +87,18 @@ export function decodeCreateDelegationTokenRequest(r: Reader, version: number): 
   if (version >= 3) {
     $ownerPrincipalType = r.compactNullableString();
   } else {
-    $ownerPrincipalType = "";
+    $ownerPrincipalType = '';
   }
   let $ownerPrincipalName: string | null;
   if (version >= 3) {
     $ownerPrincipalName = r.compactNullableString();
   } else {
-    $ownerPrincipalName = "";
+    $ownerPrincipalName = '';
   }
   let $renewers: CreateDelegationTokenRequestCreatableRenewers[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("CreateDelegationTokenRequest.renewers: null array in a non-nullable field");
+    if (n < 0) r.fail('CreateDelegationTokenRequest.renewers: null array in a non-nullable field');
     const a: CreateDelegationTokenRequestCreatableRenewers[] = [];
     for (let i = 0; i < n; i++) a.push(decodeCreateDelegationTokenRequestCreatableRenewers(r, version));
     $renewers = a;
@@ -120,8 +120,8 @@ export function decodeCreateDelegationTokenRequest(r: Reader, version: number): 
 
 function encodeCreateDelegationTokenRequestCreatableRenewers(w: Writer, v: CreateDelegationTokenRequestCreatableRenewersInit, version: number): void {
   const flexible = version >= 2;
-  const $principalType = v.principalType ?? "";
-  const $principalName = v.principalName ?? "";
+  const $principalType = v.principalType ?? '';
+  const $principalName = v.principalName ?? '';
   if (flexible) w.compactString($principalType); else w.string($principalType);
   if (flexible) w.compactString($principalName); else w.string($principalName);
   if (flexible) {

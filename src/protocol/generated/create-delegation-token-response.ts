@@ -57,14 +57,14 @@ export function encodeCreateDelegationTokenResponse(w: Writer, v: CreateDelegati
   if (version < 0 || version > 3) unsupportedVersion('CreateDelegationTokenResponse', version);
   const flexible = version >= 2;
   const $errorCode = v.errorCode ?? 0;
-  const $principalType = v.principalType ?? "";
-  const $principalName = v.principalName ?? "";
-  const $tokenRequesterPrincipalType = v.tokenRequesterPrincipalType ?? "";
-  const $tokenRequesterPrincipalName = v.tokenRequesterPrincipalName ?? "";
+  const $principalType = v.principalType ?? '';
+  const $principalName = v.principalName ?? '';
+  const $tokenRequesterPrincipalType = v.tokenRequesterPrincipalType ?? '';
+  const $tokenRequesterPrincipalName = v.tokenRequesterPrincipalName ?? '';
   const $issueTimestampMs = v.issueTimestampMs ?? 0n;
   const $expiryTimestampMs = v.expiryTimestampMs ?? 0n;
   const $maxTimestampMs = v.maxTimestampMs ?? 0n;
-  const $tokenId = v.tokenId ?? "";
+  const $tokenId = v.tokenId ?? '';
   const $hmac = v.hmac ?? EMPTY_BUFFER;
   const $throttleTimeMs = v.throttleTimeMs ?? 0;
   w.int16($errorCode);
@@ -73,11 +73,11 @@ export function encodeCreateDelegationTokenResponse(w: Writer, v: CreateDelegati
   if (version >= 3) {
     w.compactString($tokenRequesterPrincipalType);
   }
-  if (version < 3 && $tokenRequesterPrincipalType !== "") notInVersion("CreateDelegationTokenResponse.tokenRequesterPrincipalType", version);
+  if (version < 3 && $tokenRequesterPrincipalType !== '') notInVersion('CreateDelegationTokenResponse.tokenRequesterPrincipalType', version);
   if (version >= 3) {
     w.compactString($tokenRequesterPrincipalName);
   }
-  if (version < 3 && $tokenRequesterPrincipalName !== "") notInVersion("CreateDelegationTokenResponse.tokenRequesterPrincipalName", version);
+  if (version < 3 && $tokenRequesterPrincipalName !== '') notInVersion('CreateDelegationTokenResponse.tokenRequesterPrincipalName', version);
   w.int64($issueTimestampMs);
   w.int64($expiryTimestampMs);
   w.int64($maxTimestampMs);
@@ -99,13 +99,13 @@ export function decodeCreateDelegationTokenResponse(r: Reader, version: number):
   if (version >= 3) {
     $tokenRequesterPrincipalType = r.compactString();
   } else {
-    $tokenRequesterPrincipalType = "";
+    $tokenRequesterPrincipalType = '';
   }
   let $tokenRequesterPrincipalName: string;
   if (version >= 3) {
     $tokenRequesterPrincipalName = r.compactString();
   } else {
-    $tokenRequesterPrincipalName = "";
+    $tokenRequesterPrincipalName = '';
   }
   const $issueTimestampMs: bigint = r.int64();
   const $expiryTimestampMs: bigint = r.int64();

@@ -41,7 +41,7 @@ export interface CreatePartitionsRequestCreatePartitionsTopic {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** CreatePartitionsTopic as encoders accept it: every field optional, a missing field takes its default. */
 export interface CreatePartitionsRequestCreatePartitionsTopicInit {
   readonly name?: string;
   readonly count?: number;
@@ -57,7 +57,7 @@ export interface CreatePartitionsRequestCreatePartitionsAssignment {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** CreatePartitionsAssignment as encoders accept it: every field optional, a missing field takes its default. */
 export interface CreatePartitionsRequestCreatePartitionsAssignmentInit {
   readonly brokerIds?: readonly number[];
   readonly _unknownTaggedFields?: readonly UnknownTaggedField[];
@@ -86,7 +86,7 @@ export function decodeCreatePartitionsRequest(r: Reader, version: number): Creat
   let $topics: CreatePartitionsRequestCreatePartitionsTopic[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("CreatePartitionsRequest.topics: null array in a non-nullable field");
+    if (n < 0) r.fail('CreatePartitionsRequest.topics: null array in a non-nullable field');
     const a: CreatePartitionsRequestCreatePartitionsTopic[] = [];
     for (let i = 0; i < n; i++) a.push(decodeCreatePartitionsRequestCreatePartitionsTopic(r, version));
     $topics = a;
@@ -109,7 +109,7 @@ export function decodeCreatePartitionsRequest(r: Reader, version: number): Creat
 
 function encodeCreatePartitionsRequestCreatePartitionsTopic(w: Writer, v: CreatePartitionsRequestCreatePartitionsTopicInit, version: number): void {
   const flexible = version >= 2;
-  const $name = v.name ?? "";
+  const $name = v.name ?? '';
   const $count = v.count ?? 0;
   const $assignments = v.assignments === undefined ? [] : v.assignments;
   if (flexible) w.compactString($name); else w.string($name);
@@ -173,7 +173,7 @@ function decodeCreatePartitionsRequestCreatePartitionsAssignment(r: Reader, vers
   let $brokerIds: number[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("CreatePartitionsRequestCreatePartitionsAssignment.brokerIds: null array in a non-nullable field");
+    if (n < 0) r.fail('CreatePartitionsRequestCreatePartitionsAssignment.brokerIds: null array in a non-nullable field');
     const a: number[] = [];
     for (let i = 0; i < n; i++) a.push(r.int32());
     $brokerIds = a;

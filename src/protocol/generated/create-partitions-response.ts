@@ -38,7 +38,7 @@ export interface CreatePartitionsResponseCreatePartitionsTopicResult {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** CreatePartitionsTopicResult as encoders accept it: every field optional, a missing field takes its default. */
 export interface CreatePartitionsResponseCreatePartitionsTopicResultInit {
   readonly name?: string;
   readonly errorCode?: number;
@@ -68,7 +68,7 @@ export function decodeCreatePartitionsResponse(r: Reader, version: number): Crea
   let $results: CreatePartitionsResponseCreatePartitionsTopicResult[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("CreatePartitionsResponse.results: null array in a non-nullable field");
+    if (n < 0) r.fail('CreatePartitionsResponse.results: null array in a non-nullable field');
     const a: CreatePartitionsResponseCreatePartitionsTopicResult[] = [];
     for (let i = 0; i < n; i++) a.push(decodeCreatePartitionsResponseCreatePartitionsTopicResult(r, version));
     $results = a;
@@ -89,7 +89,7 @@ export function decodeCreatePartitionsResponse(r: Reader, version: number): Crea
 
 function encodeCreatePartitionsResponseCreatePartitionsTopicResult(w: Writer, v: CreatePartitionsResponseCreatePartitionsTopicResultInit, version: number): void {
   const flexible = version >= 2;
-  const $name = v.name ?? "";
+  const $name = v.name ?? '';
   const $errorCode = v.errorCode ?? 0;
   const $errorMessage = v.errorMessage === undefined ? null : v.errorMessage;
   if (flexible) w.compactString($name); else w.string($name);

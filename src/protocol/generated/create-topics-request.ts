@@ -55,7 +55,7 @@ export interface CreateTopicsRequestCreatableTopic {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** CreatableTopic as encoders accept it: every field optional, a missing field takes its default. */
 export interface CreateTopicsRequestCreatableTopicInit {
   readonly name?: string;
   readonly numPartitions?: number;
@@ -75,7 +75,7 @@ export interface CreateTopicsRequestCreatableReplicaAssignment {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** CreatableReplicaAssignment as encoders accept it: every field optional, a missing field takes its default. */
 export interface CreateTopicsRequestCreatableReplicaAssignmentInit {
   readonly partitionIndex?: number;
   readonly brokerIds?: readonly number[];
@@ -92,7 +92,7 @@ export interface CreateTopicsRequestCreatableTopicConfig {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** CreatableTopicConfig as encoders accept it: every field optional, a missing field takes its default. */
 export interface CreateTopicsRequestCreatableTopicConfigInit {
   readonly name?: string;
   readonly value?: string | null;
@@ -113,7 +113,7 @@ export function encodeCreateTopicsRequest(w: Writer, v: CreateTopicsRequestInit,
   if (version >= 1) {
     w.bool($validateOnly);
   }
-  if (version < 1 && $validateOnly !== false) notInVersion("CreateTopicsRequest.validateOnly", version);
+  if (version < 1 && $validateOnly !== false) notInVersion('CreateTopicsRequest.validateOnly', version);
   if (flexible) {
     writeUnknownTaggedFields(w, v._unknownTaggedFields);
   }
@@ -125,7 +125,7 @@ export function decodeCreateTopicsRequest(r: Reader, version: number): CreateTop
   let $topics: CreateTopicsRequestCreatableTopic[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("CreateTopicsRequest.topics: null array in a non-nullable field");
+    if (n < 0) r.fail('CreateTopicsRequest.topics: null array in a non-nullable field');
     const a: CreateTopicsRequestCreatableTopic[] = [];
     for (let i = 0; i < n; i++) a.push(decodeCreateTopicsRequestCreatableTopic(r, version));
     $topics = a;
@@ -153,7 +153,7 @@ export function decodeCreateTopicsRequest(r: Reader, version: number): CreateTop
 
 function encodeCreateTopicsRequestCreatableTopic(w: Writer, v: CreateTopicsRequestCreatableTopicInit, version: number): void {
   const flexible = version >= 5;
-  const $name = v.name ?? "";
+  const $name = v.name ?? '';
   const $numPartitions = v.numPartitions ?? 0;
   const $replicationFactor = v.replicationFactor ?? 0;
   const $assignments = v.assignments ?? [];
@@ -182,7 +182,7 @@ function decodeCreateTopicsRequestCreatableTopic(r: Reader, version: number): Cr
   let $assignments: CreateTopicsRequestCreatableReplicaAssignment[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("CreateTopicsRequestCreatableTopic.assignments: null array in a non-nullable field");
+    if (n < 0) r.fail('CreateTopicsRequestCreatableTopic.assignments: null array in a non-nullable field');
     const a: CreateTopicsRequestCreatableReplicaAssignment[] = [];
     for (let i = 0; i < n; i++) a.push(decodeCreateTopicsRequestCreatableReplicaAssignment(r, version));
     $assignments = a;
@@ -190,7 +190,7 @@ function decodeCreateTopicsRequestCreatableTopic(r: Reader, version: number): Cr
   let $configs: CreateTopicsRequestCreatableTopicConfig[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("CreateTopicsRequestCreatableTopic.configs: null array in a non-nullable field");
+    if (n < 0) r.fail('CreateTopicsRequestCreatableTopic.configs: null array in a non-nullable field');
     const a: CreateTopicsRequestCreatableTopicConfig[] = [];
     for (let i = 0; i < n; i++) a.push(decodeCreateTopicsRequestCreatableTopicConfig(r, version));
     $configs = a;
@@ -229,7 +229,7 @@ function decodeCreateTopicsRequestCreatableReplicaAssignment(r: Reader, version:
   let $brokerIds: number[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("CreateTopicsRequestCreatableReplicaAssignment.brokerIds: null array in a non-nullable field");
+    if (n < 0) r.fail('CreateTopicsRequestCreatableReplicaAssignment.brokerIds: null array in a non-nullable field');
     const a: number[] = [];
     for (let i = 0; i < n; i++) a.push(r.int32());
     $brokerIds = a;
@@ -250,8 +250,8 @@ function decodeCreateTopicsRequestCreatableReplicaAssignment(r: Reader, version:
 
 function encodeCreateTopicsRequestCreatableTopicConfig(w: Writer, v: CreateTopicsRequestCreatableTopicConfigInit, version: number): void {
   const flexible = version >= 5;
-  const $name = v.name ?? "";
-  const $value = v.value === undefined ? "" : v.value;
+  const $name = v.name ?? '';
+  const $value = v.value === undefined ? '' : v.value;
   if (flexible) w.compactString($name); else w.string($name);
   if (flexible) w.compactNullableString($value); else w.nullableString($value);
   if (flexible) {

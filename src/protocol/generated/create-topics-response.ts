@@ -51,7 +51,7 @@ export interface CreateTopicsResponseCreatableTopicResult {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** CreatableTopicResult as encoders accept it: every field optional, a missing field takes its default. */
 export interface CreateTopicsResponseCreatableTopicResultInit {
   readonly name?: string;
   readonly topicId?: string;
@@ -80,7 +80,7 @@ export interface CreateTopicsResponseCreatableTopicConfigs {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** CreatableTopicConfigs as encoders accept it: every field optional, a missing field takes its default. */
 export interface CreateTopicsResponseCreatableTopicConfigsInit {
   readonly name?: string;
   readonly value?: string | null;
@@ -119,7 +119,7 @@ export function decodeCreateTopicsResponse(r: Reader, version: number): CreateTo
   let $topics: CreateTopicsResponseCreatableTopicResult[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("CreateTopicsResponse.topics: null array in a non-nullable field");
+    if (n < 0) r.fail('CreateTopicsResponse.topics: null array in a non-nullable field');
     const a: CreateTopicsResponseCreatableTopicResult[] = [];
     for (let i = 0; i < n; i++) a.push(decodeCreateTopicsResponseCreatableTopicResult(r, version));
     $topics = a;
@@ -140,10 +140,10 @@ export function decodeCreateTopicsResponse(r: Reader, version: number): CreateTo
 
 function encodeCreateTopicsResponseCreatableTopicResult(w: Writer, v: CreateTopicsResponseCreatableTopicResultInit, version: number): void {
   const flexible = version >= 5;
-  const $name = v.name ?? "";
-  const $topicId = v.topicId ?? "AAAAAAAAAAAAAAAAAAAAAA";
+  const $name = v.name ?? '';
+  const $topicId = v.topicId ?? 'AAAAAAAAAAAAAAAAAAAAAA';
   const $errorCode = v.errorCode ?? 0;
-  const $errorMessage = v.errorMessage === undefined ? "" : v.errorMessage;
+  const $errorMessage = v.errorMessage === undefined ? '' : v.errorMessage;
   const $topicConfigErrorCode = v.topicConfigErrorCode ?? 0;
   const $numPartitions = v.numPartitions ?? -1;
   const $replicationFactor = v.replicationFactor ?? -1;
@@ -198,14 +198,14 @@ function decodeCreateTopicsResponseCreatableTopicResult(r: Reader, version: numb
   if (version >= 7) {
     $topicId = r.uuid();
   } else {
-    $topicId = "AAAAAAAAAAAAAAAAAAAAAA";
+    $topicId = 'AAAAAAAAAAAAAAAAAAAAAA';
   }
   const $errorCode: number = r.int16();
   let $errorMessage: string | null;
   if (version >= 1) {
     $errorMessage = (flexible ? r.compactNullableString() : r.nullableString());
   } else {
-    $errorMessage = "";
+    $errorMessage = '';
   }
   let $topicConfigErrorCode: number = 0;
   let $numPartitions: number;
@@ -245,7 +245,7 @@ function decodeCreateTopicsResponseCreatableTopicResult(r: Reader, version: numb
         case 0: {
           const end = r.pos + size;
           $topicConfigErrorCode = r.int16();
-          if (r.pos !== end) r.fail("CreateTopicsResponseCreatableTopicResult.topicConfigErrorCode: tagged field size mismatch");
+          if (r.pos !== end) r.fail('CreateTopicsResponseCreatableTopicResult.topicConfigErrorCode: tagged field size mismatch');
           break;
         }
         default:
@@ -259,8 +259,8 @@ function decodeCreateTopicsResponseCreatableTopicResult(r: Reader, version: numb
 }
 
 function encodeCreateTopicsResponseCreatableTopicConfigs(w: Writer, v: CreateTopicsResponseCreatableTopicConfigsInit, version: number): void {
-  const $name = v.name ?? "";
-  const $value = v.value === undefined ? "" : v.value;
+  const $name = v.name ?? '';
+  const $value = v.value === undefined ? '' : v.value;
   const $readOnly = v.readOnly ?? false;
   const $configSource = v.configSource ?? -1;
   const $isSensitive = v.isSensitive ?? false;

@@ -31,8 +31,8 @@ export interface DefaultPrincipalDataInit {
 
 export function encodeDefaultPrincipalData(w: Writer, v: DefaultPrincipalDataInit, version: number): void {
   if (version < 0 || version > 0) unsupportedVersion('DefaultPrincipalData', version);
-  const $type = v.type ?? "";
-  const $name = v.name ?? "";
+  const $type = v.type ?? '';
+  const $name = v.name ?? '';
   const $tokenAuthenticated = v.tokenAuthenticated ?? false;
   w.compactString($type);
   w.compactString($name);

@@ -40,7 +40,7 @@ export interface DeleteAclsRequestDeleteAclsFilter {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** DeleteAclsFilter as encoders accept it: every field optional, a missing field takes its default. */
 export interface DeleteAclsRequestDeleteAclsFilterInit {
   readonly resourceTypeFilter?: number;
   readonly resourceNameFilter?: string | null;
@@ -71,7 +71,7 @@ export function decodeDeleteAclsRequest(r: Reader, version: number): DeleteAclsR
   let $filters: DeleteAclsRequestDeleteAclsFilter[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("DeleteAclsRequest.filters: null array in a non-nullable field");
+    if (n < 0) r.fail('DeleteAclsRequest.filters: null array in a non-nullable field');
     const a: DeleteAclsRequestDeleteAclsFilter[] = [];
     for (let i = 0; i < n; i++) a.push(decodeDeleteAclsRequestDeleteAclsFilter(r, version));
     $filters = a;
@@ -93,10 +93,10 @@ export function decodeDeleteAclsRequest(r: Reader, version: number): DeleteAclsR
 function encodeDeleteAclsRequestDeleteAclsFilter(w: Writer, v: DeleteAclsRequestDeleteAclsFilterInit, version: number): void {
   const flexible = version >= 2;
   const $resourceTypeFilter = v.resourceTypeFilter ?? 0;
-  const $resourceNameFilter = v.resourceNameFilter === undefined ? "" : v.resourceNameFilter;
+  const $resourceNameFilter = v.resourceNameFilter === undefined ? '' : v.resourceNameFilter;
   const $patternTypeFilter = v.patternTypeFilter ?? 3;
-  const $principalFilter = v.principalFilter === undefined ? "" : v.principalFilter;
-  const $hostFilter = v.hostFilter === undefined ? "" : v.hostFilter;
+  const $principalFilter = v.principalFilter === undefined ? '' : v.principalFilter;
+  const $hostFilter = v.hostFilter === undefined ? '' : v.hostFilter;
   const $operation = v.operation ?? 0;
   const $permissionType = v.permissionType ?? 0;
   w.int8($resourceTypeFilter);
@@ -104,7 +104,7 @@ function encodeDeleteAclsRequestDeleteAclsFilter(w: Writer, v: DeleteAclsRequest
   if (version >= 1) {
     w.int8($patternTypeFilter);
   }
-  if (version < 1 && $patternTypeFilter !== 3) notInVersion("DeleteAclsRequestDeleteAclsFilter.patternTypeFilter", version);
+  if (version < 1 && $patternTypeFilter !== 3) notInVersion('DeleteAclsRequestDeleteAclsFilter.patternTypeFilter', version);
   if (flexible) w.compactNullableString($principalFilter); else w.nullableString($principalFilter);
   if (flexible) w.compactNullableString($hostFilter); else w.nullableString($hostFilter);
   w.int8($operation);

@@ -38,7 +38,7 @@ export interface DeleteAclsResponseDeleteAclsFilterResult {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** DeleteAclsFilterResult as encoders accept it: every field optional, a missing field takes its default. */
 export interface DeleteAclsResponseDeleteAclsFilterResultInit {
   readonly errorCode?: number;
   readonly errorMessage?: string | null;
@@ -70,7 +70,7 @@ export interface DeleteAclsResponseDeleteAclsMatchingAcl {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** DeleteAclsMatchingAcl as encoders accept it: every field optional, a missing field takes its default. */
 export interface DeleteAclsResponseDeleteAclsMatchingAclInit {
   readonly errorCode?: number;
   readonly errorMessage?: string | null;
@@ -106,7 +106,7 @@ export function decodeDeleteAclsResponse(r: Reader, version: number): DeleteAcls
   let $filterResults: DeleteAclsResponseDeleteAclsFilterResult[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("DeleteAclsResponse.filterResults: null array in a non-nullable field");
+    if (n < 0) r.fail('DeleteAclsResponse.filterResults: null array in a non-nullable field');
     const a: DeleteAclsResponseDeleteAclsFilterResult[] = [];
     for (let i = 0; i < n; i++) a.push(decodeDeleteAclsResponseDeleteAclsFilterResult(r, version));
     $filterResults = a;
@@ -128,7 +128,7 @@ export function decodeDeleteAclsResponse(r: Reader, version: number): DeleteAcls
 function encodeDeleteAclsResponseDeleteAclsFilterResult(w: Writer, v: DeleteAclsResponseDeleteAclsFilterResultInit, version: number): void {
   const flexible = version >= 2;
   const $errorCode = v.errorCode ?? 0;
-  const $errorMessage = v.errorMessage === undefined ? "" : v.errorMessage;
+  const $errorMessage = v.errorMessage === undefined ? '' : v.errorMessage;
   const $matchingAcls = v.matchingAcls ?? [];
   w.int16($errorCode);
   if (flexible) w.compactNullableString($errorMessage); else w.nullableString($errorMessage);
@@ -148,7 +148,7 @@ function decodeDeleteAclsResponseDeleteAclsFilterResult(r: Reader, version: numb
   let $matchingAcls: DeleteAclsResponseDeleteAclsMatchingAcl[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("DeleteAclsResponseDeleteAclsFilterResult.matchingAcls: null array in a non-nullable field");
+    if (n < 0) r.fail('DeleteAclsResponseDeleteAclsFilterResult.matchingAcls: null array in a non-nullable field');
     const a: DeleteAclsResponseDeleteAclsMatchingAcl[] = [];
     for (let i = 0; i < n; i++) a.push(decodeDeleteAclsResponseDeleteAclsMatchingAcl(r, version));
     $matchingAcls = a;
@@ -170,12 +170,12 @@ function decodeDeleteAclsResponseDeleteAclsFilterResult(r: Reader, version: numb
 function encodeDeleteAclsResponseDeleteAclsMatchingAcl(w: Writer, v: DeleteAclsResponseDeleteAclsMatchingAclInit, version: number): void {
   const flexible = version >= 2;
   const $errorCode = v.errorCode ?? 0;
-  const $errorMessage = v.errorMessage === undefined ? "" : v.errorMessage;
+  const $errorMessage = v.errorMessage === undefined ? '' : v.errorMessage;
   const $resourceType = v.resourceType ?? 0;
-  const $resourceName = v.resourceName ?? "";
+  const $resourceName = v.resourceName ?? '';
   const $patternType = v.patternType ?? 3;
-  const $principal = v.principal ?? "";
-  const $host = v.host ?? "";
+  const $principal = v.principal ?? '';
+  const $host = v.host ?? '';
   const $operation = v.operation ?? 0;
   const $permissionType = v.permissionType ?? 0;
   w.int16($errorCode);
@@ -185,7 +185,7 @@ function encodeDeleteAclsResponseDeleteAclsMatchingAcl(w: Writer, v: DeleteAclsR
   if (version >= 1) {
     w.int8($patternType);
   }
-  if (version < 1 && $patternType !== 3) notInVersion("DeleteAclsResponseDeleteAclsMatchingAcl.patternType", version);
+  if (version < 1 && $patternType !== 3) notInVersion('DeleteAclsResponseDeleteAclsMatchingAcl.patternType', version);
   if (flexible) w.compactString($principal); else w.string($principal);
   if (flexible) w.compactString($host); else w.string($host);
   w.int8($operation);

@@ -39,7 +39,7 @@ export function decodeDeleteGroupsRequest(r: Reader, version: number): DeleteGro
   let $groupsNames: string[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("DeleteGroupsRequest.groupsNames: null array in a non-nullable field");
+    if (n < 0) r.fail('DeleteGroupsRequest.groupsNames: null array in a non-nullable field');
     const a: string[] = [];
     for (let i = 0; i < n; i++) a.push((flexible ? r.compactString() : r.string()));
     $groupsNames = a;

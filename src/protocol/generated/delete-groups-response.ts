@@ -36,7 +36,7 @@ export interface DeleteGroupsResponseDeletableGroupResult {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** DeletableGroupResult as encoders accept it: every field optional, a missing field takes its default. */
 export interface DeleteGroupsResponseDeletableGroupResultInit {
   readonly groupId?: string;
   readonly errorCode?: number;
@@ -65,7 +65,7 @@ export function decodeDeleteGroupsResponse(r: Reader, version: number): DeleteGr
   let $results: DeleteGroupsResponseDeletableGroupResult[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("DeleteGroupsResponse.results: null array in a non-nullable field");
+    if (n < 0) r.fail('DeleteGroupsResponse.results: null array in a non-nullable field');
     const a: DeleteGroupsResponseDeletableGroupResult[] = [];
     for (let i = 0; i < n; i++) a.push(decodeDeleteGroupsResponseDeletableGroupResult(r, version));
     $results = a;
@@ -86,7 +86,7 @@ export function decodeDeleteGroupsResponse(r: Reader, version: number): DeleteGr
 
 function encodeDeleteGroupsResponseDeletableGroupResult(w: Writer, v: DeleteGroupsResponseDeletableGroupResultInit, version: number): void {
   const flexible = version >= 2;
-  const $groupId = v.groupId ?? "";
+  const $groupId = v.groupId ?? '';
   const $errorCode = v.errorCode ?? 0;
   if (flexible) w.compactString($groupId); else w.string($groupId);
   w.int16($errorCode);

@@ -33,7 +33,7 @@ export interface DeleteRecordsRequestDeleteRecordsTopic {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** DeleteRecordsTopic as encoders accept it: every field optional, a missing field takes its default. */
 export interface DeleteRecordsRequestDeleteRecordsTopicInit {
   readonly name?: string;
   readonly partitions?: readonly DeleteRecordsRequestDeleteRecordsPartitionInit[];
@@ -50,7 +50,7 @@ export interface DeleteRecordsRequestDeleteRecordsPartition {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** DeleteRecordsPartition as encoders accept it: every field optional, a missing field takes its default. */
 export interface DeleteRecordsRequestDeleteRecordsPartitionInit {
   readonly partitionIndex?: number;
   readonly offset?: bigint;
@@ -78,7 +78,7 @@ export function decodeDeleteRecordsRequest(r: Reader, version: number): DeleteRe
   let $topics: DeleteRecordsRequestDeleteRecordsTopic[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("DeleteRecordsRequest.topics: null array in a non-nullable field");
+    if (n < 0) r.fail('DeleteRecordsRequest.topics: null array in a non-nullable field');
     const a: DeleteRecordsRequestDeleteRecordsTopic[] = [];
     for (let i = 0; i < n; i++) a.push(decodeDeleteRecordsRequestDeleteRecordsTopic(r, version));
     $topics = a;
@@ -100,7 +100,7 @@ export function decodeDeleteRecordsRequest(r: Reader, version: number): DeleteRe
 
 function encodeDeleteRecordsRequestDeleteRecordsTopic(w: Writer, v: DeleteRecordsRequestDeleteRecordsTopicInit, version: number): void {
   const flexible = version >= 2;
-  const $name = v.name ?? "";
+  const $name = v.name ?? '';
   const $partitions = v.partitions ?? [];
   if (flexible) w.compactString($name); else w.string($name);
   if (flexible) w.compactArrayLength($partitions.length); else w.arrayLength($partitions.length);
@@ -118,7 +118,7 @@ function decodeDeleteRecordsRequestDeleteRecordsTopic(r: Reader, version: number
   let $partitions: DeleteRecordsRequestDeleteRecordsPartition[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("DeleteRecordsRequestDeleteRecordsTopic.partitions: null array in a non-nullable field");
+    if (n < 0) r.fail('DeleteRecordsRequestDeleteRecordsTopic.partitions: null array in a non-nullable field');
     const a: DeleteRecordsRequestDeleteRecordsPartition[] = [];
     for (let i = 0; i < n; i++) a.push(decodeDeleteRecordsRequestDeleteRecordsPartition(r, version));
     $partitions = a;

@@ -36,7 +36,7 @@ export interface DeleteRecordsResponseDeleteRecordsTopicResult {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** DeleteRecordsTopicResult as encoders accept it: every field optional, a missing field takes its default. */
 export interface DeleteRecordsResponseDeleteRecordsTopicResultInit {
   readonly name?: string;
   readonly partitions?: readonly DeleteRecordsResponseDeleteRecordsPartitionResultInit[];
@@ -55,7 +55,7 @@ export interface DeleteRecordsResponseDeleteRecordsPartitionResult {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** DeleteRecordsPartitionResult as encoders accept it: every field optional, a missing field takes its default. */
 export interface DeleteRecordsResponseDeleteRecordsPartitionResultInit {
   readonly partitionIndex?: number;
   readonly lowWatermark?: bigint;
@@ -85,7 +85,7 @@ export function decodeDeleteRecordsResponse(r: Reader, version: number): DeleteR
   let $topics: DeleteRecordsResponseDeleteRecordsTopicResult[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("DeleteRecordsResponse.topics: null array in a non-nullable field");
+    if (n < 0) r.fail('DeleteRecordsResponse.topics: null array in a non-nullable field');
     const a: DeleteRecordsResponseDeleteRecordsTopicResult[] = [];
     for (let i = 0; i < n; i++) a.push(decodeDeleteRecordsResponseDeleteRecordsTopicResult(r, version));
     $topics = a;
@@ -106,7 +106,7 @@ export function decodeDeleteRecordsResponse(r: Reader, version: number): DeleteR
 
 function encodeDeleteRecordsResponseDeleteRecordsTopicResult(w: Writer, v: DeleteRecordsResponseDeleteRecordsTopicResultInit, version: number): void {
   const flexible = version >= 2;
-  const $name = v.name ?? "";
+  const $name = v.name ?? '';
   const $partitions = v.partitions ?? [];
   if (flexible) w.compactString($name); else w.string($name);
   if (flexible) w.compactArrayLength($partitions.length); else w.arrayLength($partitions.length);
@@ -124,7 +124,7 @@ function decodeDeleteRecordsResponseDeleteRecordsTopicResult(r: Reader, version:
   let $partitions: DeleteRecordsResponseDeleteRecordsPartitionResult[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("DeleteRecordsResponseDeleteRecordsTopicResult.partitions: null array in a non-nullable field");
+    if (n < 0) r.fail('DeleteRecordsResponseDeleteRecordsTopicResult.partitions: null array in a non-nullable field');
     const a: DeleteRecordsResponseDeleteRecordsPartitionResult[] = [];
     for (let i = 0; i < n; i++) a.push(decodeDeleteRecordsResponseDeleteRecordsPartitionResult(r, version));
     $partitions = a;

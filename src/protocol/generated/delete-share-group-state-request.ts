@@ -33,7 +33,7 @@ export interface DeleteShareGroupStateRequestDeleteStateData {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** DeleteStateData as encoders accept it: every field optional, a missing field takes its default. */
 export interface DeleteShareGroupStateRequestDeleteStateDataInit {
   readonly topicId?: string;
   readonly partitions?: readonly DeleteShareGroupStateRequestPartitionDataInit[];
@@ -48,7 +48,7 @@ export interface DeleteShareGroupStateRequestPartitionData {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** PartitionData as encoders accept it: every field optional, a missing field takes its default. */
 export interface DeleteShareGroupStateRequestPartitionDataInit {
   readonly partition?: number;
   readonly _unknownTaggedFields?: readonly UnknownTaggedField[];
@@ -56,7 +56,7 @@ export interface DeleteShareGroupStateRequestPartitionDataInit {
 
 export function encodeDeleteShareGroupStateRequest(w: Writer, v: DeleteShareGroupStateRequestInit, version: number): void {
   if (version < 0 || version > 0) unsupportedVersion('DeleteShareGroupStateRequest', version);
-  const $groupId = v.groupId ?? "";
+  const $groupId = v.groupId ?? '';
   const $topics = v.topics ?? [];
   w.compactString($groupId);
   w.compactArrayLength($topics.length);
@@ -72,7 +72,7 @@ export function decodeDeleteShareGroupStateRequest(r: Reader, version: number): 
   let $topics: DeleteShareGroupStateRequestDeleteStateData[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("DeleteShareGroupStateRequest.topics: null array in a non-nullable field");
+    if (n < 0) r.fail('DeleteShareGroupStateRequest.topics: null array in a non-nullable field');
     const a: DeleteShareGroupStateRequestDeleteStateData[] = [];
     for (let i = 0; i < n; i++) a.push(decodeDeleteShareGroupStateRequestDeleteStateData(r, version));
     $topics = a;
@@ -90,7 +90,7 @@ export function decodeDeleteShareGroupStateRequest(r: Reader, version: number): 
 }
 
 function encodeDeleteShareGroupStateRequestDeleteStateData(w: Writer, v: DeleteShareGroupStateRequestDeleteStateDataInit, version: number): void {
-  const $topicId = v.topicId ?? "AAAAAAAAAAAAAAAAAAAAAA";
+  const $topicId = v.topicId ?? 'AAAAAAAAAAAAAAAAAAAAAA';
   const $partitions = v.partitions ?? [];
   w.uuid($topicId);
   w.compactArrayLength($partitions.length);
@@ -105,7 +105,7 @@ function decodeDeleteShareGroupStateRequestDeleteStateData(r: Reader, version: n
   let $partitions: DeleteShareGroupStateRequestPartitionData[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("DeleteShareGroupStateRequestDeleteStateData.partitions: null array in a non-nullable field");
+    if (n < 0) r.fail('DeleteShareGroupStateRequestDeleteStateData.partitions: null array in a non-nullable field');
     const a: DeleteShareGroupStateRequestPartitionData[] = [];
     for (let i = 0; i < n; i++) a.push(decodeDeleteShareGroupStateRequestPartitionData(r, version));
     $partitions = a;

@@ -30,7 +30,7 @@ export interface DeleteShareGroupStateResponseDeleteStateResult {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** DeleteStateResult as encoders accept it: every field optional, a missing field takes its default. */
 export interface DeleteShareGroupStateResponseDeleteStateResultInit {
   readonly topicId?: string;
   readonly partitions?: readonly DeleteShareGroupStateResponsePartitionResultInit[];
@@ -49,7 +49,7 @@ export interface DeleteShareGroupStateResponsePartitionResult {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** PartitionResult as encoders accept it: every field optional, a missing field takes its default. */
 export interface DeleteShareGroupStateResponsePartitionResultInit {
   readonly partition?: number;
   readonly errorCode?: number;
@@ -72,7 +72,7 @@ export function decodeDeleteShareGroupStateResponse(r: Reader, version: number):
   let $results: DeleteShareGroupStateResponseDeleteStateResult[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("DeleteShareGroupStateResponse.results: null array in a non-nullable field");
+    if (n < 0) r.fail('DeleteShareGroupStateResponse.results: null array in a non-nullable field');
     const a: DeleteShareGroupStateResponseDeleteStateResult[] = [];
     for (let i = 0; i < n; i++) a.push(decodeDeleteShareGroupStateResponseDeleteStateResult(r, version));
     $results = a;
@@ -90,7 +90,7 @@ export function decodeDeleteShareGroupStateResponse(r: Reader, version: number):
 }
 
 function encodeDeleteShareGroupStateResponseDeleteStateResult(w: Writer, v: DeleteShareGroupStateResponseDeleteStateResultInit, version: number): void {
-  const $topicId = v.topicId ?? "AAAAAAAAAAAAAAAAAAAAAA";
+  const $topicId = v.topicId ?? 'AAAAAAAAAAAAAAAAAAAAAA';
   const $partitions = v.partitions ?? [];
   w.uuid($topicId);
   w.compactArrayLength($partitions.length);
@@ -105,7 +105,7 @@ function decodeDeleteShareGroupStateResponseDeleteStateResult(r: Reader, version
   let $partitions: DeleteShareGroupStateResponsePartitionResult[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("DeleteShareGroupStateResponseDeleteStateResult.partitions: null array in a non-nullable field");
+    if (n < 0) r.fail('DeleteShareGroupStateResponseDeleteStateResult.partitions: null array in a non-nullable field');
     const a: DeleteShareGroupStateResponsePartitionResult[] = [];
     for (let i = 0; i < n; i++) a.push(decodeDeleteShareGroupStateResponsePartitionResult(r, version));
     $partitions = a;

@@ -36,7 +36,7 @@ export interface DeleteTopicsRequestDeleteTopicState {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** DeleteTopicState as encoders accept it: every field optional, a missing field takes its default. */
 export interface DeleteTopicsRequestDeleteTopicStateInit {
   readonly name?: string | null;
   readonly topicId?: string;
@@ -55,7 +55,7 @@ export function encodeDeleteTopicsRequest(w: Writer, v: DeleteTopicsRequestInit,
       encodeDeleteTopicsRequestDeleteTopicState(w, $topics[i], version);
     }
   }
-  if (version < 6 && $topics.length !== 0) notInVersion("DeleteTopicsRequest.topics", version);
+  if (version < 6 && $topics.length !== 0) notInVersion('DeleteTopicsRequest.topics', version);
   if (version <= 5) {
     if (flexible) w.compactArrayLength($topicNames.length); else w.arrayLength($topicNames.length);
     for (let i = 0; i < $topicNames.length; i++) {
@@ -75,7 +75,7 @@ export function decodeDeleteTopicsRequest(r: Reader, version: number): DeleteTop
   if (version >= 6) {
     {
       const n = r.compactArrayLength();
-      if (n < 0) r.fail("DeleteTopicsRequest.topics: null array in a non-nullable field");
+      if (n < 0) r.fail('DeleteTopicsRequest.topics: null array in a non-nullable field');
       const a: DeleteTopicsRequestDeleteTopicState[] = [];
       for (let i = 0; i < n; i++) a.push(decodeDeleteTopicsRequestDeleteTopicState(r, version));
       $topics = a;
@@ -87,7 +87,7 @@ export function decodeDeleteTopicsRequest(r: Reader, version: number): DeleteTop
   if (version <= 5) {
     {
       const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-      if (n < 0) r.fail("DeleteTopicsRequest.topicNames: null array in a non-nullable field");
+      if (n < 0) r.fail('DeleteTopicsRequest.topicNames: null array in a non-nullable field');
       const a: string[] = [];
       for (let i = 0; i < n; i++) a.push((flexible ? r.compactString() : r.string()));
       $topicNames = a;
@@ -112,7 +112,7 @@ export function decodeDeleteTopicsRequest(r: Reader, version: number): DeleteTop
 
 function encodeDeleteTopicsRequestDeleteTopicState(w: Writer, v: DeleteTopicsRequestDeleteTopicStateInit, version: number): void {
   const $name = v.name === undefined ? null : v.name;
-  const $topicId = v.topicId ?? "AAAAAAAAAAAAAAAAAAAAAA";
+  const $topicId = v.topicId ?? 'AAAAAAAAAAAAAAAAAAAAAA';
   w.compactNullableString($name);
   w.uuid($topicId);
   writeUnknownTaggedFields(w, v._unknownTaggedFields);

@@ -40,7 +40,7 @@ export interface DeleteTopicsResponseDeletableTopicResult {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** DeletableTopicResult as encoders accept it: every field optional, a missing field takes its default. */
 export interface DeleteTopicsResponseDeletableTopicResultInit {
   readonly name?: string | null;
   readonly topicId?: string;
@@ -78,7 +78,7 @@ export function decodeDeleteTopicsResponse(r: Reader, version: number): DeleteTo
   let $responses: DeleteTopicsResponseDeletableTopicResult[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("DeleteTopicsResponse.responses: null array in a non-nullable field");
+    if (n < 0) r.fail('DeleteTopicsResponse.responses: null array in a non-nullable field');
     const a: DeleteTopicsResponseDeletableTopicResult[] = [];
     for (let i = 0; i < n; i++) a.push(decodeDeleteTopicsResponseDeletableTopicResult(r, version));
     $responses = a;
@@ -99,11 +99,11 @@ export function decodeDeleteTopicsResponse(r: Reader, version: number): DeleteTo
 
 function encodeDeleteTopicsResponseDeletableTopicResult(w: Writer, v: DeleteTopicsResponseDeletableTopicResultInit, version: number): void {
   const flexible = version >= 4;
-  const $name = v.name === undefined ? "" : v.name;
-  const $topicId = v.topicId ?? "AAAAAAAAAAAAAAAAAAAAAA";
+  const $name = v.name === undefined ? '' : v.name;
+  const $topicId = v.topicId ?? 'AAAAAAAAAAAAAAAAAAAAAA';
   const $errorCode = v.errorCode ?? 0;
   const $errorMessage = v.errorMessage === undefined ? null : v.errorMessage;
-  if ($name === null && version < 6) nullNotAllowed("DeleteTopicsResponseDeletableTopicResult.name", version);
+  if ($name === null && version < 6) nullNotAllowed('DeleteTopicsResponseDeletableTopicResult.name', version);
   if (flexible) w.compactNullableString($name); else w.nullableString($name);
   if (version >= 6) {
     w.uuid($topicId);
@@ -124,7 +124,7 @@ function decodeDeleteTopicsResponseDeletableTopicResult(r: Reader, version: numb
   if (version >= 6) {
     $topicId = r.uuid();
   } else {
-    $topicId = "AAAAAAAAAAAAAAAAAAAAAA";
+    $topicId = 'AAAAAAAAAAAAAAAAAAAAAA';
   }
   const $errorCode: number = r.int16();
   let $errorMessage: string | null;

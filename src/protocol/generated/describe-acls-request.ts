@@ -42,10 +42,10 @@ export function encodeDescribeAclsRequest(w: Writer, v: DescribeAclsRequestInit,
   if (version < 0 || version > 3) unsupportedVersion('DescribeAclsRequest', version);
   const flexible = version >= 2;
   const $resourceTypeFilter = v.resourceTypeFilter ?? 0;
-  const $resourceNameFilter = v.resourceNameFilter === undefined ? "" : v.resourceNameFilter;
+  const $resourceNameFilter = v.resourceNameFilter === undefined ? '' : v.resourceNameFilter;
   const $patternTypeFilter = v.patternTypeFilter ?? 3;
-  const $principalFilter = v.principalFilter === undefined ? "" : v.principalFilter;
-  const $hostFilter = v.hostFilter === undefined ? "" : v.hostFilter;
+  const $principalFilter = v.principalFilter === undefined ? '' : v.principalFilter;
+  const $hostFilter = v.hostFilter === undefined ? '' : v.hostFilter;
   const $operation = v.operation ?? 0;
   const $permissionType = v.permissionType ?? 0;
   w.int8($resourceTypeFilter);
@@ -53,7 +53,7 @@ export function encodeDescribeAclsRequest(w: Writer, v: DescribeAclsRequestInit,
   if (version >= 1) {
     w.int8($patternTypeFilter);
   }
-  if (version < 1 && $patternTypeFilter !== 3) notInVersion("DescribeAclsRequest.patternTypeFilter", version);
+  if (version < 1 && $patternTypeFilter !== 3) notInVersion('DescribeAclsRequest.patternTypeFilter', version);
   if (flexible) w.compactNullableString($principalFilter); else w.nullableString($principalFilter);
   if (flexible) w.compactNullableString($hostFilter); else w.nullableString($hostFilter);
   w.int8($operation);

@@ -46,7 +46,7 @@ export interface DescribeAclsResponseDescribeAclsResource {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** DescribeAclsResource as encoders accept it: every field optional, a missing field takes its default. */
 export interface DescribeAclsResponseDescribeAclsResourceInit {
   readonly resourceType?: number;
   readonly resourceName?: string;
@@ -69,7 +69,7 @@ export interface DescribeAclsResponseAclDescription {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** AclDescription as encoders accept it: every field optional, a missing field takes its default. */
 export interface DescribeAclsResponseAclDescriptionInit {
   readonly principal?: string;
   readonly host?: string;
@@ -83,7 +83,7 @@ export function encodeDescribeAclsResponse(w: Writer, v: DescribeAclsResponseIni
   const flexible = version >= 2;
   const $throttleTimeMs = v.throttleTimeMs ?? 0;
   const $errorCode = v.errorCode ?? 0;
-  const $errorMessage = v.errorMessage === undefined ? "" : v.errorMessage;
+  const $errorMessage = v.errorMessage === undefined ? '' : v.errorMessage;
   const $resources = v.resources ?? [];
   w.int32($throttleTimeMs);
   w.int16($errorCode);
@@ -106,7 +106,7 @@ export function decodeDescribeAclsResponse(r: Reader, version: number): Describe
   let $resources: DescribeAclsResponseDescribeAclsResource[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("DescribeAclsResponse.resources: null array in a non-nullable field");
+    if (n < 0) r.fail('DescribeAclsResponse.resources: null array in a non-nullable field');
     const a: DescribeAclsResponseDescribeAclsResource[] = [];
     for (let i = 0; i < n; i++) a.push(decodeDescribeAclsResponseDescribeAclsResource(r, version));
     $resources = a;
@@ -128,7 +128,7 @@ export function decodeDescribeAclsResponse(r: Reader, version: number): Describe
 function encodeDescribeAclsResponseDescribeAclsResource(w: Writer, v: DescribeAclsResponseDescribeAclsResourceInit, version: number): void {
   const flexible = version >= 2;
   const $resourceType = v.resourceType ?? 0;
-  const $resourceName = v.resourceName ?? "";
+  const $resourceName = v.resourceName ?? '';
   const $patternType = v.patternType ?? 3;
   const $acls = v.acls ?? [];
   w.int8($resourceType);
@@ -136,7 +136,7 @@ function encodeDescribeAclsResponseDescribeAclsResource(w: Writer, v: DescribeAc
   if (version >= 1) {
     w.int8($patternType);
   }
-  if (version < 1 && $patternType !== 3) notInVersion("DescribeAclsResponseDescribeAclsResource.patternType", version);
+  if (version < 1 && $patternType !== 3) notInVersion('DescribeAclsResponseDescribeAclsResource.patternType', version);
   if (flexible) w.compactArrayLength($acls.length); else w.arrayLength($acls.length);
   for (let i = 0; i < $acls.length; i++) {
     encodeDescribeAclsResponseAclDescription(w, $acls[i], version);
@@ -159,7 +159,7 @@ function decodeDescribeAclsResponseDescribeAclsResource(r: Reader, version: numb
   let $acls: DescribeAclsResponseAclDescription[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("DescribeAclsResponseDescribeAclsResource.acls: null array in a non-nullable field");
+    if (n < 0) r.fail('DescribeAclsResponseDescribeAclsResource.acls: null array in a non-nullable field');
     const a: DescribeAclsResponseAclDescription[] = [];
     for (let i = 0; i < n; i++) a.push(decodeDescribeAclsResponseAclDescription(r, version));
     $acls = a;
@@ -180,8 +180,8 @@ function decodeDescribeAclsResponseDescribeAclsResource(r: Reader, version: numb
 
 function encodeDescribeAclsResponseAclDescription(w: Writer, v: DescribeAclsResponseAclDescriptionInit, version: number): void {
   const flexible = version >= 2;
-  const $principal = v.principal ?? "";
-  const $host = v.host ?? "";
+  const $principal = v.principal ?? '';
+  const $host = v.host ?? '';
   const $operation = v.operation ?? 0;
   const $permissionType = v.permissionType ?? 0;
   if (flexible) w.compactString($principal); else w.string($principal);

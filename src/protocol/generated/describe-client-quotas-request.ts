@@ -44,7 +44,7 @@ export interface DescribeClientQuotasRequestComponentData {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** ComponentData as encoders accept it: every field optional, a missing field takes its default. */
 export interface DescribeClientQuotasRequestComponentDataInit {
   readonly entityType?: string;
   readonly matchType?: number;
@@ -73,7 +73,7 @@ export function decodeDescribeClientQuotasRequest(r: Reader, version: number): D
   let $components: DescribeClientQuotasRequestComponentData[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("DescribeClientQuotasRequest.components: null array in a non-nullable field");
+    if (n < 0) r.fail('DescribeClientQuotasRequest.components: null array in a non-nullable field');
     const a: DescribeClientQuotasRequestComponentData[] = [];
     for (let i = 0; i < n; i++) a.push(decodeDescribeClientQuotasRequestComponentData(r, version));
     $components = a;
@@ -95,9 +95,9 @@ export function decodeDescribeClientQuotasRequest(r: Reader, version: number): D
 
 function encodeDescribeClientQuotasRequestComponentData(w: Writer, v: DescribeClientQuotasRequestComponentDataInit, version: number): void {
   const flexible = version >= 1;
-  const $entityType = v.entityType ?? "";
+  const $entityType = v.entityType ?? '';
   const $matchType = v.matchType ?? 0;
-  const $match = v.match === undefined ? "" : v.match;
+  const $match = v.match === undefined ? '' : v.match;
   if (flexible) w.compactString($entityType); else w.string($entityType);
   w.int8($matchType);
   if (flexible) w.compactNullableString($match); else w.nullableString($match);

@@ -42,7 +42,7 @@ export interface DescribeClientQuotasResponseEntryData {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** EntryData as encoders accept it: every field optional, a missing field takes its default. */
 export interface DescribeClientQuotasResponseEntryDataInit {
   readonly entity?: readonly DescribeClientQuotasResponseEntityDataInit[];
   readonly values?: readonly DescribeClientQuotasResponseValueDataInit[];
@@ -59,7 +59,7 @@ export interface DescribeClientQuotasResponseEntityData {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** EntityData as encoders accept it: every field optional, a missing field takes its default. */
 export interface DescribeClientQuotasResponseEntityDataInit {
   readonly entityType?: string;
   readonly entityName?: string | null;
@@ -76,7 +76,7 @@ export interface DescribeClientQuotasResponseValueData {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** ValueData as encoders accept it: every field optional, a missing field takes its default. */
 export interface DescribeClientQuotasResponseValueDataInit {
   readonly key?: string;
   readonly value?: number;
@@ -88,7 +88,7 @@ export function encodeDescribeClientQuotasResponse(w: Writer, v: DescribeClientQ
   const flexible = version >= 1;
   const $throttleTimeMs = v.throttleTimeMs ?? 0;
   const $errorCode = v.errorCode ?? 0;
-  const $errorMessage = v.errorMessage === undefined ? "" : v.errorMessage;
+  const $errorMessage = v.errorMessage === undefined ? '' : v.errorMessage;
   const $entries = v.entries === undefined ? [] : v.entries;
   w.int32($throttleTimeMs);
   w.int16($errorCode);
@@ -159,7 +159,7 @@ function decodeDescribeClientQuotasResponseEntryData(r: Reader, version: number)
   let $entity: DescribeClientQuotasResponseEntityData[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("DescribeClientQuotasResponseEntryData.entity: null array in a non-nullable field");
+    if (n < 0) r.fail('DescribeClientQuotasResponseEntryData.entity: null array in a non-nullable field');
     const a: DescribeClientQuotasResponseEntityData[] = [];
     for (let i = 0; i < n; i++) a.push(decodeDescribeClientQuotasResponseEntityData(r, version));
     $entity = a;
@@ -167,7 +167,7 @@ function decodeDescribeClientQuotasResponseEntryData(r: Reader, version: number)
   let $values: DescribeClientQuotasResponseValueData[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("DescribeClientQuotasResponseEntryData.values: null array in a non-nullable field");
+    if (n < 0) r.fail('DescribeClientQuotasResponseEntryData.values: null array in a non-nullable field');
     const a: DescribeClientQuotasResponseValueData[] = [];
     for (let i = 0; i < n; i++) a.push(decodeDescribeClientQuotasResponseValueData(r, version));
     $values = a;
@@ -188,8 +188,8 @@ function decodeDescribeClientQuotasResponseEntryData(r: Reader, version: number)
 
 function encodeDescribeClientQuotasResponseEntityData(w: Writer, v: DescribeClientQuotasResponseEntityDataInit, version: number): void {
   const flexible = version >= 1;
-  const $entityType = v.entityType ?? "";
-  const $entityName = v.entityName === undefined ? "" : v.entityName;
+  const $entityType = v.entityType ?? '';
+  const $entityName = v.entityName === undefined ? '' : v.entityName;
   if (flexible) w.compactString($entityType); else w.string($entityType);
   if (flexible) w.compactNullableString($entityName); else w.nullableString($entityName);
   if (flexible) {
@@ -217,7 +217,7 @@ function decodeDescribeClientQuotasResponseEntityData(r: Reader, version: number
 
 function encodeDescribeClientQuotasResponseValueData(w: Writer, v: DescribeClientQuotasResponseValueDataInit, version: number): void {
   const flexible = version >= 1;
-  const $key = v.key ?? "";
+  const $key = v.key ?? '';
   const $value = v.value ?? 0;
   if (flexible) w.compactString($key); else w.string($key);
   w.float64($value);

@@ -31,7 +31,7 @@ export function encodeDescribeClusterRequest(w: Writer, v: DescribeClusterReques
   if (version >= 1) {
     w.int8($endpointType);
   }
-  if (version < 1 && $endpointType !== 1) notInVersion("DescribeClusterRequest.endpointType", version);
+  if (version < 1 && $endpointType !== 1) notInVersion('DescribeClusterRequest.endpointType', version);
   writeUnknownTaggedFields(w, v._unknownTaggedFields);
 }
 

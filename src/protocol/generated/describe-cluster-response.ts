@@ -61,7 +61,7 @@ export interface DescribeClusterResponseDescribeClusterBroker {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** DescribeClusterBroker as encoders accept it: every field optional, a missing field takes its default. */
 export interface DescribeClusterResponseDescribeClusterBrokerInit {
   readonly brokerId?: number;
   readonly host?: string;
@@ -76,7 +76,7 @@ export function encodeDescribeClusterResponse(w: Writer, v: DescribeClusterRespo
   const $errorCode = v.errorCode ?? 0;
   const $errorMessage = v.errorMessage === undefined ? null : v.errorMessage;
   const $endpointType = v.endpointType ?? 1;
-  const $clusterId = v.clusterId ?? "";
+  const $clusterId = v.clusterId ?? '';
   const $controllerId = v.controllerId ?? -1;
   const $brokers = v.brokers ?? [];
   const $clusterAuthorizedOperations = v.clusterAuthorizedOperations ?? -2147483648;
@@ -86,7 +86,7 @@ export function encodeDescribeClusterResponse(w: Writer, v: DescribeClusterRespo
   if (version >= 1) {
     w.int8($endpointType);
   }
-  if (version < 1 && $endpointType !== 1) notInVersion("DescribeClusterResponse.endpointType", version);
+  if (version < 1 && $endpointType !== 1) notInVersion('DescribeClusterResponse.endpointType', version);
   w.compactString($clusterId);
   w.int32($controllerId);
   w.compactArrayLength($brokers.length);
@@ -113,7 +113,7 @@ export function decodeDescribeClusterResponse(r: Reader, version: number): Descr
   let $brokers: DescribeClusterResponseDescribeClusterBroker[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("DescribeClusterResponse.brokers: null array in a non-nullable field");
+    if (n < 0) r.fail('DescribeClusterResponse.brokers: null array in a non-nullable field');
     const a: DescribeClusterResponseDescribeClusterBroker[] = [];
     for (let i = 0; i < n; i++) a.push(decodeDescribeClusterResponseDescribeClusterBroker(r, version));
     $brokers = a;
@@ -133,7 +133,7 @@ export function decodeDescribeClusterResponse(r: Reader, version: number): Descr
 
 function encodeDescribeClusterResponseDescribeClusterBroker(w: Writer, v: DescribeClusterResponseDescribeClusterBrokerInit, version: number): void {
   const $brokerId = v.brokerId ?? 0;
-  const $host = v.host ?? "";
+  const $host = v.host ?? '';
   const $port = v.port ?? 0;
   const $rack = v.rack === undefined ? null : v.rack;
   w.int32($brokerId);

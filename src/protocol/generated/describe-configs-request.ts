@@ -41,7 +41,7 @@ export interface DescribeConfigsRequestDescribeConfigsResource {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** DescribeConfigsResource as encoders accept it: every field optional, a missing field takes its default. */
 export interface DescribeConfigsRequestDescribeConfigsResourceInit {
   readonly resourceType?: number;
   readonly resourceName?: string;
@@ -62,11 +62,11 @@ export function encodeDescribeConfigsRequest(w: Writer, v: DescribeConfigsReques
   if (version >= 1) {
     w.bool($includeSynonyms);
   }
-  if (version < 1 && $includeSynonyms !== false) notInVersion("DescribeConfigsRequest.includeSynonyms", version);
+  if (version < 1 && $includeSynonyms !== false) notInVersion('DescribeConfigsRequest.includeSynonyms', version);
   if (version >= 3) {
     w.bool($includeDocumentation);
   }
-  if (version < 3 && $includeDocumentation !== false) notInVersion("DescribeConfigsRequest.includeDocumentation", version);
+  if (version < 3 && $includeDocumentation !== false) notInVersion('DescribeConfigsRequest.includeDocumentation', version);
   if (flexible) {
     writeUnknownTaggedFields(w, v._unknownTaggedFields);
   }
@@ -78,7 +78,7 @@ export function decodeDescribeConfigsRequest(r: Reader, version: number): Descri
   let $resources: DescribeConfigsRequestDescribeConfigsResource[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("DescribeConfigsRequest.resources: null array in a non-nullable field");
+    if (n < 0) r.fail('DescribeConfigsRequest.resources: null array in a non-nullable field');
     const a: DescribeConfigsRequestDescribeConfigsResource[] = [];
     for (let i = 0; i < n; i++) a.push(decodeDescribeConfigsRequestDescribeConfigsResource(r, version));
     $resources = a;
@@ -112,7 +112,7 @@ export function decodeDescribeConfigsRequest(r: Reader, version: number): Descri
 function encodeDescribeConfigsRequestDescribeConfigsResource(w: Writer, v: DescribeConfigsRequestDescribeConfigsResourceInit, version: number): void {
   const flexible = version >= 4;
   const $resourceType = v.resourceType ?? 0;
-  const $resourceName = v.resourceName ?? "";
+  const $resourceName = v.resourceName ?? '';
   const $configurationKeys = v.configurationKeys === undefined ? [] : v.configurationKeys;
   w.int8($resourceType);
   if (flexible) w.compactString($resourceName); else w.string($resourceName);

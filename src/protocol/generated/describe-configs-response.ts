@@ -48,7 +48,7 @@ export interface DescribeConfigsResponseDescribeConfigsResult {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** DescribeConfigsResult as encoders accept it: every field optional, a missing field takes its default. */
 export interface DescribeConfigsResponseDescribeConfigsResultInit {
   readonly errorCode?: number;
   readonly errorMessage?: string | null;
@@ -85,7 +85,7 @@ export interface DescribeConfigsResponseDescribeConfigsResourceResult {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** DescribeConfigsResourceResult as encoders accept it: every field optional, a missing field takes its default. */
 export interface DescribeConfigsResponseDescribeConfigsResourceResultInit {
   readonly name?: string;
   readonly value?: string | null;
@@ -111,7 +111,7 @@ export interface DescribeConfigsResponseDescribeConfigsSynonym {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** DescribeConfigsSynonym as encoders accept it: every field optional, a missing field takes its default. */
 export interface DescribeConfigsResponseDescribeConfigsSynonymInit {
   readonly name?: string;
   readonly value?: string | null;
@@ -141,7 +141,7 @@ export function decodeDescribeConfigsResponse(r: Reader, version: number): Descr
   let $results: DescribeConfigsResponseDescribeConfigsResult[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("DescribeConfigsResponse.results: null array in a non-nullable field");
+    if (n < 0) r.fail('DescribeConfigsResponse.results: null array in a non-nullable field');
     const a: DescribeConfigsResponseDescribeConfigsResult[] = [];
     for (let i = 0; i < n; i++) a.push(decodeDescribeConfigsResponseDescribeConfigsResult(r, version));
     $results = a;
@@ -163,9 +163,9 @@ export function decodeDescribeConfigsResponse(r: Reader, version: number): Descr
 function encodeDescribeConfigsResponseDescribeConfigsResult(w: Writer, v: DescribeConfigsResponseDescribeConfigsResultInit, version: number): void {
   const flexible = version >= 4;
   const $errorCode = v.errorCode ?? 0;
-  const $errorMessage = v.errorMessage === undefined ? "" : v.errorMessage;
+  const $errorMessage = v.errorMessage === undefined ? '' : v.errorMessage;
   const $resourceType = v.resourceType ?? 0;
-  const $resourceName = v.resourceName ?? "";
+  const $resourceName = v.resourceName ?? '';
   const $configs = v.configs ?? [];
   w.int16($errorCode);
   if (flexible) w.compactNullableString($errorMessage); else w.nullableString($errorMessage);
@@ -189,7 +189,7 @@ function decodeDescribeConfigsResponseDescribeConfigsResult(r: Reader, version: 
   let $configs: DescribeConfigsResponseDescribeConfigsResourceResult[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("DescribeConfigsResponseDescribeConfigsResult.configs: null array in a non-nullable field");
+    if (n < 0) r.fail('DescribeConfigsResponseDescribeConfigsResult.configs: null array in a non-nullable field');
     const a: DescribeConfigsResponseDescribeConfigsResourceResult[] = [];
     for (let i = 0; i < n; i++) a.push(decodeDescribeConfigsResponseDescribeConfigsResourceResult(r, version));
     $configs = a;
@@ -210,22 +210,22 @@ function decodeDescribeConfigsResponseDescribeConfigsResult(r: Reader, version: 
 
 function encodeDescribeConfigsResponseDescribeConfigsResourceResult(w: Writer, v: DescribeConfigsResponseDescribeConfigsResourceResultInit, version: number): void {
   const flexible = version >= 4;
-  const $name = v.name ?? "";
-  const $value = v.value === undefined ? "" : v.value;
+  const $name = v.name ?? '';
+  const $value = v.value === undefined ? '' : v.value;
   const $readOnly = v.readOnly ?? false;
   const $isDefault = v.isDefault ?? false;
   const $configSource = v.configSource ?? -1;
   const $isSensitive = v.isSensitive ?? false;
   const $synonyms = v.synonyms ?? [];
   const $configType = v.configType ?? 0;
-  const $documentation = v.documentation === undefined ? "" : v.documentation;
+  const $documentation = v.documentation === undefined ? '' : v.documentation;
   if (flexible) w.compactString($name); else w.string($name);
   if (flexible) w.compactNullableString($value); else w.nullableString($value);
   w.bool($readOnly);
   if (version <= 0) {
     w.bool($isDefault);
   }
-  if (version > 0 && $isDefault !== false) notInVersion("DescribeConfigsResponseDescribeConfigsResourceResult.isDefault", version);
+  if (version > 0 && $isDefault !== false) notInVersion('DescribeConfigsResponseDescribeConfigsResourceResult.isDefault', version);
   if (version >= 1) {
     w.int8($configSource);
   }
@@ -269,7 +269,7 @@ function decodeDescribeConfigsResponseDescribeConfigsResourceResult(r: Reader, v
   if (version >= 1) {
     {
       const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-      if (n < 0) r.fail("DescribeConfigsResponseDescribeConfigsResourceResult.synonyms: null array in a non-nullable field");
+      if (n < 0) r.fail('DescribeConfigsResponseDescribeConfigsResourceResult.synonyms: null array in a non-nullable field');
       const a: DescribeConfigsResponseDescribeConfigsSynonym[] = [];
       for (let i = 0; i < n; i++) a.push(decodeDescribeConfigsResponseDescribeConfigsSynonym(r, version));
       $synonyms = a;
@@ -287,7 +287,7 @@ function decodeDescribeConfigsResponseDescribeConfigsResourceResult(r: Reader, v
   if (version >= 3) {
     $documentation = (flexible ? r.compactNullableString() : r.nullableString());
   } else {
-    $documentation = "";
+    $documentation = '';
   }
   let unknown: UnknownTaggedField[] | null = null;
   if (flexible) {
@@ -305,8 +305,8 @@ function decodeDescribeConfigsResponseDescribeConfigsResourceResult(r: Reader, v
 
 function encodeDescribeConfigsResponseDescribeConfigsSynonym(w: Writer, v: DescribeConfigsResponseDescribeConfigsSynonymInit, version: number): void {
   const flexible = version >= 4;
-  const $name = v.name ?? "";
-  const $value = v.value === undefined ? "" : v.value;
+  const $name = v.name ?? '';
+  const $value = v.value === undefined ? '' : v.value;
   const $source = v.source ?? 0;
   if (flexible) w.compactString($name); else w.string($name);
   if (flexible) w.compactNullableString($value); else w.nullableString($value);

@@ -33,7 +33,7 @@ export interface DescribeDelegationTokenRequestDescribeDelegationTokenOwner {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** DescribeDelegationTokenOwner as encoders accept it: every field optional, a missing field takes its default. */
 export interface DescribeDelegationTokenRequestDescribeDelegationTokenOwnerInit {
   readonly principalType?: string;
   readonly principalName?: string;
@@ -87,8 +87,8 @@ export function decodeDescribeDelegationTokenRequest(r: Reader, version: number)
 
 function encodeDescribeDelegationTokenRequestDescribeDelegationTokenOwner(w: Writer, v: DescribeDelegationTokenRequestDescribeDelegationTokenOwnerInit, version: number): void {
   const flexible = version >= 2;
-  const $principalType = v.principalType ?? "";
-  const $principalName = v.principalName ?? "";
+  const $principalType = v.principalType ?? '';
+  const $principalName = v.principalName ?? '';
   if (flexible) w.compactString($principalType); else w.string($principalType);
   if (flexible) w.compactString($principalName); else w.string($principalName);
   if (flexible) {

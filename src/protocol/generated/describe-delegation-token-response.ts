@@ -55,7 +55,7 @@ export interface DescribeDelegationTokenResponseDescribedDelegationToken {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** DescribedDelegationToken as encoders accept it: every field optional, a missing field takes its default. */
 export interface DescribeDelegationTokenResponseDescribedDelegationTokenInit {
   readonly principalType?: string;
   readonly principalName?: string;
@@ -80,7 +80,7 @@ export interface DescribeDelegationTokenResponseDescribedDelegationTokenRenewer 
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** DescribedDelegationTokenRenewer as encoders accept it: every field optional, a missing field takes its default. */
 export interface DescribeDelegationTokenResponseDescribedDelegationTokenRenewerInit {
   readonly principalType?: string;
   readonly principalName?: string;
@@ -111,7 +111,7 @@ export function decodeDescribeDelegationTokenResponse(r: Reader, version: number
   let $tokens: DescribeDelegationTokenResponseDescribedDelegationToken[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("DescribeDelegationTokenResponse.tokens: null array in a non-nullable field");
+    if (n < 0) r.fail('DescribeDelegationTokenResponse.tokens: null array in a non-nullable field');
     const a: DescribeDelegationTokenResponseDescribedDelegationToken[] = [];
     for (let i = 0; i < n; i++) a.push(decodeDescribeDelegationTokenResponseDescribedDelegationToken(r, version));
     $tokens = a;
@@ -133,14 +133,14 @@ export function decodeDescribeDelegationTokenResponse(r: Reader, version: number
 
 function encodeDescribeDelegationTokenResponseDescribedDelegationToken(w: Writer, v: DescribeDelegationTokenResponseDescribedDelegationTokenInit, version: number): void {
   const flexible = version >= 2;
-  const $principalType = v.principalType ?? "";
-  const $principalName = v.principalName ?? "";
-  const $tokenRequesterPrincipalType = v.tokenRequesterPrincipalType ?? "";
-  const $tokenRequesterPrincipalName = v.tokenRequesterPrincipalName ?? "";
+  const $principalType = v.principalType ?? '';
+  const $principalName = v.principalName ?? '';
+  const $tokenRequesterPrincipalType = v.tokenRequesterPrincipalType ?? '';
+  const $tokenRequesterPrincipalName = v.tokenRequesterPrincipalName ?? '';
   const $issueTimestamp = v.issueTimestamp ?? 0n;
   const $expiryTimestamp = v.expiryTimestamp ?? 0n;
   const $maxTimestamp = v.maxTimestamp ?? 0n;
-  const $tokenId = v.tokenId ?? "";
+  const $tokenId = v.tokenId ?? '';
   const $hmac = v.hmac ?? EMPTY_BUFFER;
   const $renewers = v.renewers ?? [];
   if (flexible) w.compactString($principalType); else w.string($principalType);
@@ -148,11 +148,11 @@ function encodeDescribeDelegationTokenResponseDescribedDelegationToken(w: Writer
   if (version >= 3) {
     w.compactString($tokenRequesterPrincipalType);
   }
-  if (version < 3 && $tokenRequesterPrincipalType !== "") notInVersion("DescribeDelegationTokenResponseDescribedDelegationToken.tokenRequesterPrincipalType", version);
+  if (version < 3 && $tokenRequesterPrincipalType !== '') notInVersion('DescribeDelegationTokenResponseDescribedDelegationToken.tokenRequesterPrincipalType', version);
   if (version >= 3) {
     w.compactString($tokenRequesterPrincipalName);
   }
-  if (version < 3 && $tokenRequesterPrincipalName !== "") notInVersion("DescribeDelegationTokenResponseDescribedDelegationToken.tokenRequesterPrincipalName", version);
+  if (version < 3 && $tokenRequesterPrincipalName !== '') notInVersion('DescribeDelegationTokenResponseDescribedDelegationToken.tokenRequesterPrincipalName', version);
   w.int64($issueTimestamp);
   w.int64($expiryTimestamp);
   w.int64($maxTimestamp);
@@ -175,13 +175,13 @@ function decodeDescribeDelegationTokenResponseDescribedDelegationToken(r: Reader
   if (version >= 3) {
     $tokenRequesterPrincipalType = r.compactString();
   } else {
-    $tokenRequesterPrincipalType = "";
+    $tokenRequesterPrincipalType = '';
   }
   let $tokenRequesterPrincipalName: string;
   if (version >= 3) {
     $tokenRequesterPrincipalName = r.compactString();
   } else {
-    $tokenRequesterPrincipalName = "";
+    $tokenRequesterPrincipalName = '';
   }
   const $issueTimestamp: bigint = r.int64();
   const $expiryTimestamp: bigint = r.int64();
@@ -191,7 +191,7 @@ function decodeDescribeDelegationTokenResponseDescribedDelegationToken(r: Reader
   let $renewers: DescribeDelegationTokenResponseDescribedDelegationTokenRenewer[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("DescribeDelegationTokenResponseDescribedDelegationToken.renewers: null array in a non-nullable field");
+    if (n < 0) r.fail('DescribeDelegationTokenResponseDescribedDelegationToken.renewers: null array in a non-nullable field');
     const a: DescribeDelegationTokenResponseDescribedDelegationTokenRenewer[] = [];
     for (let i = 0; i < n; i++) a.push(decodeDescribeDelegationTokenResponseDescribedDelegationTokenRenewer(r, version));
     $renewers = a;
@@ -212,8 +212,8 @@ function decodeDescribeDelegationTokenResponseDescribedDelegationToken(r: Reader
 
 function encodeDescribeDelegationTokenResponseDescribedDelegationTokenRenewer(w: Writer, v: DescribeDelegationTokenResponseDescribedDelegationTokenRenewerInit, version: number): void {
   const flexible = version >= 2;
-  const $principalType = v.principalType ?? "";
-  const $principalName = v.principalName ?? "";
+  const $principalType = v.principalType ?? '';
+  const $principalName = v.principalName ?? '';
   if (flexible) w.compactString($principalType); else w.string($principalType);
   if (flexible) w.compactString($principalName); else w.string($principalName);
   if (flexible) {

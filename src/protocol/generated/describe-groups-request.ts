@@ -35,7 +35,7 @@ export function encodeDescribeGroupsRequest(w: Writer, v: DescribeGroupsRequestI
   if (version >= 3) {
     w.bool($includeAuthorizedOperations);
   }
-  if (version < 3 && $includeAuthorizedOperations !== false) notInVersion("DescribeGroupsRequest.includeAuthorizedOperations", version);
+  if (version < 3 && $includeAuthorizedOperations !== false) notInVersion('DescribeGroupsRequest.includeAuthorizedOperations', version);
   if (flexible) {
     writeUnknownTaggedFields(w, v._unknownTaggedFields);
   }
@@ -47,7 +47,7 @@ export function decodeDescribeGroupsRequest(r: Reader, version: number): Describ
   let $groups: string[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("DescribeGroupsRequest.groups: null array in a non-nullable field");
+    if (n < 0) r.fail('DescribeGroupsRequest.groups: null array in a non-nullable field');
     const a: string[] = [];
     for (let i = 0; i < n; i++) a.push((flexible ? r.compactString() : r.string()));
     $groups = a;

@@ -46,7 +46,7 @@ export interface DescribeGroupsResponseDescribedGroup {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** DescribedGroup as encoders accept it: every field optional, a missing field takes its default. */
 export interface DescribeGroupsResponseDescribedGroupInit {
   readonly errorCode?: number;
   readonly groupId?: string;
@@ -79,7 +79,7 @@ export interface DescribeGroupsResponseDescribedGroupMember {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** DescribedGroupMember as encoders accept it: every field optional, a missing field takes its default. */
 export interface DescribeGroupsResponseDescribedGroupMemberInit {
   readonly memberId?: string;
   readonly groupInstanceId?: string | null;
@@ -119,7 +119,7 @@ export function decodeDescribeGroupsResponse(r: Reader, version: number): Descri
   let $groups: DescribeGroupsResponseDescribedGroup[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("DescribeGroupsResponse.groups: null array in a non-nullable field");
+    if (n < 0) r.fail('DescribeGroupsResponse.groups: null array in a non-nullable field');
     const a: DescribeGroupsResponseDescribedGroup[] = [];
     for (let i = 0; i < n; i++) a.push(decodeDescribeGroupsResponseDescribedGroup(r, version));
     $groups = a;
@@ -141,10 +141,10 @@ export function decodeDescribeGroupsResponse(r: Reader, version: number): Descri
 function encodeDescribeGroupsResponseDescribedGroup(w: Writer, v: DescribeGroupsResponseDescribedGroupInit, version: number): void {
   const flexible = version >= 5;
   const $errorCode = v.errorCode ?? 0;
-  const $groupId = v.groupId ?? "";
-  const $groupState = v.groupState ?? "";
-  const $protocolType = v.protocolType ?? "";
-  const $protocolData = v.protocolData ?? "";
+  const $groupId = v.groupId ?? '';
+  const $groupState = v.groupState ?? '';
+  const $protocolType = v.protocolType ?? '';
+  const $protocolData = v.protocolData ?? '';
   const $members = v.members ?? [];
   const $authorizedOperations = v.authorizedOperations ?? -2147483648;
   w.int16($errorCode);
@@ -159,7 +159,7 @@ function encodeDescribeGroupsResponseDescribedGroup(w: Writer, v: DescribeGroups
   if (version >= 3) {
     w.int32($authorizedOperations);
   }
-  if (version < 3 && $authorizedOperations !== -2147483648) notInVersion("DescribeGroupsResponseDescribedGroup.authorizedOperations", version);
+  if (version < 3 && $authorizedOperations !== -2147483648) notInVersion('DescribeGroupsResponseDescribedGroup.authorizedOperations', version);
   if (flexible) {
     writeUnknownTaggedFields(w, v._unknownTaggedFields);
   }
@@ -175,7 +175,7 @@ function decodeDescribeGroupsResponseDescribedGroup(r: Reader, version: number):
   let $members: DescribeGroupsResponseDescribedGroupMember[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("DescribeGroupsResponseDescribedGroup.members: null array in a non-nullable field");
+    if (n < 0) r.fail('DescribeGroupsResponseDescribedGroup.members: null array in a non-nullable field');
     const a: DescribeGroupsResponseDescribedGroupMember[] = [];
     for (let i = 0; i < n; i++) a.push(decodeDescribeGroupsResponseDescribedGroupMember(r, version));
     $members = a;
@@ -202,10 +202,10 @@ function decodeDescribeGroupsResponseDescribedGroup(r: Reader, version: number):
 
 function encodeDescribeGroupsResponseDescribedGroupMember(w: Writer, v: DescribeGroupsResponseDescribedGroupMemberInit, version: number): void {
   const flexible = version >= 5;
-  const $memberId = v.memberId ?? "";
+  const $memberId = v.memberId ?? '';
   const $groupInstanceId = v.groupInstanceId === undefined ? null : v.groupInstanceId;
-  const $clientId = v.clientId ?? "";
-  const $clientHost = v.clientHost ?? "";
+  const $clientId = v.clientId ?? '';
+  const $clientHost = v.clientHost ?? '';
   const $memberMetadata = v.memberMetadata ?? EMPTY_BUFFER;
   const $memberAssignment = v.memberAssignment ?? EMPTY_BUFFER;
   if (flexible) w.compactString($memberId); else w.string($memberId);

@@ -33,7 +33,7 @@ export interface DescribeLogDirsRequestDescribableLogDirTopic {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** DescribableLogDirTopic as encoders accept it: every field optional, a missing field takes its default. */
 export interface DescribeLogDirsRequestDescribableLogDirTopicInit {
   readonly topic?: string;
   readonly partitions?: readonly number[];
@@ -87,7 +87,7 @@ export function decodeDescribeLogDirsRequest(r: Reader, version: number): Descri
 
 function encodeDescribeLogDirsRequestDescribableLogDirTopic(w: Writer, v: DescribeLogDirsRequestDescribableLogDirTopicInit, version: number): void {
   const flexible = version >= 2;
-  const $topic = v.topic ?? "";
+  const $topic = v.topic ?? '';
   const $partitions = v.partitions ?? [];
   if (flexible) w.compactString($topic); else w.string($topic);
   if (flexible) w.compactArrayLength($partitions.length); else w.arrayLength($partitions.length);
@@ -105,7 +105,7 @@ function decodeDescribeLogDirsRequestDescribableLogDirTopic(r: Reader, version: 
   let $partitions: number[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("DescribeLogDirsRequestDescribableLogDirTopic.partitions: null array in a non-nullable field");
+    if (n < 0) r.fail('DescribeLogDirsRequestDescribableLogDirTopic.partitions: null array in a non-nullable field');
     const a: number[] = [];
     for (let i = 0; i < n; i++) a.push(r.int32());
     $partitions = a;

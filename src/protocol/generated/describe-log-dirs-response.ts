@@ -45,7 +45,7 @@ export interface DescribeLogDirsResponseDescribeLogDirsResult {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** DescribeLogDirsResult as encoders accept it: every field optional, a missing field takes its default. */
 export interface DescribeLogDirsResponseDescribeLogDirsResultInit {
   readonly errorCode?: number;
   readonly logDir?: string;
@@ -65,7 +65,7 @@ export interface DescribeLogDirsResponseDescribeLogDirsTopic {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** DescribeLogDirsTopic as encoders accept it: every field optional, a missing field takes its default. */
 export interface DescribeLogDirsResponseDescribeLogDirsTopicInit {
   readonly name?: string;
   readonly partitions?: readonly DescribeLogDirsResponseDescribeLogDirsPartitionInit[];
@@ -93,7 +93,7 @@ export interface DescribeLogDirsResponseDescribeLogDirsPartition {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** DescribeLogDirsPartition as encoders accept it: every field optional, a missing field takes its default. */
 export interface DescribeLogDirsResponseDescribeLogDirsPartitionInit {
   readonly partitionIndex?: number;
   readonly partitionSize?: bigint;
@@ -134,7 +134,7 @@ export function decodeDescribeLogDirsResponse(r: Reader, version: number): Descr
   let $results: DescribeLogDirsResponseDescribeLogDirsResult[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("DescribeLogDirsResponse.results: null array in a non-nullable field");
+    if (n < 0) r.fail('DescribeLogDirsResponse.results: null array in a non-nullable field');
     const a: DescribeLogDirsResponseDescribeLogDirsResult[] = [];
     for (let i = 0; i < n; i++) a.push(decodeDescribeLogDirsResponseDescribeLogDirsResult(r, version));
     $results = a;
@@ -156,7 +156,7 @@ export function decodeDescribeLogDirsResponse(r: Reader, version: number): Descr
 function encodeDescribeLogDirsResponseDescribeLogDirsResult(w: Writer, v: DescribeLogDirsResponseDescribeLogDirsResultInit, version: number): void {
   const flexible = version >= 2;
   const $errorCode = v.errorCode ?? 0;
-  const $logDir = v.logDir ?? "";
+  const $logDir = v.logDir ?? '';
   const $topics = v.topics ?? [];
   const $totalBytes = v.totalBytes ?? -1n;
   const $usableBytes = v.usableBytes ?? -1n;
@@ -184,7 +184,7 @@ function decodeDescribeLogDirsResponseDescribeLogDirsResult(r: Reader, version: 
   let $topics: DescribeLogDirsResponseDescribeLogDirsTopic[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("DescribeLogDirsResponseDescribeLogDirsResult.topics: null array in a non-nullable field");
+    if (n < 0) r.fail('DescribeLogDirsResponseDescribeLogDirsResult.topics: null array in a non-nullable field');
     const a: DescribeLogDirsResponseDescribeLogDirsTopic[] = [];
     for (let i = 0; i < n; i++) a.push(decodeDescribeLogDirsResponseDescribeLogDirsTopic(r, version));
     $topics = a;
@@ -217,7 +217,7 @@ function decodeDescribeLogDirsResponseDescribeLogDirsResult(r: Reader, version: 
 
 function encodeDescribeLogDirsResponseDescribeLogDirsTopic(w: Writer, v: DescribeLogDirsResponseDescribeLogDirsTopicInit, version: number): void {
   const flexible = version >= 2;
-  const $name = v.name ?? "";
+  const $name = v.name ?? '';
   const $partitions = v.partitions ?? [];
   if (flexible) w.compactString($name); else w.string($name);
   if (flexible) w.compactArrayLength($partitions.length); else w.arrayLength($partitions.length);
@@ -235,7 +235,7 @@ function decodeDescribeLogDirsResponseDescribeLogDirsTopic(r: Reader, version: n
   let $partitions: DescribeLogDirsResponseDescribeLogDirsPartition[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("DescribeLogDirsResponseDescribeLogDirsTopic.partitions: null array in a non-nullable field");
+    if (n < 0) r.fail('DescribeLogDirsResponseDescribeLogDirsTopic.partitions: null array in a non-nullable field');
     const a: DescribeLogDirsResponseDescribeLogDirsPartition[] = [];
     for (let i = 0; i < n; i++) a.push(decodeDescribeLogDirsResponseDescribeLogDirsPartition(r, version));
     $partitions = a;

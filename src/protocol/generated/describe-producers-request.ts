@@ -30,7 +30,7 @@ export interface DescribeProducersRequestTopicRequest {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** TopicRequest as encoders accept it: every field optional, a missing field takes its default. */
 export interface DescribeProducersRequestTopicRequestInit {
   readonly name?: string;
   readonly partitionIndexes?: readonly number[];
@@ -52,7 +52,7 @@ export function decodeDescribeProducersRequest(r: Reader, version: number): Desc
   let $topics: DescribeProducersRequestTopicRequest[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("DescribeProducersRequest.topics: null array in a non-nullable field");
+    if (n < 0) r.fail('DescribeProducersRequest.topics: null array in a non-nullable field');
     const a: DescribeProducersRequestTopicRequest[] = [];
     for (let i = 0; i < n; i++) a.push(decodeDescribeProducersRequestTopicRequest(r, version));
     $topics = a;
@@ -70,7 +70,7 @@ export function decodeDescribeProducersRequest(r: Reader, version: number): Desc
 }
 
 function encodeDescribeProducersRequestTopicRequest(w: Writer, v: DescribeProducersRequestTopicRequestInit, version: number): void {
-  const $name = v.name ?? "";
+  const $name = v.name ?? '';
   const $partitionIndexes = v.partitionIndexes ?? [];
   w.compactString($name);
   w.compactArrayLength($partitionIndexes.length);
@@ -85,7 +85,7 @@ function decodeDescribeProducersRequestTopicRequest(r: Reader, version: number):
   let $partitionIndexes: number[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("DescribeProducersRequestTopicRequest.partitionIndexes: null array in a non-nullable field");
+    if (n < 0) r.fail('DescribeProducersRequestTopicRequest.partitionIndexes: null array in a non-nullable field');
     const a: number[] = [];
     for (let i = 0; i < n; i++) a.push(r.int32());
     $partitionIndexes = a;

@@ -36,7 +36,7 @@ export interface DescribeProducersResponseTopicResponse {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** TopicResponse as encoders accept it: every field optional, a missing field takes its default. */
 export interface DescribeProducersResponseTopicResponseInit {
   readonly name?: string;
   readonly partitions?: readonly DescribeProducersResponsePartitionResponseInit[];
@@ -60,7 +60,7 @@ export interface DescribeProducersResponsePartitionResponse {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** PartitionResponse as encoders accept it: every field optional, a missing field takes its default. */
 export interface DescribeProducersResponsePartitionResponseInit {
   readonly partitionIndex?: number;
   readonly errorCode?: number;
@@ -87,7 +87,7 @@ export interface DescribeProducersResponseProducerState {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** ProducerState as encoders accept it: every field optional, a missing field takes its default. */
 export interface DescribeProducersResponseProducerStateInit {
   readonly producerId?: bigint;
   readonly producerEpoch?: number;
@@ -116,7 +116,7 @@ export function decodeDescribeProducersResponse(r: Reader, version: number): Des
   let $topics: DescribeProducersResponseTopicResponse[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("DescribeProducersResponse.topics: null array in a non-nullable field");
+    if (n < 0) r.fail('DescribeProducersResponse.topics: null array in a non-nullable field');
     const a: DescribeProducersResponseTopicResponse[] = [];
     for (let i = 0; i < n; i++) a.push(decodeDescribeProducersResponseTopicResponse(r, version));
     $topics = a;
@@ -134,7 +134,7 @@ export function decodeDescribeProducersResponse(r: Reader, version: number): Des
 }
 
 function encodeDescribeProducersResponseTopicResponse(w: Writer, v: DescribeProducersResponseTopicResponseInit, version: number): void {
-  const $name = v.name ?? "";
+  const $name = v.name ?? '';
   const $partitions = v.partitions ?? [];
   w.compactString($name);
   w.compactArrayLength($partitions.length);
@@ -149,7 +149,7 @@ function decodeDescribeProducersResponseTopicResponse(r: Reader, version: number
   let $partitions: DescribeProducersResponsePartitionResponse[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("DescribeProducersResponseTopicResponse.partitions: null array in a non-nullable field");
+    if (n < 0) r.fail('DescribeProducersResponseTopicResponse.partitions: null array in a non-nullable field');
     const a: DescribeProducersResponsePartitionResponse[] = [];
     for (let i = 0; i < n; i++) a.push(decodeDescribeProducersResponsePartitionResponse(r, version));
     $partitions = a;
@@ -188,7 +188,7 @@ function decodeDescribeProducersResponsePartitionResponse(r: Reader, version: nu
   let $activeProducers: DescribeProducersResponseProducerState[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("DescribeProducersResponsePartitionResponse.activeProducers: null array in a non-nullable field");
+    if (n < 0) r.fail('DescribeProducersResponsePartitionResponse.activeProducers: null array in a non-nullable field');
     const a: DescribeProducersResponseProducerState[] = [];
     for (let i = 0; i < n; i++) a.push(decodeDescribeProducersResponseProducerState(r, version));
     $activeProducers = a;

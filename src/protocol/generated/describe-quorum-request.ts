@@ -30,7 +30,7 @@ export interface DescribeQuorumRequestTopicData {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** TopicData as encoders accept it: every field optional, a missing field takes its default. */
 export interface DescribeQuorumRequestTopicDataInit {
   readonly topicName?: string;
   readonly partitions?: readonly DescribeQuorumRequestPartitionDataInit[];
@@ -45,7 +45,7 @@ export interface DescribeQuorumRequestPartitionData {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** PartitionData as encoders accept it: every field optional, a missing field takes its default. */
 export interface DescribeQuorumRequestPartitionDataInit {
   readonly partitionIndex?: number;
   readonly _unknownTaggedFields?: readonly UnknownTaggedField[];
@@ -66,7 +66,7 @@ export function decodeDescribeQuorumRequest(r: Reader, version: number): Describ
   let $topics: DescribeQuorumRequestTopicData[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("DescribeQuorumRequest.topics: null array in a non-nullable field");
+    if (n < 0) r.fail('DescribeQuorumRequest.topics: null array in a non-nullable field');
     const a: DescribeQuorumRequestTopicData[] = [];
     for (let i = 0; i < n; i++) a.push(decodeDescribeQuorumRequestTopicData(r, version));
     $topics = a;
@@ -84,7 +84,7 @@ export function decodeDescribeQuorumRequest(r: Reader, version: number): Describ
 }
 
 function encodeDescribeQuorumRequestTopicData(w: Writer, v: DescribeQuorumRequestTopicDataInit, version: number): void {
-  const $topicName = v.topicName ?? "";
+  const $topicName = v.topicName ?? '';
   const $partitions = v.partitions ?? [];
   w.compactString($topicName);
   w.compactArrayLength($partitions.length);
@@ -99,7 +99,7 @@ function decodeDescribeQuorumRequestTopicData(r: Reader, version: number): Descr
   let $partitions: DescribeQuorumRequestPartitionData[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("DescribeQuorumRequestTopicData.partitions: null array in a non-nullable field");
+    if (n < 0) r.fail('DescribeQuorumRequestTopicData.partitions: null array in a non-nullable field');
     const a: DescribeQuorumRequestPartitionData[] = [];
     for (let i = 0; i < n; i++) a.push(decodeDescribeQuorumRequestPartitionData(r, version));
     $partitions = a;

@@ -39,7 +39,7 @@ export interface DescribeQuorumResponseTopicData {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** TopicData as encoders accept it: every field optional, a missing field takes its default. */
 export interface DescribeQuorumResponseTopicDataInit {
   readonly topicName?: string;
   readonly partitions?: readonly DescribeQuorumResponsePartitionDataInit[];
@@ -68,7 +68,7 @@ export interface DescribeQuorumResponsePartitionData {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** PartitionData as encoders accept it: every field optional, a missing field takes its default. */
 export interface DescribeQuorumResponsePartitionDataInit {
   readonly partitionIndex?: number;
   readonly errorCode?: number;
@@ -105,7 +105,7 @@ export interface DescribeQuorumResponseReplicaState {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** ReplicaState as encoders accept it: every field optional, a missing field takes its default. */
 export interface DescribeQuorumResponseReplicaStateInit {
   readonly replicaId?: number;
   readonly replicaDirectoryId?: string;
@@ -125,7 +125,7 @@ export interface DescribeQuorumResponseNode {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** Node as encoders accept it: every field optional, a missing field takes its default. */
 export interface DescribeQuorumResponseNodeInit {
   readonly nodeId?: number;
   readonly listeners?: readonly DescribeQuorumResponseListenerInit[];
@@ -144,7 +144,7 @@ export interface DescribeQuorumResponseListener {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** Listener as encoders accept it: every field optional, a missing field takes its default. */
 export interface DescribeQuorumResponseListenerInit {
   readonly name?: string;
   readonly host?: string;
@@ -155,7 +155,7 @@ export interface DescribeQuorumResponseListenerInit {
 export function encodeDescribeQuorumResponse(w: Writer, v: DescribeQuorumResponseInit, version: number): void {
   if (version < 0 || version > 2) unsupportedVersion('DescribeQuorumResponse', version);
   const $errorCode = v.errorCode ?? 0;
-  const $errorMessage = v.errorMessage === undefined ? "" : v.errorMessage;
+  const $errorMessage = v.errorMessage === undefined ? '' : v.errorMessage;
   const $topics = v.topics ?? [];
   const $nodes = v.nodes ?? [];
   w.int16($errorCode);
@@ -172,7 +172,7 @@ export function encodeDescribeQuorumResponse(w: Writer, v: DescribeQuorumRespons
       encodeDescribeQuorumResponseNode(w, $nodes[i], version);
     }
   }
-  if (version < 2 && $nodes.length !== 0) notInVersion("DescribeQuorumResponse.nodes", version);
+  if (version < 2 && $nodes.length !== 0) notInVersion('DescribeQuorumResponse.nodes', version);
   writeUnknownTaggedFields(w, v._unknownTaggedFields);
 }
 
@@ -183,12 +183,12 @@ export function decodeDescribeQuorumResponse(r: Reader, version: number): Descri
   if (version >= 2) {
     $errorMessage = r.compactNullableString();
   } else {
-    $errorMessage = "";
+    $errorMessage = '';
   }
   let $topics: DescribeQuorumResponseTopicData[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("DescribeQuorumResponse.topics: null array in a non-nullable field");
+    if (n < 0) r.fail('DescribeQuorumResponse.topics: null array in a non-nullable field');
     const a: DescribeQuorumResponseTopicData[] = [];
     for (let i = 0; i < n; i++) a.push(decodeDescribeQuorumResponseTopicData(r, version));
     $topics = a;
@@ -197,7 +197,7 @@ export function decodeDescribeQuorumResponse(r: Reader, version: number): Descri
   if (version >= 2) {
     {
       const n = r.compactArrayLength();
-      if (n < 0) r.fail("DescribeQuorumResponse.nodes: null array in a non-nullable field");
+      if (n < 0) r.fail('DescribeQuorumResponse.nodes: null array in a non-nullable field');
       const a: DescribeQuorumResponseNode[] = [];
       for (let i = 0; i < n; i++) a.push(decodeDescribeQuorumResponseNode(r, version));
       $nodes = a;
@@ -218,7 +218,7 @@ export function decodeDescribeQuorumResponse(r: Reader, version: number): Descri
 }
 
 function encodeDescribeQuorumResponseTopicData(w: Writer, v: DescribeQuorumResponseTopicDataInit, version: number): void {
-  const $topicName = v.topicName ?? "";
+  const $topicName = v.topicName ?? '';
   const $partitions = v.partitions ?? [];
   w.compactString($topicName);
   w.compactArrayLength($partitions.length);
@@ -233,7 +233,7 @@ function decodeDescribeQuorumResponseTopicData(r: Reader, version: number): Desc
   let $partitions: DescribeQuorumResponsePartitionData[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("DescribeQuorumResponseTopicData.partitions: null array in a non-nullable field");
+    if (n < 0) r.fail('DescribeQuorumResponseTopicData.partitions: null array in a non-nullable field');
     const a: DescribeQuorumResponsePartitionData[] = [];
     for (let i = 0; i < n; i++) a.push(decodeDescribeQuorumResponsePartitionData(r, version));
     $partitions = a;
@@ -253,7 +253,7 @@ function decodeDescribeQuorumResponseTopicData(r: Reader, version: number): Desc
 function encodeDescribeQuorumResponsePartitionData(w: Writer, v: DescribeQuorumResponsePartitionDataInit, version: number): void {
   const $partitionIndex = v.partitionIndex ?? 0;
   const $errorCode = v.errorCode ?? 0;
-  const $errorMessage = v.errorMessage === undefined ? "" : v.errorMessage;
+  const $errorMessage = v.errorMessage === undefined ? '' : v.errorMessage;
   const $leaderId = v.leaderId ?? 0;
   const $leaderEpoch = v.leaderEpoch ?? 0;
   const $highWatermark = v.highWatermark ?? 0n;
@@ -285,7 +285,7 @@ function decodeDescribeQuorumResponsePartitionData(r: Reader, version: number): 
   if (version >= 2) {
     $errorMessage = r.compactNullableString();
   } else {
-    $errorMessage = "";
+    $errorMessage = '';
   }
   const $leaderId: number = r.int32();
   const $leaderEpoch: number = r.int32();
@@ -293,7 +293,7 @@ function decodeDescribeQuorumResponsePartitionData(r: Reader, version: number): 
   let $currentVoters: DescribeQuorumResponseReplicaState[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("DescribeQuorumResponsePartitionData.currentVoters: null array in a non-nullable field");
+    if (n < 0) r.fail('DescribeQuorumResponsePartitionData.currentVoters: null array in a non-nullable field');
     const a: DescribeQuorumResponseReplicaState[] = [];
     for (let i = 0; i < n; i++) a.push(decodeDescribeQuorumResponseReplicaState(r, version));
     $currentVoters = a;
@@ -301,7 +301,7 @@ function decodeDescribeQuorumResponsePartitionData(r: Reader, version: number): 
   let $observers: DescribeQuorumResponseReplicaState[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("DescribeQuorumResponsePartitionData.observers: null array in a non-nullable field");
+    if (n < 0) r.fail('DescribeQuorumResponsePartitionData.observers: null array in a non-nullable field');
     const a: DescribeQuorumResponseReplicaState[] = [];
     for (let i = 0; i < n; i++) a.push(decodeDescribeQuorumResponseReplicaState(r, version));
     $observers = a;
@@ -320,7 +320,7 @@ function decodeDescribeQuorumResponsePartitionData(r: Reader, version: number): 
 
 function encodeDescribeQuorumResponseReplicaState(w: Writer, v: DescribeQuorumResponseReplicaStateInit, version: number): void {
   const $replicaId = v.replicaId ?? 0;
-  const $replicaDirectoryId = v.replicaDirectoryId ?? "AAAAAAAAAAAAAAAAAAAAAA";
+  const $replicaDirectoryId = v.replicaDirectoryId ?? 'AAAAAAAAAAAAAAAAAAAAAA';
   const $logEndOffset = v.logEndOffset ?? 0n;
   const $lastFetchTimestamp = v.lastFetchTimestamp ?? -1n;
   const $lastCaughtUpTimestamp = v.lastCaughtUpTimestamp ?? -1n;
@@ -328,7 +328,7 @@ function encodeDescribeQuorumResponseReplicaState(w: Writer, v: DescribeQuorumRe
   if (version >= 2) {
     w.uuid($replicaDirectoryId);
   }
-  if (version < 2 && $replicaDirectoryId !== "AAAAAAAAAAAAAAAAAAAAAA") notInVersion("DescribeQuorumResponseReplicaState.replicaDirectoryId", version);
+  if (version < 2 && $replicaDirectoryId !== 'AAAAAAAAAAAAAAAAAAAAAA') notInVersion('DescribeQuorumResponseReplicaState.replicaDirectoryId', version);
   w.int64($logEndOffset);
   if (version >= 1) {
     w.int64($lastFetchTimestamp);
@@ -345,7 +345,7 @@ function decodeDescribeQuorumResponseReplicaState(r: Reader, version: number): D
   if (version >= 2) {
     $replicaDirectoryId = r.uuid();
   } else {
-    $replicaDirectoryId = "AAAAAAAAAAAAAAAAAAAAAA";
+    $replicaDirectoryId = 'AAAAAAAAAAAAAAAAAAAAAA';
   }
   const $logEndOffset: bigint = r.int64();
   let $lastFetchTimestamp: bigint;
@@ -388,7 +388,7 @@ function decodeDescribeQuorumResponseNode(r: Reader, version: number): DescribeQ
   let $listeners: DescribeQuorumResponseListener[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("DescribeQuorumResponseNode.listeners: null array in a non-nullable field");
+    if (n < 0) r.fail('DescribeQuorumResponseNode.listeners: null array in a non-nullable field');
     const a: DescribeQuorumResponseListener[] = [];
     for (let i = 0; i < n; i++) a.push(decodeDescribeQuorumResponseListener(r, version));
     $listeners = a;
@@ -406,8 +406,8 @@ function decodeDescribeQuorumResponseNode(r: Reader, version: number): DescribeQ
 }
 
 function encodeDescribeQuorumResponseListener(w: Writer, v: DescribeQuorumResponseListenerInit, version: number): void {
-  const $name = v.name ?? "";
-  const $host = v.host ?? "";
+  const $name = v.name ?? '';
+  const $host = v.host ?? '';
   const $port = v.port ?? 0;
   w.compactString($name);
   w.compactString($host);

@@ -34,7 +34,7 @@ export interface DescribeTopicPartitionsRequestTopicRequest {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** TopicRequest as encoders accept it: every field optional, a missing field takes its default. */
 export interface DescribeTopicPartitionsRequestTopicRequestInit {
   readonly name?: string;
   readonly _unknownTaggedFields?: readonly UnknownTaggedField[];
@@ -50,7 +50,7 @@ export interface DescribeTopicPartitionsRequestCursor {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** Cursor as encoders accept it: every field optional, a missing field takes its default. */
 export interface DescribeTopicPartitionsRequestCursorInit {
   readonly topicName?: string;
   readonly partitionIndex?: number;
@@ -81,7 +81,7 @@ export function decodeDescribeTopicPartitionsRequest(r: Reader, version: number)
   let $topics: DescribeTopicPartitionsRequestTopicRequest[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("DescribeTopicPartitionsRequest.topics: null array in a non-nullable field");
+    if (n < 0) r.fail('DescribeTopicPartitionsRequest.topics: null array in a non-nullable field');
     const a: DescribeTopicPartitionsRequestTopicRequest[] = [];
     for (let i = 0; i < n; i++) a.push(decodeDescribeTopicPartitionsRequestTopicRequest(r, version));
     $topics = a;
@@ -101,7 +101,7 @@ export function decodeDescribeTopicPartitionsRequest(r: Reader, version: number)
 }
 
 function encodeDescribeTopicPartitionsRequestTopicRequest(w: Writer, v: DescribeTopicPartitionsRequestTopicRequestInit, version: number): void {
-  const $name = v.name ?? "";
+  const $name = v.name ?? '';
   w.compactString($name);
   writeUnknownTaggedFields(w, v._unknownTaggedFields);
 }
@@ -121,7 +121,7 @@ function decodeDescribeTopicPartitionsRequestTopicRequest(r: Reader, version: nu
 }
 
 function encodeDescribeTopicPartitionsRequestCursor(w: Writer, v: DescribeTopicPartitionsRequestCursorInit, version: number): void {
-  const $topicName = v.topicName ?? "";
+  const $topicName = v.topicName ?? '';
   const $partitionIndex = v.partitionIndex ?? 0;
   w.compactString($topicName);
   w.int32($partitionIndex);
@@ -144,11 +144,11 @@ function decodeDescribeTopicPartitionsRequestCursor(r: Reader, version: number):
 }
 
 function defaultDescribeTopicPartitionsRequestCursor(): DescribeTopicPartitionsRequestCursor {
-  return { topicName: "", partitionIndex: 0 };
+  return { topicName: '', partitionIndex: 0 };
 }
 
 function isDefaultDescribeTopicPartitionsRequestCursor(v: DescribeTopicPartitionsRequestCursorInit): boolean {
-  return (v.topicName === undefined || !(v.topicName !== "")) &&
+  return (v.topicName === undefined || !(v.topicName !== '')) &&
     (v.partitionIndex === undefined || !(v.partitionIndex !== 0)) &&
     (v._unknownTaggedFields === undefined || v._unknownTaggedFields.length === 0);
 }

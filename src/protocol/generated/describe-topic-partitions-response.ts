@@ -47,7 +47,7 @@ export interface DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseT
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** DescribeTopicPartitionsResponseTopic as encoders accept it: every field optional, a missing field takes its default. */
 export interface DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopicInit {
   readonly errorCode?: number;
   readonly name?: string | null;
@@ -82,7 +82,7 @@ export interface DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseP
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** DescribeTopicPartitionsResponsePartition as encoders accept it: every field optional, a missing field takes its default. */
 export interface DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartitionInit {
   readonly errorCode?: number;
   readonly partitionIndex?: number;
@@ -106,7 +106,7 @@ export interface DescribeTopicPartitionsResponseCursor {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** Cursor as encoders accept it: every field optional, a missing field takes its default. */
 export interface DescribeTopicPartitionsResponseCursorInit {
   readonly topicName?: string;
   readonly partitionIndex?: number;
@@ -138,7 +138,7 @@ export function decodeDescribeTopicPartitionsResponse(r: Reader, version: number
   let $topics: DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("DescribeTopicPartitionsResponse.topics: null array in a non-nullable field");
+    if (n < 0) r.fail('DescribeTopicPartitionsResponse.topics: null array in a non-nullable field');
     const a: DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic[] = [];
     for (let i = 0; i < n; i++) a.push(decodeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic(r, version));
     $topics = a;
@@ -158,8 +158,8 @@ export function decodeDescribeTopicPartitionsResponse(r: Reader, version: number
 
 function encodeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic(w: Writer, v: DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopicInit, version: number): void {
   const $errorCode = v.errorCode ?? 0;
-  const $name = v.name === undefined ? "" : v.name;
-  const $topicId = v.topicId ?? "AAAAAAAAAAAAAAAAAAAAAA";
+  const $name = v.name === undefined ? '' : v.name;
+  const $topicId = v.topicId ?? 'AAAAAAAAAAAAAAAAAAAAAA';
   const $isInternal = v.isInternal ?? false;
   const $partitions = v.partitions ?? [];
   const $topicAuthorizedOperations = v.topicAuthorizedOperations ?? -2147483648;
@@ -183,7 +183,7 @@ function decodeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTop
   let $partitions: DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic.partitions: null array in a non-nullable field");
+    if (n < 0) r.fail('DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic.partitions: null array in a non-nullable field');
     const a: DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition[] = [];
     for (let i = 0; i < n; i++) a.push(decodeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition(r, version));
     $partitions = a;
@@ -254,7 +254,7 @@ function decodeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePar
   let $replicaNodes: number[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition.replicaNodes: null array in a non-nullable field");
+    if (n < 0) r.fail('DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition.replicaNodes: null array in a non-nullable field');
     const a: number[] = [];
     for (let i = 0; i < n; i++) a.push(r.int32());
     $replicaNodes = a;
@@ -262,7 +262,7 @@ function decodeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePar
   let $isrNodes: number[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition.isrNodes: null array in a non-nullable field");
+    if (n < 0) r.fail('DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition.isrNodes: null array in a non-nullable field');
     const a: number[] = [];
     for (let i = 0; i < n; i++) a.push(r.int32());
     $isrNodes = a;
@@ -292,7 +292,7 @@ function decodeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePar
   let $offlineReplicas: number[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition.offlineReplicas: null array in a non-nullable field");
+    if (n < 0) r.fail('DescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePartition.offlineReplicas: null array in a non-nullable field');
     const a: number[] = [];
     for (let i = 0; i < n; i++) a.push(r.int32());
     $offlineReplicas = a;
@@ -310,7 +310,7 @@ function decodeDescribeTopicPartitionsResponseDescribeTopicPartitionsResponsePar
 }
 
 function encodeDescribeTopicPartitionsResponseCursor(w: Writer, v: DescribeTopicPartitionsResponseCursorInit, version: number): void {
-  const $topicName = v.topicName ?? "";
+  const $topicName = v.topicName ?? '';
   const $partitionIndex = v.partitionIndex ?? 0;
   w.compactString($topicName);
   w.int32($partitionIndex);
@@ -333,11 +333,11 @@ function decodeDescribeTopicPartitionsResponseCursor(r: Reader, version: number)
 }
 
 function defaultDescribeTopicPartitionsResponseCursor(): DescribeTopicPartitionsResponseCursor {
-  return { topicName: "", partitionIndex: 0 };
+  return { topicName: '', partitionIndex: 0 };
 }
 
 function isDefaultDescribeTopicPartitionsResponseCursor(v: DescribeTopicPartitionsResponseCursorInit): boolean {
-  return (v.topicName === undefined || !(v.topicName !== "")) &&
+  return (v.topicName === undefined || !(v.topicName !== '')) &&
     (v.partitionIndex === undefined || !(v.partitionIndex !== 0)) &&
     (v._unknownTaggedFields === undefined || v._unknownTaggedFields.length === 0);
 }

@@ -38,7 +38,7 @@ export function decodeDescribeTransactionsRequest(r: Reader, version: number): D
   let $transactionalIds: string[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("DescribeTransactionsRequest.transactionalIds: null array in a non-nullable field");
+    if (n < 0) r.fail('DescribeTransactionsRequest.transactionalIds: null array in a non-nullable field');
     const a: string[] = [];
     for (let i = 0; i < n; i++) a.push(r.compactString());
     $transactionalIds = a;

@@ -52,7 +52,7 @@ export interface DescribeTransactionsResponseTransactionState {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** TransactionState as encoders accept it: every field optional, a missing field takes its default. */
 export interface DescribeTransactionsResponseTransactionStateInit {
   readonly errorCode?: number;
   readonly transactionalId?: string;
@@ -75,7 +75,7 @@ export interface DescribeTransactionsResponseTopicData {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** TopicData as encoders accept it: every field optional, a missing field takes its default. */
 export interface DescribeTransactionsResponseTopicDataInit {
   readonly topic?: string;
   readonly partitions?: readonly number[];
@@ -100,7 +100,7 @@ export function decodeDescribeTransactionsResponse(r: Reader, version: number): 
   let $transactionStates: DescribeTransactionsResponseTransactionState[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("DescribeTransactionsResponse.transactionStates: null array in a non-nullable field");
+    if (n < 0) r.fail('DescribeTransactionsResponse.transactionStates: null array in a non-nullable field');
     const a: DescribeTransactionsResponseTransactionState[] = [];
     for (let i = 0; i < n; i++) a.push(decodeDescribeTransactionsResponseTransactionState(r, version));
     $transactionStates = a;
@@ -119,8 +119,8 @@ export function decodeDescribeTransactionsResponse(r: Reader, version: number): 
 
 function encodeDescribeTransactionsResponseTransactionState(w: Writer, v: DescribeTransactionsResponseTransactionStateInit, version: number): void {
   const $errorCode = v.errorCode ?? 0;
-  const $transactionalId = v.transactionalId ?? "";
-  const $transactionState = v.transactionState ?? "";
+  const $transactionalId = v.transactionalId ?? '';
+  const $transactionState = v.transactionState ?? '';
   const $transactionTimeoutMs = v.transactionTimeoutMs ?? 0;
   const $transactionStartTimeMs = v.transactionStartTimeMs ?? 0n;
   const $producerId = v.producerId ?? 0n;
@@ -151,7 +151,7 @@ function decodeDescribeTransactionsResponseTransactionState(r: Reader, version: 
   let $topics: DescribeTransactionsResponseTopicData[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("DescribeTransactionsResponseTransactionState.topics: null array in a non-nullable field");
+    if (n < 0) r.fail('DescribeTransactionsResponseTransactionState.topics: null array in a non-nullable field');
     const a: DescribeTransactionsResponseTopicData[] = [];
     for (let i = 0; i < n; i++) a.push(decodeDescribeTransactionsResponseTopicData(r, version));
     $topics = a;
@@ -169,7 +169,7 @@ function decodeDescribeTransactionsResponseTransactionState(r: Reader, version: 
 }
 
 function encodeDescribeTransactionsResponseTopicData(w: Writer, v: DescribeTransactionsResponseTopicDataInit, version: number): void {
-  const $topic = v.topic ?? "";
+  const $topic = v.topic ?? '';
   const $partitions = v.partitions ?? [];
   w.compactString($topic);
   w.compactArrayLength($partitions.length);
@@ -184,7 +184,7 @@ function decodeDescribeTransactionsResponseTopicData(r: Reader, version: number)
   let $partitions: number[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("DescribeTransactionsResponseTopicData.partitions: null array in a non-nullable field");
+    if (n < 0) r.fail('DescribeTransactionsResponseTopicData.partitions: null array in a non-nullable field');
     const a: number[] = [];
     for (let i = 0; i < n; i++) a.push(r.int32());
     $partitions = a;

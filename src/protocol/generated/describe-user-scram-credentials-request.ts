@@ -28,7 +28,7 @@ export interface DescribeUserScramCredentialsRequestUserName {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** UserName as encoders accept it: every field optional, a missing field takes its default. */
 export interface DescribeUserScramCredentialsRequestUserNameInit {
   readonly name?: string;
   readonly _unknownTaggedFields?: readonly UnknownTaggedField[];
@@ -74,7 +74,7 @@ export function decodeDescribeUserScramCredentialsRequest(r: Reader, version: nu
 }
 
 function encodeDescribeUserScramCredentialsRequestUserName(w: Writer, v: DescribeUserScramCredentialsRequestUserNameInit, version: number): void {
-  const $name = v.name ?? "";
+  const $name = v.name ?? '';
   w.compactString($name);
   writeUnknownTaggedFields(w, v._unknownTaggedFields);
 }

@@ -52,7 +52,7 @@ export interface DescribeUserScramCredentialsResponseDescribeUserScramCredential
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** DescribeUserScramCredentialsResult as encoders accept it: every field optional, a missing field takes its default. */
 export interface DescribeUserScramCredentialsResponseDescribeUserScramCredentialsResultInit {
   readonly user?: string;
   readonly errorCode?: number;
@@ -71,7 +71,7 @@ export interface DescribeUserScramCredentialsResponseCredentialInfo {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** CredentialInfo as encoders accept it: every field optional, a missing field takes its default. */
 export interface DescribeUserScramCredentialsResponseCredentialInfoInit {
   readonly mechanism?: number;
   readonly iterations?: number;
@@ -82,7 +82,7 @@ export function encodeDescribeUserScramCredentialsResponse(w: Writer, v: Describ
   if (version < 0 || version > 0) unsupportedVersion('DescribeUserScramCredentialsResponse', version);
   const $throttleTimeMs = v.throttleTimeMs ?? 0;
   const $errorCode = v.errorCode ?? 0;
-  const $errorMessage = v.errorMessage === undefined ? "" : v.errorMessage;
+  const $errorMessage = v.errorMessage === undefined ? '' : v.errorMessage;
   const $results = v.results ?? [];
   w.int32($throttleTimeMs);
   w.int16($errorCode);
@@ -102,7 +102,7 @@ export function decodeDescribeUserScramCredentialsResponse(r: Reader, version: n
   let $results: DescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("DescribeUserScramCredentialsResponse.results: null array in a non-nullable field");
+    if (n < 0) r.fail('DescribeUserScramCredentialsResponse.results: null array in a non-nullable field');
     const a: DescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult[] = [];
     for (let i = 0; i < n; i++) a.push(decodeDescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult(r, version));
     $results = a;
@@ -120,9 +120,9 @@ export function decodeDescribeUserScramCredentialsResponse(r: Reader, version: n
 }
 
 function encodeDescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult(w: Writer, v: DescribeUserScramCredentialsResponseDescribeUserScramCredentialsResultInit, version: number): void {
-  const $user = v.user ?? "";
+  const $user = v.user ?? '';
   const $errorCode = v.errorCode ?? 0;
-  const $errorMessage = v.errorMessage === undefined ? "" : v.errorMessage;
+  const $errorMessage = v.errorMessage === undefined ? '' : v.errorMessage;
   const $credentialInfos = v.credentialInfos ?? [];
   w.compactString($user);
   w.int16($errorCode);
@@ -141,7 +141,7 @@ function decodeDescribeUserScramCredentialsResponseDescribeUserScramCredentialsR
   let $credentialInfos: DescribeUserScramCredentialsResponseCredentialInfo[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("DescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult.credentialInfos: null array in a non-nullable field");
+    if (n < 0) r.fail('DescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult.credentialInfos: null array in a non-nullable field');
     const a: DescribeUserScramCredentialsResponseCredentialInfo[] = [];
     for (let i = 0; i < n; i++) a.push(decodeDescribeUserScramCredentialsResponseCredentialInfo(r, version));
     $credentialInfos = a;

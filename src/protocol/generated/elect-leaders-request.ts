@@ -40,7 +40,7 @@ export interface ElectLeadersRequestTopicPartitions {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** TopicPartitions as encoders accept it: every field optional, a missing field takes its default. */
 export interface ElectLeadersRequestTopicPartitionsInit {
   readonly topic?: string;
   readonly partitions?: readonly number[];
@@ -56,7 +56,7 @@ export function encodeElectLeadersRequest(w: Writer, v: ElectLeadersRequestInit,
   if (version >= 1) {
     w.int8($electionType);
   }
-  if (version < 1 && $electionType !== 0) notInVersion("ElectLeadersRequest.electionType", version);
+  if (version < 1 && $electionType !== 0) notInVersion('ElectLeadersRequest.electionType', version);
   if ($topicPartitions === null) {
     if (flexible) w.unsignedVarint(0); else w.int32(-1);
   } else {
@@ -108,7 +108,7 @@ export function decodeElectLeadersRequest(r: Reader, version: number): ElectLead
 
 function encodeElectLeadersRequestTopicPartitions(w: Writer, v: ElectLeadersRequestTopicPartitionsInit, version: number): void {
   const flexible = version >= 2;
-  const $topic = v.topic ?? "";
+  const $topic = v.topic ?? '';
   const $partitions = v.partitions ?? [];
   if (flexible) w.compactString($topic); else w.string($topic);
   if (flexible) w.compactArrayLength($partitions.length); else w.arrayLength($partitions.length);
@@ -126,7 +126,7 @@ function decodeElectLeadersRequestTopicPartitions(r: Reader, version: number): E
   let $partitions: number[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("ElectLeadersRequestTopicPartitions.partitions: null array in a non-nullable field");
+    if (n < 0) r.fail('ElectLeadersRequestTopicPartitions.partitions: null array in a non-nullable field');
     const a: number[] = [];
     for (let i = 0; i < n; i++) a.push(r.int32());
     $partitions = a;

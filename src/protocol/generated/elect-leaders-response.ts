@@ -42,7 +42,7 @@ export interface ElectLeadersResponseReplicaElectionResult {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** ReplicaElectionResult as encoders accept it: every field optional, a missing field takes its default. */
 export interface ElectLeadersResponseReplicaElectionResultInit {
   readonly topic?: string;
   readonly partitionResult?: readonly ElectLeadersResponsePartitionResultInit[];
@@ -61,7 +61,7 @@ export interface ElectLeadersResponsePartitionResult {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** PartitionResult as encoders accept it: every field optional, a missing field takes its default. */
 export interface ElectLeadersResponsePartitionResultInit {
   readonly partitionId?: number;
   readonly errorCode?: number;
@@ -79,7 +79,7 @@ export function encodeElectLeadersResponse(w: Writer, v: ElectLeadersResponseIni
   if (version >= 1) {
     w.int16($errorCode);
   }
-  if (version < 1 && $errorCode !== 0) notInVersion("ElectLeadersResponse.errorCode", version);
+  if (version < 1 && $errorCode !== 0) notInVersion('ElectLeadersResponse.errorCode', version);
   if (flexible) w.compactArrayLength($replicaElectionResults.length); else w.arrayLength($replicaElectionResults.length);
   for (let i = 0; i < $replicaElectionResults.length; i++) {
     encodeElectLeadersResponseReplicaElectionResult(w, $replicaElectionResults[i], version);
@@ -102,7 +102,7 @@ export function decodeElectLeadersResponse(r: Reader, version: number): ElectLea
   let $replicaElectionResults: ElectLeadersResponseReplicaElectionResult[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("ElectLeadersResponse.replicaElectionResults: null array in a non-nullable field");
+    if (n < 0) r.fail('ElectLeadersResponse.replicaElectionResults: null array in a non-nullable field');
     const a: ElectLeadersResponseReplicaElectionResult[] = [];
     for (let i = 0; i < n; i++) a.push(decodeElectLeadersResponseReplicaElectionResult(r, version));
     $replicaElectionResults = a;
@@ -123,7 +123,7 @@ export function decodeElectLeadersResponse(r: Reader, version: number): ElectLea
 
 function encodeElectLeadersResponseReplicaElectionResult(w: Writer, v: ElectLeadersResponseReplicaElectionResultInit, version: number): void {
   const flexible = version >= 2;
-  const $topic = v.topic ?? "";
+  const $topic = v.topic ?? '';
   const $partitionResult = v.partitionResult ?? [];
   if (flexible) w.compactString($topic); else w.string($topic);
   if (flexible) w.compactArrayLength($partitionResult.length); else w.arrayLength($partitionResult.length);
@@ -141,7 +141,7 @@ function decodeElectLeadersResponseReplicaElectionResult(r: Reader, version: num
   let $partitionResult: ElectLeadersResponsePartitionResult[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("ElectLeadersResponseReplicaElectionResult.partitionResult: null array in a non-nullable field");
+    if (n < 0) r.fail('ElectLeadersResponseReplicaElectionResult.partitionResult: null array in a non-nullable field');
     const a: ElectLeadersResponsePartitionResult[] = [];
     for (let i = 0; i < n; i++) a.push(decodeElectLeadersResponsePartitionResult(r, version));
     $partitionResult = a;
@@ -164,7 +164,7 @@ function encodeElectLeadersResponsePartitionResult(w: Writer, v: ElectLeadersRes
   const flexible = version >= 2;
   const $partitionId = v.partitionId ?? 0;
   const $errorCode = v.errorCode ?? 0;
-  const $errorMessage = v.errorMessage === undefined ? "" : v.errorMessage;
+  const $errorMessage = v.errorMessage === undefined ? '' : v.errorMessage;
   w.int32($partitionId);
   w.int16($errorCode);
   if (flexible) w.compactNullableString($errorMessage); else w.nullableString($errorMessage);

@@ -36,7 +36,7 @@ export interface EndQuorumEpochRequestTopicData {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** TopicData as encoders accept it: every field optional, a missing field takes its default. */
 export interface EndQuorumEpochRequestTopicDataInit {
   readonly topicName?: string;
   readonly partitions?: readonly EndQuorumEpochRequestPartitionDataInit[];
@@ -59,7 +59,7 @@ export interface EndQuorumEpochRequestPartitionData {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** PartitionData as encoders accept it: every field optional, a missing field takes its default. */
 export interface EndQuorumEpochRequestPartitionDataInit {
   readonly partitionIndex?: number;
   readonly leaderId?: number;
@@ -79,7 +79,7 @@ export interface EndQuorumEpochRequestReplicaInfo {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** ReplicaInfo as encoders accept it: every field optional, a missing field takes its default. */
 export interface EndQuorumEpochRequestReplicaInfoInit {
   readonly candidateId?: number;
   readonly candidateDirectoryId?: string;
@@ -98,7 +98,7 @@ export interface EndQuorumEpochRequestLeaderEndpoint {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** LeaderEndpoint as encoders accept it: every field optional, a missing field takes its default. */
 export interface EndQuorumEpochRequestLeaderEndpointInit {
   readonly name?: string;
   readonly host?: string;
@@ -135,7 +135,7 @@ export function decodeEndQuorumEpochRequest(r: Reader, version: number): EndQuor
   let $topics: EndQuorumEpochRequestTopicData[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("EndQuorumEpochRequest.topics: null array in a non-nullable field");
+    if (n < 0) r.fail('EndQuorumEpochRequest.topics: null array in a non-nullable field');
     const a: EndQuorumEpochRequestTopicData[] = [];
     for (let i = 0; i < n; i++) a.push(decodeEndQuorumEpochRequestTopicData(r, version));
     $topics = a;
@@ -144,7 +144,7 @@ export function decodeEndQuorumEpochRequest(r: Reader, version: number): EndQuor
   if (version >= 1) {
     {
       const n = r.compactArrayLength();
-      if (n < 0) r.fail("EndQuorumEpochRequest.leaderEndpoints: null array in a non-nullable field");
+      if (n < 0) r.fail('EndQuorumEpochRequest.leaderEndpoints: null array in a non-nullable field');
       const a: EndQuorumEpochRequestLeaderEndpoint[] = [];
       for (let i = 0; i < n; i++) a.push(decodeEndQuorumEpochRequestLeaderEndpoint(r, version));
       $leaderEndpoints = a;
@@ -168,7 +168,7 @@ export function decodeEndQuorumEpochRequest(r: Reader, version: number): EndQuor
 
 function encodeEndQuorumEpochRequestTopicData(w: Writer, v: EndQuorumEpochRequestTopicDataInit, version: number): void {
   const flexible = version >= 1;
-  const $topicName = v.topicName ?? "";
+  const $topicName = v.topicName ?? '';
   const $partitions = v.partitions ?? [];
   if (flexible) w.compactString($topicName); else w.string($topicName);
   if (flexible) w.compactArrayLength($partitions.length); else w.arrayLength($partitions.length);
@@ -186,7 +186,7 @@ function decodeEndQuorumEpochRequestTopicData(r: Reader, version: number): EndQu
   let $partitions: EndQuorumEpochRequestPartitionData[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("EndQuorumEpochRequestTopicData.partitions: null array in a non-nullable field");
+    if (n < 0) r.fail('EndQuorumEpochRequestTopicData.partitions: null array in a non-nullable field');
     const a: EndQuorumEpochRequestPartitionData[] = [];
     for (let i = 0; i < n; i++) a.push(decodeEndQuorumEpochRequestPartitionData(r, version));
     $partitions = a;
@@ -241,7 +241,7 @@ function decodeEndQuorumEpochRequestPartitionData(r: Reader, version: number): E
   if (version <= 0) {
     {
       const n = r.arrayLength();
-      if (n < 0) r.fail("EndQuorumEpochRequestPartitionData.preferredSuccessors: null array in a non-nullable field");
+      if (n < 0) r.fail('EndQuorumEpochRequestPartitionData.preferredSuccessors: null array in a non-nullable field');
       const a: number[] = [];
       for (let i = 0; i < n; i++) a.push(r.int32());
       $preferredSuccessors = a;
@@ -253,7 +253,7 @@ function decodeEndQuorumEpochRequestPartitionData(r: Reader, version: number): E
   if (version >= 1) {
     {
       const n = r.compactArrayLength();
-      if (n < 0) r.fail("EndQuorumEpochRequestPartitionData.preferredCandidates: null array in a non-nullable field");
+      if (n < 0) r.fail('EndQuorumEpochRequestPartitionData.preferredCandidates: null array in a non-nullable field');
       const a: EndQuorumEpochRequestReplicaInfo[] = [];
       for (let i = 0; i < n; i++) a.push(decodeEndQuorumEpochRequestReplicaInfo(r, version));
       $preferredCandidates = a;
@@ -277,7 +277,7 @@ function decodeEndQuorumEpochRequestPartitionData(r: Reader, version: number): E
 
 function encodeEndQuorumEpochRequestReplicaInfo(w: Writer, v: EndQuorumEpochRequestReplicaInfoInit, version: number): void {
   const $candidateId = v.candidateId ?? 0;
-  const $candidateDirectoryId = v.candidateDirectoryId ?? "AAAAAAAAAAAAAAAAAAAAAA";
+  const $candidateDirectoryId = v.candidateDirectoryId ?? 'AAAAAAAAAAAAAAAAAAAAAA';
   w.int32($candidateId);
   w.uuid($candidateDirectoryId);
   writeUnknownTaggedFields(w, v._unknownTaggedFields);
@@ -299,8 +299,8 @@ function decodeEndQuorumEpochRequestReplicaInfo(r: Reader, version: number): End
 }
 
 function encodeEndQuorumEpochRequestLeaderEndpoint(w: Writer, v: EndQuorumEpochRequestLeaderEndpointInit, version: number): void {
-  const $name = v.name ?? "";
-  const $host = v.host ?? "";
+  const $name = v.name ?? '';
+  const $host = v.host ?? '';
   const $port = v.port ?? 0;
   w.compactString($name);
   w.compactString($host);

@@ -36,7 +36,7 @@ export interface EndQuorumEpochResponseTopicData {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** TopicData as encoders accept it: every field optional, a missing field takes its default. */
 export interface EndQuorumEpochResponseTopicDataInit {
   readonly topicName?: string;
   readonly partitions?: readonly EndQuorumEpochResponsePartitionDataInit[];
@@ -57,7 +57,7 @@ export interface EndQuorumEpochResponsePartitionData {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** PartitionData as encoders accept it: every field optional, a missing field takes its default. */
 export interface EndQuorumEpochResponsePartitionDataInit {
   readonly partitionIndex?: number;
   readonly errorCode?: number;
@@ -78,7 +78,7 @@ export interface EndQuorumEpochResponseNodeEndpoint {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** NodeEndpoint as encoders accept it: every field optional, a missing field takes its default. */
 export interface EndQuorumEpochResponseNodeEndpointInit {
   readonly nodeId?: number;
   readonly host?: string;
@@ -97,7 +97,7 @@ export function encodeEndQuorumEpochResponse(w: Writer, v: EndQuorumEpochRespons
   for (let i = 0; i < $topics.length; i++) {
     encodeEndQuorumEpochResponseTopicData(w, $topics[i], version);
   }
-  if (version < 1 && $nodeEndpoints.length !== 0) notInVersion("EndQuorumEpochResponse.nodeEndpoints", version);
+  if (version < 1 && $nodeEndpoints.length !== 0) notInVersion('EndQuorumEpochResponse.nodeEndpoints', version);
   if (flexible) {
     const unknown = v._unknownTaggedFields;
     let numTagged = unknown === undefined ? 0 : unknown.length;
@@ -127,7 +127,7 @@ export function decodeEndQuorumEpochResponse(r: Reader, version: number): EndQuo
   let $topics: EndQuorumEpochResponseTopicData[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("EndQuorumEpochResponse.topics: null array in a non-nullable field");
+    if (n < 0) r.fail('EndQuorumEpochResponse.topics: null array in a non-nullable field');
     const a: EndQuorumEpochResponseTopicData[] = [];
     for (let i = 0; i < n; i++) a.push(decodeEndQuorumEpochResponseTopicData(r, version));
     $topics = a;
@@ -144,12 +144,12 @@ export function decodeEndQuorumEpochResponse(r: Reader, version: number): EndQuo
           const end = r.pos + size;
           {
             const n = r.compactArrayLength();
-            if (n < 0) r.fail("EndQuorumEpochResponse.nodeEndpoints: null array in a non-nullable field");
+            if (n < 0) r.fail('EndQuorumEpochResponse.nodeEndpoints: null array in a non-nullable field');
             const a: EndQuorumEpochResponseNodeEndpoint[] = [];
             for (let i = 0; i < n; i++) a.push(decodeEndQuorumEpochResponseNodeEndpoint(r, version));
             $nodeEndpoints = a;
           }
-          if (r.pos !== end) r.fail("EndQuorumEpochResponse.nodeEndpoints: tagged field size mismatch");
+          if (r.pos !== end) r.fail('EndQuorumEpochResponse.nodeEndpoints: tagged field size mismatch');
           break;
         }
         default:
@@ -164,7 +164,7 @@ export function decodeEndQuorumEpochResponse(r: Reader, version: number): EndQuo
 
 function encodeEndQuorumEpochResponseTopicData(w: Writer, v: EndQuorumEpochResponseTopicDataInit, version: number): void {
   const flexible = version >= 1;
-  const $topicName = v.topicName ?? "";
+  const $topicName = v.topicName ?? '';
   const $partitions = v.partitions ?? [];
   if (flexible) w.compactString($topicName); else w.string($topicName);
   if (flexible) w.compactArrayLength($partitions.length); else w.arrayLength($partitions.length);
@@ -182,7 +182,7 @@ function decodeEndQuorumEpochResponseTopicData(r: Reader, version: number): EndQ
   let $partitions: EndQuorumEpochResponsePartitionData[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("EndQuorumEpochResponseTopicData.partitions: null array in a non-nullable field");
+    if (n < 0) r.fail('EndQuorumEpochResponseTopicData.partitions: null array in a non-nullable field');
     const a: EndQuorumEpochResponsePartitionData[] = [];
     for (let i = 0; i < n; i++) a.push(decodeEndQuorumEpochResponsePartitionData(r, version));
     $partitions = a;
@@ -238,7 +238,7 @@ function decodeEndQuorumEpochResponsePartitionData(r: Reader, version: number): 
 
 function encodeEndQuorumEpochResponseNodeEndpoint(w: Writer, v: EndQuorumEpochResponseNodeEndpointInit, version: number): void {
   const $nodeId = v.nodeId ?? 0;
-  const $host = v.host ?? "";
+  const $host = v.host ?? '';
   const $port = v.port ?? 0;
   w.int32($nodeId);
   w.compactString($host);

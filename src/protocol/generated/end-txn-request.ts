@@ -32,7 +32,7 @@ export interface EndTxnRequestInit {
 export function encodeEndTxnRequest(w: Writer, v: EndTxnRequestInit, version: number): void {
   if (version < 0 || version > 5) unsupportedVersion('EndTxnRequest', version);
   const flexible = version >= 3;
-  const $transactionalId = v.transactionalId ?? "";
+  const $transactionalId = v.transactionalId ?? '';
   const $producerId = v.producerId ?? 0n;
   const $producerEpoch = v.producerEpoch ?? 0;
   const $committed = v.committed ?? false;

@@ -80,7 +80,7 @@ export interface FetchRequestReplicaState {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** ReplicaState as encoders accept it: every field optional, a missing field takes its default. */
 export interface FetchRequestReplicaStateInit {
   readonly replicaId?: number;
   readonly replicaEpoch?: bigint;
@@ -99,7 +99,7 @@ export interface FetchRequestFetchTopic {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** FetchTopic as encoders accept it: every field optional, a missing field takes its default. */
 export interface FetchRequestFetchTopicInit {
   readonly topic?: string;
   readonly topicId?: string;
@@ -133,7 +133,7 @@ export interface FetchRequestFetchPartition {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** FetchPartition as encoders accept it: every field optional, a missing field takes its default. */
 export interface FetchRequestFetchPartitionInit {
   readonly partition?: number;
   readonly currentLeaderEpoch?: number;
@@ -157,7 +157,7 @@ export interface FetchRequestForgottenTopic {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** ForgottenTopic as encoders accept it: every field optional, a missing field takes its default. */
 export interface FetchRequestForgottenTopicInit {
   readonly topic?: string;
   readonly topicId?: string;
@@ -179,12 +179,12 @@ export function encodeFetchRequest(w: Writer, v: FetchRequestInit, version: numb
   const $sessionEpoch = v.sessionEpoch ?? -1;
   const $topics = v.topics ?? [];
   const $forgottenTopicsData = v.forgottenTopicsData ?? [];
-  const $rackId = v.rackId ?? "";
+  const $rackId = v.rackId ?? '';
   if (version <= 14) {
     w.int32($replicaId);
   }
-  if (version > 14 && $replicaId !== -1) notInVersion("FetchRequest.replicaId", version);
-  if (version < 15 && !isDefaultFetchRequestReplicaState($replicaState)) notInVersion("FetchRequest.replicaState", version);
+  if (version > 14 && $replicaId !== -1) notInVersion('FetchRequest.replicaId', version);
+  if (version < 15 && !isDefaultFetchRequestReplicaState($replicaState)) notInVersion('FetchRequest.replicaState', version);
   w.int32($maxWaitMs);
   w.int32($minBytes);
   if (version >= 3) {
@@ -209,7 +209,7 @@ export function encodeFetchRequest(w: Writer, v: FetchRequestInit, version: numb
       encodeFetchRequestForgottenTopic(w, $forgottenTopicsData[i], version);
     }
   }
-  if (version < 7 && $forgottenTopicsData.length !== 0) notInVersion("FetchRequest.forgottenTopicsData", version);
+  if (version < 7 && $forgottenTopicsData.length !== 0) notInVersion('FetchRequest.forgottenTopicsData', version);
   if (version >= 11) {
     if (flexible) w.compactString($rackId); else w.string($rackId);
   }
@@ -281,7 +281,7 @@ export function decodeFetchRequest(r: Reader, version: number): FetchRequest {
   let $topics: FetchRequestFetchTopic[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("FetchRequest.topics: null array in a non-nullable field");
+    if (n < 0) r.fail('FetchRequest.topics: null array in a non-nullable field');
     const a: FetchRequestFetchTopic[] = [];
     for (let i = 0; i < n; i++) a.push(decodeFetchRequestFetchTopic(r, version));
     $topics = a;
@@ -290,7 +290,7 @@ export function decodeFetchRequest(r: Reader, version: number): FetchRequest {
   if (version >= 7) {
     {
       const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-      if (n < 0) r.fail("FetchRequest.forgottenTopicsData: null array in a non-nullable field");
+      if (n < 0) r.fail('FetchRequest.forgottenTopicsData: null array in a non-nullable field');
       const a: FetchRequestForgottenTopic[] = [];
       for (let i = 0; i < n; i++) a.push(decodeFetchRequestForgottenTopic(r, version));
       $forgottenTopicsData = a;
@@ -302,7 +302,7 @@ export function decodeFetchRequest(r: Reader, version: number): FetchRequest {
   if (version >= 11) {
     $rackId = (flexible ? r.compactString() : r.string());
   } else {
-    $rackId = "";
+    $rackId = '';
   }
   let unknown: UnknownTaggedField[] | null = null;
   if (flexible) {
@@ -314,14 +314,14 @@ export function decodeFetchRequest(r: Reader, version: number): FetchRequest {
         case 0: {
           const end = r.pos + size;
           $clusterId = r.compactNullableString();
-          if (r.pos !== end) r.fail("FetchRequest.clusterId: tagged field size mismatch");
+          if (r.pos !== end) r.fail('FetchRequest.clusterId: tagged field size mismatch');
           break;
         }
         case 1: {
           if (version >= 15) {
             const end = r.pos + size;
             $replicaState = decodeFetchRequestReplicaState(r, version);
-            if (r.pos !== end) r.fail("FetchRequest.replicaState: tagged field size mismatch");
+            if (r.pos !== end) r.fail('FetchRequest.replicaState: tagged field size mismatch');
           } else {
             (unknown ??= []).push({ tag, data: r.raw(size) });
           }
@@ -362,8 +362,8 @@ function decodeFetchRequestReplicaState(r: Reader, version: number): FetchReques
 
 function encodeFetchRequestFetchTopic(w: Writer, v: FetchRequestFetchTopicInit, version: number): void {
   const flexible = version >= 12;
-  const $topic = v.topic ?? "";
-  const $topicId = v.topicId ?? "AAAAAAAAAAAAAAAAAAAAAA";
+  const $topic = v.topic ?? '';
+  const $topicId = v.topicId ?? 'AAAAAAAAAAAAAAAAAAAAAA';
   const $partitions = v.partitions ?? [];
   if (version <= 12) {
     if (flexible) w.compactString($topic); else w.string($topic);
@@ -386,18 +386,18 @@ function decodeFetchRequestFetchTopic(r: Reader, version: number): FetchRequestF
   if (version <= 12) {
     $topic = (flexible ? r.compactString() : r.string());
   } else {
-    $topic = "";
+    $topic = '';
   }
   let $topicId: string;
   if (version >= 13) {
     $topicId = r.uuid();
   } else {
-    $topicId = "AAAAAAAAAAAAAAAAAAAAAA";
+    $topicId = 'AAAAAAAAAAAAAAAAAAAAAA';
   }
   let $partitions: FetchRequestFetchPartition[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("FetchRequestFetchTopic.partitions: null array in a non-nullable field");
+    if (n < 0) r.fail('FetchRequestFetchTopic.partitions: null array in a non-nullable field');
     const a: FetchRequestFetchPartition[] = [];
     for (let i = 0; i < n; i++) a.push(decodeFetchRequestFetchPartition(r, version));
     $partitions = a;
@@ -424,7 +424,7 @@ function encodeFetchRequestFetchPartition(w: Writer, v: FetchRequestFetchPartiti
   const $lastFetchedEpoch = v.lastFetchedEpoch ?? -1;
   const $logStartOffset = v.logStartOffset ?? -1n;
   const $partitionMaxBytes = v.partitionMaxBytes ?? 0;
-  const $replicaDirectoryId = v.replicaDirectoryId ?? "AAAAAAAAAAAAAAAAAAAAAA";
+  const $replicaDirectoryId = v.replicaDirectoryId ?? 'AAAAAAAAAAAAAAAAAAAAAA';
   w.int32($partition);
   if (version >= 9) {
     w.int32($currentLeaderEpoch);
@@ -433,7 +433,7 @@ function encodeFetchRequestFetchPartition(w: Writer, v: FetchRequestFetchPartiti
   if (version >= 12) {
     w.int32($lastFetchedEpoch);
   }
-  if (version < 12 && $lastFetchedEpoch !== -1) notInVersion("FetchRequestFetchPartition.lastFetchedEpoch", version);
+  if (version < 12 && $lastFetchedEpoch !== -1) notInVersion('FetchRequestFetchPartition.lastFetchedEpoch', version);
   if (version >= 5) {
     w.int64($logStartOffset);
   }
@@ -441,14 +441,14 @@ function encodeFetchRequestFetchPartition(w: Writer, v: FetchRequestFetchPartiti
   if (flexible) {
     const unknown = v._unknownTaggedFields;
     let numTagged = unknown === undefined ? 0 : unknown.length;
-    if (version >= 17 && $replicaDirectoryId !== "AAAAAAAAAAAAAAAAAAAAAA") numTagged++;
+    if (version >= 17 && $replicaDirectoryId !== 'AAAAAAAAAAAAAAAAAAAAAA') numTagged++;
     w.unsignedVarint(numTagged);
     if (numTagged !== 0) {
       const u = sortedTaggedFields(unknown);
       let ui = 0;
       if (version >= 17) {
         ui = writeUnknownTaggedBefore(w, u, ui, 0);
-        if ($replicaDirectoryId !== "AAAAAAAAAAAAAAAAAAAAAA") {
+        if ($replicaDirectoryId !== 'AAAAAAAAAAAAAAAAAAAAAA') {
           w.unsignedVarint(0);
           w.unsignedVarint(16);
           w.uuid($replicaDirectoryId);
@@ -482,7 +482,7 @@ function decodeFetchRequestFetchPartition(r: Reader, version: number): FetchRequ
     $logStartOffset = -1n;
   }
   const $partitionMaxBytes: number = r.int32();
-  let $replicaDirectoryId: string = "AAAAAAAAAAAAAAAAAAAAAA";
+  let $replicaDirectoryId: string = 'AAAAAAAAAAAAAAAAAAAAAA';
   let unknown: UnknownTaggedField[] | null = null;
   if (flexible) {
     const numTagged = r.unsignedVarint();
@@ -494,7 +494,7 @@ function decodeFetchRequestFetchPartition(r: Reader, version: number): FetchRequ
           if (version >= 17) {
             const end = r.pos + size;
             $replicaDirectoryId = r.uuid();
-            if (r.pos !== end) r.fail("FetchRequestFetchPartition.replicaDirectoryId: tagged field size mismatch");
+            if (r.pos !== end) r.fail('FetchRequestFetchPartition.replicaDirectoryId: tagged field size mismatch');
           } else {
             (unknown ??= []).push({ tag, data: r.raw(size) });
           }
@@ -512,8 +512,8 @@ function decodeFetchRequestFetchPartition(r: Reader, version: number): FetchRequ
 
 function encodeFetchRequestForgottenTopic(w: Writer, v: FetchRequestForgottenTopicInit, version: number): void {
   const flexible = version >= 12;
-  const $topic = v.topic ?? "";
-  const $topicId = v.topicId ?? "AAAAAAAAAAAAAAAAAAAAAA";
+  const $topic = v.topic ?? '';
+  const $topicId = v.topicId ?? 'AAAAAAAAAAAAAAAAAAAAAA';
   const $partitions = v.partitions ?? [];
   if (version <= 12) {
     if (flexible) w.compactString($topic); else w.string($topic);
@@ -536,18 +536,18 @@ function decodeFetchRequestForgottenTopic(r: Reader, version: number): FetchRequ
   if (version <= 12) {
     $topic = (flexible ? r.compactString() : r.string());
   } else {
-    $topic = "";
+    $topic = '';
   }
   let $topicId: string;
   if (version >= 13) {
     $topicId = r.uuid();
   } else {
-    $topicId = "AAAAAAAAAAAAAAAAAAAAAA";
+    $topicId = 'AAAAAAAAAAAAAAAAAAAAAA';
   }
   let $partitions: number[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("FetchRequestForgottenTopic.partitions: null array in a non-nullable field");
+    if (n < 0) r.fail('FetchRequestForgottenTopic.partitions: null array in a non-nullable field');
     const a: number[] = [];
     for (let i = 0; i < n; i++) a.push(r.int32());
     $partitions = a;

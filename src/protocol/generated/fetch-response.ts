@@ -50,7 +50,7 @@ export interface FetchResponseFetchableTopicResponse {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** FetchableTopicResponse as encoders accept it: every field optional, a missing field takes its default. */
 export interface FetchResponseFetchableTopicResponseInit {
   readonly topic?: string;
   readonly topicId?: string;
@@ -97,7 +97,7 @@ export interface FetchResponsePartitionData {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** PartitionData as encoders accept it: every field optional, a missing field takes its default. */
 export interface FetchResponsePartitionDataInit {
   readonly partitionIndex?: number;
   readonly errorCode?: number;
@@ -123,7 +123,7 @@ export interface FetchResponseEpochEndOffset {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** EpochEndOffset as encoders accept it: every field optional, a missing field takes its default. */
 export interface FetchResponseEpochEndOffsetInit {
   readonly epoch?: number;
   readonly endOffset?: bigint;
@@ -140,7 +140,7 @@ export interface FetchResponseLeaderIdAndEpoch {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** LeaderIdAndEpoch as encoders accept it: every field optional, a missing field takes its default. */
 export interface FetchResponseLeaderIdAndEpochInit {
   readonly leaderId?: number;
   readonly leaderEpoch?: number;
@@ -157,7 +157,7 @@ export interface FetchResponseSnapshotId {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** SnapshotId as encoders accept it: every field optional, a missing field takes its default. */
 export interface FetchResponseSnapshotIdInit {
   readonly endOffset?: bigint;
   readonly epoch?: number;
@@ -174,7 +174,7 @@ export interface FetchResponseAbortedTransaction {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** AbortedTransaction as encoders accept it: every field optional, a missing field takes its default. */
 export interface FetchResponseAbortedTransactionInit {
   readonly producerId?: bigint;
   readonly firstOffset?: bigint;
@@ -198,7 +198,7 @@ export interface FetchResponseNodeEndpoint {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** NodeEndpoint as encoders accept it: every field optional, a missing field takes its default. */
 export interface FetchResponseNodeEndpointInit {
   readonly nodeId?: number;
   readonly host?: string;
@@ -224,12 +224,12 @@ export function encodeFetchResponse(w: Writer, v: FetchResponseInit, version: nu
   if (version >= 7) {
     w.int32($sessionId);
   }
-  if (version < 7 && $sessionId !== 0) notInVersion("FetchResponse.sessionId", version);
+  if (version < 7 && $sessionId !== 0) notInVersion('FetchResponse.sessionId', version);
   if (flexible) w.compactArrayLength($responses.length); else w.arrayLength($responses.length);
   for (let i = 0; i < $responses.length; i++) {
     encodeFetchResponseFetchableTopicResponse(w, $responses[i], version);
   }
-  if (version < 16 && $nodeEndpoints.length !== 0) notInVersion("FetchResponse.nodeEndpoints", version);
+  if (version < 16 && $nodeEndpoints.length !== 0) notInVersion('FetchResponse.nodeEndpoints', version);
   if (flexible) {
     const unknown = v._unknownTaggedFields;
     let numTagged = unknown === undefined ? 0 : unknown.length;
@@ -278,7 +278,7 @@ export function decodeFetchResponse(r: Reader, version: number): FetchResponse {
   let $responses: FetchResponseFetchableTopicResponse[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("FetchResponse.responses: null array in a non-nullable field");
+    if (n < 0) r.fail('FetchResponse.responses: null array in a non-nullable field');
     const a: FetchResponseFetchableTopicResponse[] = [];
     for (let i = 0; i < n; i++) a.push(decodeFetchResponseFetchableTopicResponse(r, version));
     $responses = a;
@@ -296,12 +296,12 @@ export function decodeFetchResponse(r: Reader, version: number): FetchResponse {
             const end = r.pos + size;
             {
               const n = r.compactArrayLength();
-              if (n < 0) r.fail("FetchResponse.nodeEndpoints: null array in a non-nullable field");
+              if (n < 0) r.fail('FetchResponse.nodeEndpoints: null array in a non-nullable field');
               const a: FetchResponseNodeEndpoint[] = [];
               for (let i = 0; i < n; i++) a.push(decodeFetchResponseNodeEndpoint(r, version));
               $nodeEndpoints = a;
             }
-            if (r.pos !== end) r.fail("FetchResponse.nodeEndpoints: tagged field size mismatch");
+            if (r.pos !== end) r.fail('FetchResponse.nodeEndpoints: tagged field size mismatch');
           } else {
             (unknown ??= []).push({ tag, data: r.raw(size) });
           }
@@ -319,8 +319,8 @@ export function decodeFetchResponse(r: Reader, version: number): FetchResponse {
 
 function encodeFetchResponseFetchableTopicResponse(w: Writer, v: FetchResponseFetchableTopicResponseInit, version: number): void {
   const flexible = version >= 12;
-  const $topic = v.topic ?? "";
-  const $topicId = v.topicId ?? "AAAAAAAAAAAAAAAAAAAAAA";
+  const $topic = v.topic ?? '';
+  const $topicId = v.topicId ?? 'AAAAAAAAAAAAAAAAAAAAAA';
   const $partitions = v.partitions ?? [];
   if (version <= 12) {
     if (flexible) w.compactString($topic); else w.string($topic);
@@ -343,18 +343,18 @@ function decodeFetchResponseFetchableTopicResponse(r: Reader, version: number): 
   if (version <= 12) {
     $topic = (flexible ? r.compactString() : r.string());
   } else {
-    $topic = "";
+    $topic = '';
   }
   let $topicId: string;
   if (version >= 13) {
     $topicId = r.uuid();
   } else {
-    $topicId = "AAAAAAAAAAAAAAAAAAAAAA";
+    $topicId = 'AAAAAAAAAAAAAAAAAAAAAA';
   }
   let $partitions: FetchResponsePartitionData[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("FetchResponseFetchableTopicResponse.partitions: null array in a non-nullable field");
+    if (n < 0) r.fail('FetchResponseFetchableTopicResponse.partitions: null array in a non-nullable field');
     const a: FetchResponsePartitionData[] = [];
     for (let i = 0; i < n; i++) a.push(decodeFetchResponsePartitionData(r, version));
     $partitions = a;
@@ -395,9 +395,9 @@ function encodeFetchResponsePartitionData(w: Writer, v: FetchResponsePartitionDa
   if (version >= 5) {
     w.int64($logStartOffset);
   }
-  if (version < 12 && !isDefaultFetchResponseEpochEndOffset($divergingEpoch)) notInVersion("FetchResponsePartitionData.divergingEpoch", version);
-  if (version < 12 && !isDefaultFetchResponseLeaderIdAndEpoch($currentLeader)) notInVersion("FetchResponsePartitionData.currentLeader", version);
-  if (version < 12 && !isDefaultFetchResponseSnapshotId($snapshotId)) notInVersion("FetchResponsePartitionData.snapshotId", version);
+  if (version < 12 && !isDefaultFetchResponseEpochEndOffset($divergingEpoch)) notInVersion('FetchResponsePartitionData.divergingEpoch', version);
+  if (version < 12 && !isDefaultFetchResponseLeaderIdAndEpoch($currentLeader)) notInVersion('FetchResponsePartitionData.currentLeader', version);
+  if (version < 12 && !isDefaultFetchResponseSnapshotId($snapshotId)) notInVersion('FetchResponsePartitionData.snapshotId', version);
   if (version >= 4) {
     if ($abortedTransactions === null) {
       if (flexible) w.unsignedVarint(0); else w.int32(-1);
@@ -411,7 +411,7 @@ function encodeFetchResponsePartitionData(w: Writer, v: FetchResponsePartitionDa
   if (version >= 11) {
     w.int32($preferredReadReplica);
   }
-  if (version < 11 && $preferredReadReplica !== -1) notInVersion("FetchResponsePartitionData.preferredReadReplica", version);
+  if (version < 11 && $preferredReadReplica !== -1) notInVersion('FetchResponsePartitionData.preferredReadReplica', version);
   if (flexible) w.compactNullableBytes($records); else w.nullableBytes($records);
   if (flexible) {
     const unknown = v._unknownTaggedFields;
@@ -498,19 +498,19 @@ function decodeFetchResponsePartitionData(r: Reader, version: number): FetchResp
         case 0: {
           const end = r.pos + size;
           $divergingEpoch = decodeFetchResponseEpochEndOffset(r, version);
-          if (r.pos !== end) r.fail("FetchResponsePartitionData.divergingEpoch: tagged field size mismatch");
+          if (r.pos !== end) r.fail('FetchResponsePartitionData.divergingEpoch: tagged field size mismatch');
           break;
         }
         case 1: {
           const end = r.pos + size;
           $currentLeader = decodeFetchResponseLeaderIdAndEpoch(r, version);
-          if (r.pos !== end) r.fail("FetchResponsePartitionData.currentLeader: tagged field size mismatch");
+          if (r.pos !== end) r.fail('FetchResponsePartitionData.currentLeader: tagged field size mismatch');
           break;
         }
         case 2: {
           const end = r.pos + size;
           $snapshotId = decodeFetchResponseSnapshotId(r, version);
-          if (r.pos !== end) r.fail("FetchResponsePartitionData.snapshotId: tagged field size mismatch");
+          if (r.pos !== end) r.fail('FetchResponsePartitionData.snapshotId: tagged field size mismatch');
           break;
         }
         default:
@@ -623,7 +623,7 @@ function decodeFetchResponseAbortedTransaction(r: Reader, version: number): Fetc
 
 function encodeFetchResponseNodeEndpoint(w: Writer, v: FetchResponseNodeEndpointInit, version: number): void {
   const $nodeId = v.nodeId ?? 0;
-  const $host = v.host ?? "";
+  const $host = v.host ?? '';
   const $port = v.port ?? 0;
   const $rack = v.rack === undefined ? null : v.rack;
   w.int32($nodeId);

@@ -42,7 +42,7 @@ export interface FetchSnapshotRequestTopicSnapshot {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** TopicSnapshot as encoders accept it: every field optional, a missing field takes its default. */
 export interface FetchSnapshotRequestTopicSnapshotInit {
   readonly name?: string;
   readonly partitions?: readonly FetchSnapshotRequestPartitionSnapshotInit[];
@@ -65,7 +65,7 @@ export interface FetchSnapshotRequestPartitionSnapshot {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** PartitionSnapshot as encoders accept it: every field optional, a missing field takes its default. */
 export interface FetchSnapshotRequestPartitionSnapshotInit {
   readonly partition?: number;
   readonly currentLeaderEpoch?: number;
@@ -85,7 +85,7 @@ export interface FetchSnapshotRequestSnapshotId {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** SnapshotId as encoders accept it: every field optional, a missing field takes its default. */
 export interface FetchSnapshotRequestSnapshotIdInit {
   readonly endOffset?: bigint;
   readonly epoch?: number;
@@ -129,7 +129,7 @@ export function decodeFetchSnapshotRequest(r: Reader, version: number): FetchSna
   let $topics: FetchSnapshotRequestTopicSnapshot[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("FetchSnapshotRequest.topics: null array in a non-nullable field");
+    if (n < 0) r.fail('FetchSnapshotRequest.topics: null array in a non-nullable field');
     const a: FetchSnapshotRequestTopicSnapshot[] = [];
     for (let i = 0; i < n; i++) a.push(decodeFetchSnapshotRequestTopicSnapshot(r, version));
     $topics = a;
@@ -143,7 +143,7 @@ export function decodeFetchSnapshotRequest(r: Reader, version: number): FetchSna
       case 0: {
         const end = r.pos + size;
         $clusterId = r.compactNullableString();
-        if (r.pos !== end) r.fail("FetchSnapshotRequest.clusterId: tagged field size mismatch");
+        if (r.pos !== end) r.fail('FetchSnapshotRequest.clusterId: tagged field size mismatch');
         break;
       }
       default:
@@ -156,7 +156,7 @@ export function decodeFetchSnapshotRequest(r: Reader, version: number): FetchSna
 }
 
 function encodeFetchSnapshotRequestTopicSnapshot(w: Writer, v: FetchSnapshotRequestTopicSnapshotInit, version: number): void {
-  const $name = v.name ?? "";
+  const $name = v.name ?? '';
   const $partitions = v.partitions ?? [];
   w.compactString($name);
   w.compactArrayLength($partitions.length);
@@ -171,7 +171,7 @@ function decodeFetchSnapshotRequestTopicSnapshot(r: Reader, version: number): Fe
   let $partitions: FetchSnapshotRequestPartitionSnapshot[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("FetchSnapshotRequestTopicSnapshot.partitions: null array in a non-nullable field");
+    if (n < 0) r.fail('FetchSnapshotRequestTopicSnapshot.partitions: null array in a non-nullable field');
     const a: FetchSnapshotRequestPartitionSnapshot[] = [];
     for (let i = 0; i < n; i++) a.push(decodeFetchSnapshotRequestPartitionSnapshot(r, version));
     $partitions = a;
@@ -193,21 +193,21 @@ function encodeFetchSnapshotRequestPartitionSnapshot(w: Writer, v: FetchSnapshot
   const $currentLeaderEpoch = v.currentLeaderEpoch ?? 0;
   const $snapshotId = v.snapshotId ?? {};
   const $position = v.position ?? 0n;
-  const $replicaDirectoryId = v.replicaDirectoryId ?? "AAAAAAAAAAAAAAAAAAAAAA";
+  const $replicaDirectoryId = v.replicaDirectoryId ?? 'AAAAAAAAAAAAAAAAAAAAAA';
   w.int32($partition);
   w.int32($currentLeaderEpoch);
   encodeFetchSnapshotRequestSnapshotId(w, $snapshotId, version);
   w.int64($position);
   const unknown = v._unknownTaggedFields;
   let numTagged = unknown === undefined ? 0 : unknown.length;
-  if (version >= 1 && $replicaDirectoryId !== "AAAAAAAAAAAAAAAAAAAAAA") numTagged++;
+  if (version >= 1 && $replicaDirectoryId !== 'AAAAAAAAAAAAAAAAAAAAAA') numTagged++;
   w.unsignedVarint(numTagged);
   if (numTagged !== 0) {
     const u = sortedTaggedFields(unknown);
     let ui = 0;
     if (version >= 1) {
       ui = writeUnknownTaggedBefore(w, u, ui, 0);
-      if ($replicaDirectoryId !== "AAAAAAAAAAAAAAAAAAAAAA") {
+      if ($replicaDirectoryId !== 'AAAAAAAAAAAAAAAAAAAAAA') {
         w.unsignedVarint(0);
         w.unsignedVarint(16);
         w.uuid($replicaDirectoryId);
@@ -222,7 +222,7 @@ function decodeFetchSnapshotRequestPartitionSnapshot(r: Reader, version: number)
   const $currentLeaderEpoch: number = r.int32();
   const $snapshotId: FetchSnapshotRequestSnapshotId = decodeFetchSnapshotRequestSnapshotId(r, version);
   const $position: bigint = r.int64();
-  let $replicaDirectoryId: string = "AAAAAAAAAAAAAAAAAAAAAA";
+  let $replicaDirectoryId: string = 'AAAAAAAAAAAAAAAAAAAAAA';
   let unknown: UnknownTaggedField[] | null = null;
   const numTagged = r.unsignedVarint();
   for (let t = 0; t < numTagged; t++) {
@@ -233,7 +233,7 @@ function decodeFetchSnapshotRequestPartitionSnapshot(r: Reader, version: number)
         if (version >= 1) {
           const end = r.pos + size;
           $replicaDirectoryId = r.uuid();
-          if (r.pos !== end) r.fail("FetchSnapshotRequestPartitionSnapshot.replicaDirectoryId: tagged field size mismatch");
+          if (r.pos !== end) r.fail('FetchSnapshotRequestPartitionSnapshot.replicaDirectoryId: tagged field size mismatch');
         } else {
           (unknown ??= []).push({ tag, data: r.raw(size) });
         }

@@ -45,7 +45,7 @@ export interface FetchSnapshotResponseTopicSnapshot {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** TopicSnapshot as encoders accept it: every field optional, a missing field takes its default. */
 export interface FetchSnapshotResponseTopicSnapshotInit {
   readonly name?: string;
   readonly partitions?: readonly FetchSnapshotResponsePartitionSnapshotInit[];
@@ -75,7 +75,7 @@ export interface FetchSnapshotResponsePartitionSnapshot {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** PartitionSnapshot as encoders accept it: every field optional, a missing field takes its default. */
 export interface FetchSnapshotResponsePartitionSnapshotInit {
   readonly index?: number;
   readonly errorCode?: number;
@@ -97,7 +97,7 @@ export interface FetchSnapshotResponseSnapshotId {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** SnapshotId as encoders accept it: every field optional, a missing field takes its default. */
 export interface FetchSnapshotResponseSnapshotIdInit {
   readonly endOffset?: bigint;
   readonly epoch?: number;
@@ -114,7 +114,7 @@ export interface FetchSnapshotResponseLeaderIdAndEpoch {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** LeaderIdAndEpoch as encoders accept it: every field optional, a missing field takes its default. */
 export interface FetchSnapshotResponseLeaderIdAndEpochInit {
   readonly leaderId?: number;
   readonly leaderEpoch?: number;
@@ -133,7 +133,7 @@ export interface FetchSnapshotResponseNodeEndpoint {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** NodeEndpoint as encoders accept it: every field optional, a missing field takes its default. */
 export interface FetchSnapshotResponseNodeEndpointInit {
   readonly nodeId?: number;
   readonly host?: string;
@@ -153,7 +153,7 @@ export function encodeFetchSnapshotResponse(w: Writer, v: FetchSnapshotResponseI
   for (let i = 0; i < $topics.length; i++) {
     encodeFetchSnapshotResponseTopicSnapshot(w, $topics[i], version);
   }
-  if (version < 1 && $nodeEndpoints.length !== 0) notInVersion("FetchSnapshotResponse.nodeEndpoints", version);
+  if (version < 1 && $nodeEndpoints.length !== 0) notInVersion('FetchSnapshotResponse.nodeEndpoints', version);
   const unknown = v._unknownTaggedFields;
   let numTagged = unknown === undefined ? 0 : unknown.length;
   if (version >= 1 && $nodeEndpoints.length !== 0) numTagged++;
@@ -183,7 +183,7 @@ export function decodeFetchSnapshotResponse(r: Reader, version: number): FetchSn
   let $topics: FetchSnapshotResponseTopicSnapshot[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("FetchSnapshotResponse.topics: null array in a non-nullable field");
+    if (n < 0) r.fail('FetchSnapshotResponse.topics: null array in a non-nullable field');
     const a: FetchSnapshotResponseTopicSnapshot[] = [];
     for (let i = 0; i < n; i++) a.push(decodeFetchSnapshotResponseTopicSnapshot(r, version));
     $topics = a;
@@ -200,12 +200,12 @@ export function decodeFetchSnapshotResponse(r: Reader, version: number): FetchSn
           const end = r.pos + size;
           {
             const n = r.compactArrayLength();
-            if (n < 0) r.fail("FetchSnapshotResponse.nodeEndpoints: null array in a non-nullable field");
+            if (n < 0) r.fail('FetchSnapshotResponse.nodeEndpoints: null array in a non-nullable field');
             const a: FetchSnapshotResponseNodeEndpoint[] = [];
             for (let i = 0; i < n; i++) a.push(decodeFetchSnapshotResponseNodeEndpoint(r, version));
             $nodeEndpoints = a;
           }
-          if (r.pos !== end) r.fail("FetchSnapshotResponse.nodeEndpoints: tagged field size mismatch");
+          if (r.pos !== end) r.fail('FetchSnapshotResponse.nodeEndpoints: tagged field size mismatch');
         } else {
           (unknown ??= []).push({ tag, data: r.raw(size) });
         }
@@ -221,7 +221,7 @@ export function decodeFetchSnapshotResponse(r: Reader, version: number): FetchSn
 }
 
 function encodeFetchSnapshotResponseTopicSnapshot(w: Writer, v: FetchSnapshotResponseTopicSnapshotInit, version: number): void {
-  const $name = v.name ?? "";
+  const $name = v.name ?? '';
   const $partitions = v.partitions ?? [];
   w.compactString($name);
   w.compactArrayLength($partitions.length);
@@ -236,7 +236,7 @@ function decodeFetchSnapshotResponseTopicSnapshot(r: Reader, version: number): F
   let $partitions: FetchSnapshotResponsePartitionSnapshot[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("FetchSnapshotResponseTopicSnapshot.partitions: null array in a non-nullable field");
+    if (n < 0) r.fail('FetchSnapshotResponseTopicSnapshot.partitions: null array in a non-nullable field');
     const a: FetchSnapshotResponsePartitionSnapshot[] = [];
     for (let i = 0; i < n; i++) a.push(decodeFetchSnapshotResponsePartitionSnapshot(r, version));
     $partitions = a;
@@ -301,7 +301,7 @@ function decodeFetchSnapshotResponsePartitionSnapshot(r: Reader, version: number
       case 0: {
         const end = r.pos + size;
         $currentLeader = decodeFetchSnapshotResponseLeaderIdAndEpoch(r, version);
-        if (r.pos !== end) r.fail("FetchSnapshotResponsePartitionSnapshot.currentLeader: tagged field size mismatch");
+        if (r.pos !== end) r.fail('FetchSnapshotResponsePartitionSnapshot.currentLeader: tagged field size mismatch');
         break;
       }
       default:
@@ -361,7 +361,7 @@ function decodeFetchSnapshotResponseLeaderIdAndEpoch(r: Reader, version: number)
 
 function encodeFetchSnapshotResponseNodeEndpoint(w: Writer, v: FetchSnapshotResponseNodeEndpointInit, version: number): void {
   const $nodeId = v.nodeId ?? 0;
-  const $host = v.host ?? "";
+  const $host = v.host ?? '';
   const $port = v.port ?? 0;
   w.int32($nodeId);
   w.compactString($host);

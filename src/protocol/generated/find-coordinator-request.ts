@@ -29,24 +29,24 @@ export interface FindCoordinatorRequestInit {
 export function encodeFindCoordinatorRequest(w: Writer, v: FindCoordinatorRequestInit, version: number): void {
   if (version < 0 || version > 6) unsupportedVersion('FindCoordinatorRequest', version);
   const flexible = version >= 3;
-  const $key = v.key ?? "";
+  const $key = v.key ?? '';
   const $keyType = v.keyType ?? 0;
   const $coordinatorKeys = v.coordinatorKeys ?? [];
   if (version <= 3) {
     if (flexible) w.compactString($key); else w.string($key);
   }
-  if (version > 3 && $key !== "") notInVersion("FindCoordinatorRequest.key", version);
+  if (version > 3 && $key !== '') notInVersion('FindCoordinatorRequest.key', version);
   if (version >= 1) {
     w.int8($keyType);
   }
-  if (version < 1 && $keyType !== 0) notInVersion("FindCoordinatorRequest.keyType", version);
+  if (version < 1 && $keyType !== 0) notInVersion('FindCoordinatorRequest.keyType', version);
   if (version >= 4) {
     w.compactArrayLength($coordinatorKeys.length);
     for (let i = 0; i < $coordinatorKeys.length; i++) {
       w.compactString($coordinatorKeys[i]);
     }
   }
-  if (version < 4 && $coordinatorKeys.length !== 0) notInVersion("FindCoordinatorRequest.coordinatorKeys", version);
+  if (version < 4 && $coordinatorKeys.length !== 0) notInVersion('FindCoordinatorRequest.coordinatorKeys', version);
   if (flexible) {
     writeUnknownTaggedFields(w, v._unknownTaggedFields);
   }
@@ -59,7 +59,7 @@ export function decodeFindCoordinatorRequest(r: Reader, version: number): FindCo
   if (version <= 3) {
     $key = (flexible ? r.compactString() : r.string());
   } else {
-    $key = "";
+    $key = '';
   }
   let $keyType: number;
   if (version >= 1) {
@@ -71,7 +71,7 @@ export function decodeFindCoordinatorRequest(r: Reader, version: number): FindCo
   if (version >= 4) {
     {
       const n = r.compactArrayLength();
-      if (n < 0) r.fail("FindCoordinatorRequest.coordinatorKeys: null array in a non-nullable field");
+      if (n < 0) r.fail('FindCoordinatorRequest.coordinatorKeys: null array in a non-nullable field');
       const a: string[] = [];
       for (let i = 0; i < n; i++) a.push(r.compactString());
       $coordinatorKeys = a;

@@ -59,7 +59,7 @@ export interface FindCoordinatorResponseCoordinator {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** Coordinator as encoders accept it: every field optional, a missing field takes its default. */
 export interface FindCoordinatorResponseCoordinatorInit {
   readonly key?: string;
   readonly nodeId?: number;
@@ -75,9 +75,9 @@ export function encodeFindCoordinatorResponse(w: Writer, v: FindCoordinatorRespo
   const flexible = version >= 3;
   const $throttleTimeMs = v.throttleTimeMs ?? 0;
   const $errorCode = v.errorCode ?? 0;
-  const $errorMessage = v.errorMessage === undefined ? "" : v.errorMessage;
+  const $errorMessage = v.errorMessage === undefined ? '' : v.errorMessage;
   const $nodeId = v.nodeId ?? 0;
-  const $host = v.host ?? "";
+  const $host = v.host ?? '';
   const $port = v.port ?? 0;
   const $coordinators = v.coordinators ?? [];
   if (version >= 1) {
@@ -86,29 +86,29 @@ export function encodeFindCoordinatorResponse(w: Writer, v: FindCoordinatorRespo
   if (version <= 3) {
     w.int16($errorCode);
   }
-  if (version > 3 && $errorCode !== 0) notInVersion("FindCoordinatorResponse.errorCode", version);
+  if (version > 3 && $errorCode !== 0) notInVersion('FindCoordinatorResponse.errorCode', version);
   if ((version >= 1 && version <= 3)) {
     if (flexible) w.compactNullableString($errorMessage); else w.nullableString($errorMessage);
   }
   if (version <= 3) {
     w.int32($nodeId);
   }
-  if (version > 3 && $nodeId !== 0) notInVersion("FindCoordinatorResponse.nodeId", version);
+  if (version > 3 && $nodeId !== 0) notInVersion('FindCoordinatorResponse.nodeId', version);
   if (version <= 3) {
     if (flexible) w.compactString($host); else w.string($host);
   }
-  if (version > 3 && $host !== "") notInVersion("FindCoordinatorResponse.host", version);
+  if (version > 3 && $host !== '') notInVersion('FindCoordinatorResponse.host', version);
   if (version <= 3) {
     w.int32($port);
   }
-  if (version > 3 && $port !== 0) notInVersion("FindCoordinatorResponse.port", version);
+  if (version > 3 && $port !== 0) notInVersion('FindCoordinatorResponse.port', version);
   if (version >= 4) {
     w.compactArrayLength($coordinators.length);
     for (let i = 0; i < $coordinators.length; i++) {
       encodeFindCoordinatorResponseCoordinator(w, $coordinators[i], version);
     }
   }
-  if (version < 4 && $coordinators.length !== 0) notInVersion("FindCoordinatorResponse.coordinators", version);
+  if (version < 4 && $coordinators.length !== 0) notInVersion('FindCoordinatorResponse.coordinators', version);
   if (flexible) {
     writeUnknownTaggedFields(w, v._unknownTaggedFields);
   }
@@ -133,7 +133,7 @@ export function decodeFindCoordinatorResponse(r: Reader, version: number): FindC
   if ((version >= 1 && version <= 3)) {
     $errorMessage = (flexible ? r.compactNullableString() : r.nullableString());
   } else {
-    $errorMessage = "";
+    $errorMessage = '';
   }
   let $nodeId: number;
   if (version <= 3) {
@@ -145,7 +145,7 @@ export function decodeFindCoordinatorResponse(r: Reader, version: number): FindC
   if (version <= 3) {
     $host = (flexible ? r.compactString() : r.string());
   } else {
-    $host = "";
+    $host = '';
   }
   let $port: number;
   if (version <= 3) {
@@ -157,7 +157,7 @@ export function decodeFindCoordinatorResponse(r: Reader, version: number): FindC
   if (version >= 4) {
     {
       const n = r.compactArrayLength();
-      if (n < 0) r.fail("FindCoordinatorResponse.coordinators: null array in a non-nullable field");
+      if (n < 0) r.fail('FindCoordinatorResponse.coordinators: null array in a non-nullable field');
       const a: FindCoordinatorResponseCoordinator[] = [];
       for (let i = 0; i < n; i++) a.push(decodeFindCoordinatorResponseCoordinator(r, version));
       $coordinators = a;
@@ -180,12 +180,12 @@ export function decodeFindCoordinatorResponse(r: Reader, version: number): FindC
 }
 
 function encodeFindCoordinatorResponseCoordinator(w: Writer, v: FindCoordinatorResponseCoordinatorInit, version: number): void {
-  const $key = v.key ?? "";
+  const $key = v.key ?? '';
   const $nodeId = v.nodeId ?? 0;
-  const $host = v.host ?? "";
+  const $host = v.host ?? '';
   const $port = v.port ?? 0;
   const $errorCode = v.errorCode ?? 0;
-  const $errorMessage = v.errorMessage === undefined ? "" : v.errorMessage;
+  const $errorMessage = v.errorMessage === undefined ? '' : v.errorMessage;
   w.compactString($key);
   w.int32($nodeId);
   w.compactString($host);

@@ -22,7 +22,7 @@ export interface GetTelemetrySubscriptionsRequestInit {
 
 export function encodeGetTelemetrySubscriptionsRequest(w: Writer, v: GetTelemetrySubscriptionsRequestInit, version: number): void {
   if (version < 0 || version > 0) unsupportedVersion('GetTelemetrySubscriptionsRequest', version);
-  const $clientInstanceId = v.clientInstanceId ?? "AAAAAAAAAAAAAAAAAAAAAA";
+  const $clientInstanceId = v.clientInstanceId ?? 'AAAAAAAAAAAAAAAAAAAAAA';
   w.uuid($clientInstanceId);
   writeUnknownTaggedFields(w, v._unknownTaggedFields);
 }

@@ -60,7 +60,7 @@ export function encodeGetTelemetrySubscriptionsResponse(w: Writer, v: GetTelemet
   if (version < 0 || version > 0) unsupportedVersion('GetTelemetrySubscriptionsResponse', version);
   const $throttleTimeMs = v.throttleTimeMs ?? 0;
   const $errorCode = v.errorCode ?? 0;
-  const $clientInstanceId = v.clientInstanceId ?? "AAAAAAAAAAAAAAAAAAAAAA";
+  const $clientInstanceId = v.clientInstanceId ?? 'AAAAAAAAAAAAAAAAAAAAAA';
   const $subscriptionId = v.subscriptionId ?? 0;
   const $acceptedCompressionTypes = v.acceptedCompressionTypes ?? [];
   const $pushIntervalMs = v.pushIntervalMs ?? 0;
@@ -94,7 +94,7 @@ export function decodeGetTelemetrySubscriptionsResponse(r: Reader, version: numb
   let $acceptedCompressionTypes: number[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("GetTelemetrySubscriptionsResponse.acceptedCompressionTypes: null array in a non-nullable field");
+    if (n < 0) r.fail('GetTelemetrySubscriptionsResponse.acceptedCompressionTypes: null array in a non-nullable field');
     const a: number[] = [];
     for (let i = 0; i < n; i++) a.push(r.int8());
     $acceptedCompressionTypes = a;
@@ -105,7 +105,7 @@ export function decodeGetTelemetrySubscriptionsResponse(r: Reader, version: numb
   let $requestedMetrics: string[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("GetTelemetrySubscriptionsResponse.requestedMetrics: null array in a non-nullable field");
+    if (n < 0) r.fail('GetTelemetrySubscriptionsResponse.requestedMetrics: null array in a non-nullable field');
     const a: string[] = [];
     for (let i = 0; i < n; i++) a.push(r.compactString());
     $requestedMetrics = a;

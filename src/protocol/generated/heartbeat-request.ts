@@ -35,9 +35,9 @@ export interface HeartbeatRequestInit {
 export function encodeHeartbeatRequest(w: Writer, v: HeartbeatRequestInit, version: number): void {
   if (version < 0 || version > 4) unsupportedVersion('HeartbeatRequest', version);
   const flexible = version >= 4;
-  const $groupId = v.groupId ?? "";
+  const $groupId = v.groupId ?? '';
   const $generationId = v.generationId ?? 0;
-  const $memberId = v.memberId ?? "";
+  const $memberId = v.memberId ?? '';
   const $groupInstanceId = v.groupInstanceId === undefined ? null : v.groupInstanceId;
   if (flexible) w.compactString($groupId); else w.string($groupId);
   w.int32($generationId);
@@ -45,7 +45,7 @@ export function encodeHeartbeatRequest(w: Writer, v: HeartbeatRequestInit, versi
   if (version >= 3) {
     if (flexible) w.compactNullableString($groupInstanceId); else w.nullableString($groupInstanceId);
   }
-  if (version < 3 && $groupInstanceId !== null) notInVersion("HeartbeatRequest.groupInstanceId", version);
+  if (version < 3 && $groupInstanceId !== null) notInVersion('HeartbeatRequest.groupInstanceId', version);
   if (flexible) {
     writeUnknownTaggedFields(w, v._unknownTaggedFields);
   }

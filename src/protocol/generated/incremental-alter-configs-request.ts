@@ -35,7 +35,7 @@ export interface IncrementalAlterConfigsRequestAlterConfigsResource {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** AlterConfigsResource as encoders accept it: every field optional, a missing field takes its default. */
 export interface IncrementalAlterConfigsRequestAlterConfigsResourceInit {
   readonly resourceType?: number;
   readonly resourceName?: string;
@@ -55,7 +55,7 @@ export interface IncrementalAlterConfigsRequestAlterableConfig {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** AlterableConfig as encoders accept it: every field optional, a missing field takes its default. */
 export interface IncrementalAlterConfigsRequestAlterableConfigInit {
   readonly name?: string;
   readonly configOperation?: number;
@@ -84,7 +84,7 @@ export function decodeIncrementalAlterConfigsRequest(r: Reader, version: number)
   let $resources: IncrementalAlterConfigsRequestAlterConfigsResource[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("IncrementalAlterConfigsRequest.resources: null array in a non-nullable field");
+    if (n < 0) r.fail('IncrementalAlterConfigsRequest.resources: null array in a non-nullable field');
     const a: IncrementalAlterConfigsRequestAlterConfigsResource[] = [];
     for (let i = 0; i < n; i++) a.push(decodeIncrementalAlterConfigsRequestAlterConfigsResource(r, version));
     $resources = a;
@@ -107,7 +107,7 @@ export function decodeIncrementalAlterConfigsRequest(r: Reader, version: number)
 function encodeIncrementalAlterConfigsRequestAlterConfigsResource(w: Writer, v: IncrementalAlterConfigsRequestAlterConfigsResourceInit, version: number): void {
   const flexible = version >= 1;
   const $resourceType = v.resourceType ?? 0;
-  const $resourceName = v.resourceName ?? "";
+  const $resourceName = v.resourceName ?? '';
   const $configs = v.configs ?? [];
   w.int8($resourceType);
   if (flexible) w.compactString($resourceName); else w.string($resourceName);
@@ -127,7 +127,7 @@ function decodeIncrementalAlterConfigsRequestAlterConfigsResource(r: Reader, ver
   let $configs: IncrementalAlterConfigsRequestAlterableConfig[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("IncrementalAlterConfigsRequestAlterConfigsResource.configs: null array in a non-nullable field");
+    if (n < 0) r.fail('IncrementalAlterConfigsRequestAlterConfigsResource.configs: null array in a non-nullable field');
     const a: IncrementalAlterConfigsRequestAlterableConfig[] = [];
     for (let i = 0; i < n; i++) a.push(decodeIncrementalAlterConfigsRequestAlterableConfig(r, version));
     $configs = a;
@@ -148,9 +148,9 @@ function decodeIncrementalAlterConfigsRequestAlterConfigsResource(r: Reader, ver
 
 function encodeIncrementalAlterConfigsRequestAlterableConfig(w: Writer, v: IncrementalAlterConfigsRequestAlterableConfigInit, version: number): void {
   const flexible = version >= 1;
-  const $name = v.name ?? "";
+  const $name = v.name ?? '';
   const $configOperation = v.configOperation ?? 0;
-  const $value = v.value === undefined ? "" : v.value;
+  const $value = v.value === undefined ? '' : v.value;
   if (flexible) w.compactString($name); else w.string($name);
   w.int8($configOperation);
   if (flexible) w.compactNullableString($value); else w.nullableString($value);

@@ -40,7 +40,7 @@ export interface IncrementalAlterConfigsResponseAlterConfigsResourceResponse {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** AlterConfigsResourceResponse as encoders accept it: every field optional, a missing field takes its default. */
 export interface IncrementalAlterConfigsResponseAlterConfigsResourceResponseInit {
   readonly errorCode?: number;
   readonly errorMessage?: string | null;
@@ -71,7 +71,7 @@ export function decodeIncrementalAlterConfigsResponse(r: Reader, version: number
   let $responses: IncrementalAlterConfigsResponseAlterConfigsResourceResponse[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("IncrementalAlterConfigsResponse.responses: null array in a non-nullable field");
+    if (n < 0) r.fail('IncrementalAlterConfigsResponse.responses: null array in a non-nullable field');
     const a: IncrementalAlterConfigsResponseAlterConfigsResourceResponse[] = [];
     for (let i = 0; i < n; i++) a.push(decodeIncrementalAlterConfigsResponseAlterConfigsResourceResponse(r, version));
     $responses = a;
@@ -93,9 +93,9 @@ export function decodeIncrementalAlterConfigsResponse(r: Reader, version: number
 function encodeIncrementalAlterConfigsResponseAlterConfigsResourceResponse(w: Writer, v: IncrementalAlterConfigsResponseAlterConfigsResourceResponseInit, version: number): void {
   const flexible = version >= 1;
   const $errorCode = v.errorCode ?? 0;
-  const $errorMessage = v.errorMessage === undefined ? "" : v.errorMessage;
+  const $errorMessage = v.errorMessage === undefined ? '' : v.errorMessage;
   const $resourceType = v.resourceType ?? 0;
-  const $resourceName = v.resourceName ?? "";
+  const $resourceName = v.resourceName ?? '';
   w.int16($errorCode);
   if (flexible) w.compactNullableString($errorMessage); else w.nullableString($errorMessage);
   w.int8($resourceType);

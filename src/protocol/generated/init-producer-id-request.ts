@@ -44,7 +44,7 @@ export interface InitProducerIdRequestInit {
 export function encodeInitProducerIdRequest(w: Writer, v: InitProducerIdRequestInit, version: number): void {
   if (version < 0 || version > 5) unsupportedVersion('InitProducerIdRequest', version);
   const flexible = version >= 2;
-  const $transactionalId = v.transactionalId === undefined ? "" : v.transactionalId;
+  const $transactionalId = v.transactionalId === undefined ? '' : v.transactionalId;
   const $transactionTimeoutMs = v.transactionTimeoutMs ?? 0;
   const $producerId = v.producerId ?? -1n;
   const $producerEpoch = v.producerEpoch ?? -1;
@@ -53,11 +53,11 @@ export function encodeInitProducerIdRequest(w: Writer, v: InitProducerIdRequestI
   if (version >= 3) {
     w.int64($producerId);
   }
-  if (version < 3 && $producerId !== -1n) notInVersion("InitProducerIdRequest.producerId", version);
+  if (version < 3 && $producerId !== -1n) notInVersion('InitProducerIdRequest.producerId', version);
   if (version >= 3) {
     w.int16($producerEpoch);
   }
-  if (version < 3 && $producerEpoch !== -1) notInVersion("InitProducerIdRequest.producerEpoch", version);
+  if (version < 3 && $producerEpoch !== -1) notInVersion('InitProducerIdRequest.producerEpoch', version);
   if (flexible) {
     writeUnknownTaggedFields(w, v._unknownTaggedFields);
   }

@@ -33,7 +33,7 @@ export interface InitializeShareGroupStateRequestInitializeStateData {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** InitializeStateData as encoders accept it: every field optional, a missing field takes its default. */
 export interface InitializeShareGroupStateRequestInitializeStateDataInit {
   readonly topicId?: string;
   readonly partitions?: readonly InitializeShareGroupStateRequestPartitionDataInit[];
@@ -55,7 +55,7 @@ export interface InitializeShareGroupStateRequestPartitionData {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** PartitionData as encoders accept it: every field optional, a missing field takes its default. */
 export interface InitializeShareGroupStateRequestPartitionDataInit {
   readonly partition?: number;
   readonly stateEpoch?: number;
@@ -65,7 +65,7 @@ export interface InitializeShareGroupStateRequestPartitionDataInit {
 
 export function encodeInitializeShareGroupStateRequest(w: Writer, v: InitializeShareGroupStateRequestInit, version: number): void {
   if (version < 0 || version > 0) unsupportedVersion('InitializeShareGroupStateRequest', version);
-  const $groupId = v.groupId ?? "";
+  const $groupId = v.groupId ?? '';
   const $topics = v.topics ?? [];
   w.compactString($groupId);
   w.compactArrayLength($topics.length);
@@ -81,7 +81,7 @@ export function decodeInitializeShareGroupStateRequest(r: Reader, version: numbe
   let $topics: InitializeShareGroupStateRequestInitializeStateData[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("InitializeShareGroupStateRequest.topics: null array in a non-nullable field");
+    if (n < 0) r.fail('InitializeShareGroupStateRequest.topics: null array in a non-nullable field');
     const a: InitializeShareGroupStateRequestInitializeStateData[] = [];
     for (let i = 0; i < n; i++) a.push(decodeInitializeShareGroupStateRequestInitializeStateData(r, version));
     $topics = a;
@@ -99,7 +99,7 @@ export function decodeInitializeShareGroupStateRequest(r: Reader, version: numbe
 }
 
 function encodeInitializeShareGroupStateRequestInitializeStateData(w: Writer, v: InitializeShareGroupStateRequestInitializeStateDataInit, version: number): void {
-  const $topicId = v.topicId ?? "AAAAAAAAAAAAAAAAAAAAAA";
+  const $topicId = v.topicId ?? 'AAAAAAAAAAAAAAAAAAAAAA';
   const $partitions = v.partitions ?? [];
   w.uuid($topicId);
   w.compactArrayLength($partitions.length);
@@ -114,7 +114,7 @@ function decodeInitializeShareGroupStateRequestInitializeStateData(r: Reader, ve
   let $partitions: InitializeShareGroupStateRequestPartitionData[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("InitializeShareGroupStateRequestInitializeStateData.partitions: null array in a non-nullable field");
+    if (n < 0) r.fail('InitializeShareGroupStateRequestInitializeStateData.partitions: null array in a non-nullable field');
     const a: InitializeShareGroupStateRequestPartitionData[] = [];
     for (let i = 0; i < n; i++) a.push(decodeInitializeShareGroupStateRequestPartitionData(r, version));
     $partitions = a;

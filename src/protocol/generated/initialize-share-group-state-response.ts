@@ -30,7 +30,7 @@ export interface InitializeShareGroupStateResponseInitializeStateResult {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** InitializeStateResult as encoders accept it: every field optional, a missing field takes its default. */
 export interface InitializeShareGroupStateResponseInitializeStateResultInit {
   readonly topicId?: string;
   readonly partitions?: readonly InitializeShareGroupStateResponsePartitionResultInit[];
@@ -49,7 +49,7 @@ export interface InitializeShareGroupStateResponsePartitionResult {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** PartitionResult as encoders accept it: every field optional, a missing field takes its default. */
 export interface InitializeShareGroupStateResponsePartitionResultInit {
   readonly partition?: number;
   readonly errorCode?: number;
@@ -72,7 +72,7 @@ export function decodeInitializeShareGroupStateResponse(r: Reader, version: numb
   let $results: InitializeShareGroupStateResponseInitializeStateResult[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("InitializeShareGroupStateResponse.results: null array in a non-nullable field");
+    if (n < 0) r.fail('InitializeShareGroupStateResponse.results: null array in a non-nullable field');
     const a: InitializeShareGroupStateResponseInitializeStateResult[] = [];
     for (let i = 0; i < n; i++) a.push(decodeInitializeShareGroupStateResponseInitializeStateResult(r, version));
     $results = a;
@@ -90,7 +90,7 @@ export function decodeInitializeShareGroupStateResponse(r: Reader, version: numb
 }
 
 function encodeInitializeShareGroupStateResponseInitializeStateResult(w: Writer, v: InitializeShareGroupStateResponseInitializeStateResultInit, version: number): void {
-  const $topicId = v.topicId ?? "AAAAAAAAAAAAAAAAAAAAAA";
+  const $topicId = v.topicId ?? 'AAAAAAAAAAAAAAAAAAAAAA';
   const $partitions = v.partitions ?? [];
   w.uuid($topicId);
   w.compactArrayLength($partitions.length);
@@ -105,7 +105,7 @@ function decodeInitializeShareGroupStateResponseInitializeStateResult(r: Reader,
   let $partitions: InitializeShareGroupStateResponsePartitionResult[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("InitializeShareGroupStateResponseInitializeStateResult.partitions: null array in a non-nullable field");
+    if (n < 0) r.fail('InitializeShareGroupStateResponseInitializeStateResult.partitions: null array in a non-nullable field');
     const a: InitializeShareGroupStateResponsePartitionResult[] = [];
     for (let i = 0; i < n; i++) a.push(decodeInitializeShareGroupStateResponsePartitionResult(r, version));
     $partitions = a;

@@ -63,7 +63,7 @@ export interface JoinGroupRequestJoinGroupRequestProtocol {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** JoinGroupRequestProtocol as encoders accept it: every field optional, a missing field takes its default. */
 export interface JoinGroupRequestJoinGroupRequestProtocolInit {
   readonly name?: string;
   readonly metadata?: Uint8Array;
@@ -73,12 +73,12 @@ export interface JoinGroupRequestJoinGroupRequestProtocolInit {
 export function encodeJoinGroupRequest(w: Writer, v: JoinGroupRequestInit, version: number): void {
   if (version < 0 || version > 9) unsupportedVersion('JoinGroupRequest', version);
   const flexible = version >= 6;
-  const $groupId = v.groupId ?? "";
+  const $groupId = v.groupId ?? '';
   const $sessionTimeoutMs = v.sessionTimeoutMs ?? 0;
   const $rebalanceTimeoutMs = v.rebalanceTimeoutMs ?? -1;
-  const $memberId = v.memberId ?? "";
+  const $memberId = v.memberId ?? '';
   const $groupInstanceId = v.groupInstanceId === undefined ? null : v.groupInstanceId;
-  const $protocolType = v.protocolType ?? "";
+  const $protocolType = v.protocolType ?? '';
   const $protocols = v.protocols ?? [];
   const $reason = v.reason === undefined ? null : v.reason;
   if (flexible) w.compactString($groupId); else w.string($groupId);
@@ -90,7 +90,7 @@ export function encodeJoinGroupRequest(w: Writer, v: JoinGroupRequestInit, versi
   if (version >= 5) {
     if (flexible) w.compactNullableString($groupInstanceId); else w.nullableString($groupInstanceId);
   }
-  if (version < 5 && $groupInstanceId !== null) notInVersion("JoinGroupRequest.groupInstanceId", version);
+  if (version < 5 && $groupInstanceId !== null) notInVersion('JoinGroupRequest.groupInstanceId', version);
   if (flexible) w.compactString($protocolType); else w.string($protocolType);
   if (flexible) w.compactArrayLength($protocols.length); else w.arrayLength($protocols.length);
   for (let i = 0; i < $protocols.length; i++) {
@@ -126,7 +126,7 @@ export function decodeJoinGroupRequest(r: Reader, version: number): JoinGroupReq
   let $protocols: JoinGroupRequestJoinGroupRequestProtocol[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("JoinGroupRequest.protocols: null array in a non-nullable field");
+    if (n < 0) r.fail('JoinGroupRequest.protocols: null array in a non-nullable field');
     const a: JoinGroupRequestJoinGroupRequestProtocol[] = [];
     for (let i = 0; i < n; i++) a.push(decodeJoinGroupRequestJoinGroupRequestProtocol(r, version));
     $protocols = a;
@@ -153,7 +153,7 @@ export function decodeJoinGroupRequest(r: Reader, version: number): JoinGroupReq
 
 function encodeJoinGroupRequestJoinGroupRequestProtocol(w: Writer, v: JoinGroupRequestJoinGroupRequestProtocolInit, version: number): void {
   const flexible = version >= 6;
-  const $name = v.name ?? "";
+  const $name = v.name ?? '';
   const $metadata = v.metadata ?? EMPTY_BUFFER;
   if (flexible) w.compactString($name); else w.string($name);
   if (flexible) w.compactBytes($metadata); else w.bytes($metadata);

@@ -62,7 +62,7 @@ export interface JoinGroupResponseJoinGroupResponseMember {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** JoinGroupResponseMember as encoders accept it: every field optional, a missing field takes its default. */
 export interface JoinGroupResponseJoinGroupResponseMemberInit {
   readonly memberId?: string;
   readonly groupInstanceId?: string | null;
@@ -77,10 +77,10 @@ export function encodeJoinGroupResponse(w: Writer, v: JoinGroupResponseInit, ver
   const $errorCode = v.errorCode ?? 0;
   const $generationId = v.generationId ?? -1;
   const $protocolType = v.protocolType === undefined ? null : v.protocolType;
-  const $protocolName = v.protocolName === undefined ? "" : v.protocolName;
-  const $leader = v.leader ?? "";
+  const $protocolName = v.protocolName === undefined ? '' : v.protocolName;
+  const $leader = v.leader ?? '';
   const $skipAssignment = v.skipAssignment ?? false;
-  const $memberId = v.memberId ?? "";
+  const $memberId = v.memberId ?? '';
   const $members = v.members ?? [];
   if (version >= 2) {
     w.int32($throttleTimeMs);
@@ -90,13 +90,13 @@ export function encodeJoinGroupResponse(w: Writer, v: JoinGroupResponseInit, ver
   if (version >= 7) {
     w.compactNullableString($protocolType);
   }
-  if ($protocolName === null && version < 7) nullNotAllowed("JoinGroupResponse.protocolName", version);
+  if ($protocolName === null && version < 7) nullNotAllowed('JoinGroupResponse.protocolName', version);
   if (flexible) w.compactNullableString($protocolName); else w.nullableString($protocolName);
   if (flexible) w.compactString($leader); else w.string($leader);
   if (version >= 9) {
     w.bool($skipAssignment);
   }
-  if (version < 9 && $skipAssignment !== false) notInVersion("JoinGroupResponse.skipAssignment", version);
+  if (version < 9 && $skipAssignment !== false) notInVersion('JoinGroupResponse.skipAssignment', version);
   if (flexible) w.compactString($memberId); else w.string($memberId);
   if (flexible) w.compactArrayLength($members.length); else w.arrayLength($members.length);
   for (let i = 0; i < $members.length; i++) {
@@ -136,7 +136,7 @@ export function decodeJoinGroupResponse(r: Reader, version: number): JoinGroupRe
   let $members: JoinGroupResponseJoinGroupResponseMember[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("JoinGroupResponse.members: null array in a non-nullable field");
+    if (n < 0) r.fail('JoinGroupResponse.members: null array in a non-nullable field');
     const a: JoinGroupResponseJoinGroupResponseMember[] = [];
     for (let i = 0; i < n; i++) a.push(decodeJoinGroupResponseJoinGroupResponseMember(r, version));
     $members = a;
@@ -157,7 +157,7 @@ export function decodeJoinGroupResponse(r: Reader, version: number): JoinGroupRe
 
 function encodeJoinGroupResponseJoinGroupResponseMember(w: Writer, v: JoinGroupResponseJoinGroupResponseMemberInit, version: number): void {
   const flexible = version >= 6;
-  const $memberId = v.memberId ?? "";
+  const $memberId = v.memberId ?? '';
   const $groupInstanceId = v.groupInstanceId === undefined ? null : v.groupInstanceId;
   const $metadata = v.metadata ?? EMPTY_BUFFER;
   if (flexible) w.compactString($memberId); else w.string($memberId);

@@ -84,7 +84,7 @@ export interface LeaderAndIsrRequestLeaderAndIsrPartitionState {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** LeaderAndIsrPartitionState as encoders accept it: every field optional, a missing field takes its default. */
 export interface LeaderAndIsrRequestLeaderAndIsrPartitionStateInit {
   readonly topicName?: string;
   readonly partitionIndex?: number;
@@ -113,7 +113,7 @@ export interface LeaderAndIsrRequestLeaderAndIsrTopicState {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** LeaderAndIsrTopicState as encoders accept it: every field optional, a missing field takes its default. */
 export interface LeaderAndIsrRequestLeaderAndIsrTopicStateInit {
   readonly topicName?: string;
   readonly topicId?: string;
@@ -133,7 +133,7 @@ export interface LeaderAndIsrRequestLeaderAndIsrLiveLeader {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** LeaderAndIsrLiveLeader as encoders accept it: every field optional, a missing field takes its default. */
 export interface LeaderAndIsrRequestLeaderAndIsrLiveLeaderInit {
   readonly brokerId?: number;
   readonly hostName?: string;
@@ -156,7 +156,7 @@ export function encodeLeaderAndIsrRequest(w: Writer, v: LeaderAndIsrRequestInit,
   if (version >= 7) {
     w.bool($isKRaftController);
   }
-  if (version < 7 && $isKRaftController !== false) notInVersion("LeaderAndIsrRequest.isKRaftController", version);
+  if (version < 7 && $isKRaftController !== false) notInVersion('LeaderAndIsrRequest.isKRaftController', version);
   w.int32($controllerEpoch);
   if (version >= 2) {
     w.int64($brokerEpoch);
@@ -164,21 +164,21 @@ export function encodeLeaderAndIsrRequest(w: Writer, v: LeaderAndIsrRequestInit,
   if (version >= 5) {
     w.int8($type);
   }
-  if (version < 5 && $type !== 0) notInVersion("LeaderAndIsrRequest.type", version);
+  if (version < 5 && $type !== 0) notInVersion('LeaderAndIsrRequest.type', version);
   if (version <= 1) {
     w.arrayLength($ungroupedPartitionStates.length);
     for (let i = 0; i < $ungroupedPartitionStates.length; i++) {
       encodeLeaderAndIsrRequestLeaderAndIsrPartitionState(w, $ungroupedPartitionStates[i], version);
     }
   }
-  if (version > 1 && $ungroupedPartitionStates.length !== 0) notInVersion("LeaderAndIsrRequest.ungroupedPartitionStates", version);
+  if (version > 1 && $ungroupedPartitionStates.length !== 0) notInVersion('LeaderAndIsrRequest.ungroupedPartitionStates', version);
   if (version >= 2) {
     if (flexible) w.compactArrayLength($topicStates.length); else w.arrayLength($topicStates.length);
     for (let i = 0; i < $topicStates.length; i++) {
       encodeLeaderAndIsrRequestLeaderAndIsrTopicState(w, $topicStates[i], version);
     }
   }
-  if (version < 2 && $topicStates.length !== 0) notInVersion("LeaderAndIsrRequest.topicStates", version);
+  if (version < 2 && $topicStates.length !== 0) notInVersion('LeaderAndIsrRequest.topicStates', version);
   if (flexible) w.compactArrayLength($liveLeaders.length); else w.arrayLength($liveLeaders.length);
   for (let i = 0; i < $liveLeaders.length; i++) {
     encodeLeaderAndIsrRequestLeaderAndIsrLiveLeader(w, $liveLeaders[i], version);
@@ -215,7 +215,7 @@ export function decodeLeaderAndIsrRequest(r: Reader, version: number): LeaderAnd
   if (version <= 1) {
     {
       const n = r.arrayLength();
-      if (n < 0) r.fail("LeaderAndIsrRequest.ungroupedPartitionStates: null array in a non-nullable field");
+      if (n < 0) r.fail('LeaderAndIsrRequest.ungroupedPartitionStates: null array in a non-nullable field');
       const a: LeaderAndIsrRequestLeaderAndIsrPartitionState[] = [];
       for (let i = 0; i < n; i++) a.push(decodeLeaderAndIsrRequestLeaderAndIsrPartitionState(r, version));
       $ungroupedPartitionStates = a;
@@ -227,7 +227,7 @@ export function decodeLeaderAndIsrRequest(r: Reader, version: number): LeaderAnd
   if (version >= 2) {
     {
       const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-      if (n < 0) r.fail("LeaderAndIsrRequest.topicStates: null array in a non-nullable field");
+      if (n < 0) r.fail('LeaderAndIsrRequest.topicStates: null array in a non-nullable field');
       const a: LeaderAndIsrRequestLeaderAndIsrTopicState[] = [];
       for (let i = 0; i < n; i++) a.push(decodeLeaderAndIsrRequestLeaderAndIsrTopicState(r, version));
       $topicStates = a;
@@ -238,7 +238,7 @@ export function decodeLeaderAndIsrRequest(r: Reader, version: number): LeaderAnd
   let $liveLeaders: LeaderAndIsrRequestLeaderAndIsrLiveLeader[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("LeaderAndIsrRequest.liveLeaders: null array in a non-nullable field");
+    if (n < 0) r.fail('LeaderAndIsrRequest.liveLeaders: null array in a non-nullable field');
     const a: LeaderAndIsrRequestLeaderAndIsrLiveLeader[] = [];
     for (let i = 0; i < n; i++) a.push(decodeLeaderAndIsrRequestLeaderAndIsrLiveLeader(r, version));
     $liveLeaders = a;
@@ -259,7 +259,7 @@ export function decodeLeaderAndIsrRequest(r: Reader, version: number): LeaderAnd
 
 function encodeLeaderAndIsrRequestLeaderAndIsrPartitionState(w: Writer, v: LeaderAndIsrRequestLeaderAndIsrPartitionStateInit, version: number): void {
   const flexible = version >= 4;
-  const $topicName = v.topicName ?? "";
+  const $topicName = v.topicName ?? '';
   const $partitionIndex = v.partitionIndex ?? 0;
   const $controllerEpoch = v.controllerEpoch ?? 0;
   const $leader = v.leader ?? 0;
@@ -305,7 +305,7 @@ function encodeLeaderAndIsrRequestLeaderAndIsrPartitionState(w: Writer, v: Leade
   if (version >= 6) {
     w.int8($leaderRecoveryState);
   }
-  if (version < 6 && $leaderRecoveryState !== 0) notInVersion("LeaderAndIsrRequestLeaderAndIsrPartitionState.leaderRecoveryState", version);
+  if (version < 6 && $leaderRecoveryState !== 0) notInVersion('LeaderAndIsrRequestLeaderAndIsrPartitionState.leaderRecoveryState', version);
   if (flexible) {
     writeUnknownTaggedFields(w, v._unknownTaggedFields);
   }
@@ -317,7 +317,7 @@ function decodeLeaderAndIsrRequestLeaderAndIsrPartitionState(r: Reader, version:
   if (version <= 1) {
     $topicName = r.string();
   } else {
-    $topicName = "";
+    $topicName = '';
   }
   const $partitionIndex: number = r.int32();
   const $controllerEpoch: number = r.int32();
@@ -326,7 +326,7 @@ function decodeLeaderAndIsrRequestLeaderAndIsrPartitionState(r: Reader, version:
   let $isr: number[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("LeaderAndIsrRequestLeaderAndIsrPartitionState.isr: null array in a non-nullable field");
+    if (n < 0) r.fail('LeaderAndIsrRequestLeaderAndIsrPartitionState.isr: null array in a non-nullable field');
     const a: number[] = [];
     for (let i = 0; i < n; i++) a.push(r.int32());
     $isr = a;
@@ -335,7 +335,7 @@ function decodeLeaderAndIsrRequestLeaderAndIsrPartitionState(r: Reader, version:
   let $replicas: number[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("LeaderAndIsrRequestLeaderAndIsrPartitionState.replicas: null array in a non-nullable field");
+    if (n < 0) r.fail('LeaderAndIsrRequestLeaderAndIsrPartitionState.replicas: null array in a non-nullable field');
     const a: number[] = [];
     for (let i = 0; i < n; i++) a.push(r.int32());
     $replicas = a;
@@ -344,7 +344,7 @@ function decodeLeaderAndIsrRequestLeaderAndIsrPartitionState(r: Reader, version:
   if (version >= 3) {
     {
       const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-      if (n < 0) r.fail("LeaderAndIsrRequestLeaderAndIsrPartitionState.addingReplicas: null array in a non-nullable field");
+      if (n < 0) r.fail('LeaderAndIsrRequestLeaderAndIsrPartitionState.addingReplicas: null array in a non-nullable field');
       const a: number[] = [];
       for (let i = 0; i < n; i++) a.push(r.int32());
       $addingReplicas = a;
@@ -356,7 +356,7 @@ function decodeLeaderAndIsrRequestLeaderAndIsrPartitionState(r: Reader, version:
   if (version >= 3) {
     {
       const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-      if (n < 0) r.fail("LeaderAndIsrRequestLeaderAndIsrPartitionState.removingReplicas: null array in a non-nullable field");
+      if (n < 0) r.fail('LeaderAndIsrRequestLeaderAndIsrPartitionState.removingReplicas: null array in a non-nullable field');
       const a: number[] = [];
       for (let i = 0; i < n; i++) a.push(r.int32());
       $removingReplicas = a;
@@ -392,8 +392,8 @@ function decodeLeaderAndIsrRequestLeaderAndIsrPartitionState(r: Reader, version:
 
 function encodeLeaderAndIsrRequestLeaderAndIsrTopicState(w: Writer, v: LeaderAndIsrRequestLeaderAndIsrTopicStateInit, version: number): void {
   const flexible = version >= 4;
-  const $topicName = v.topicName ?? "";
-  const $topicId = v.topicId ?? "AAAAAAAAAAAAAAAAAAAAAA";
+  const $topicName = v.topicName ?? '';
+  const $topicId = v.topicId ?? 'AAAAAAAAAAAAAAAAAAAAAA';
   const $partitionStates = v.partitionStates ?? [];
   if (flexible) w.compactString($topicName); else w.string($topicName);
   if (version >= 5) {
@@ -415,12 +415,12 @@ function decodeLeaderAndIsrRequestLeaderAndIsrTopicState(r: Reader, version: num
   if (version >= 5) {
     $topicId = r.uuid();
   } else {
-    $topicId = "AAAAAAAAAAAAAAAAAAAAAA";
+    $topicId = 'AAAAAAAAAAAAAAAAAAAAAA';
   }
   let $partitionStates: LeaderAndIsrRequestLeaderAndIsrPartitionState[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("LeaderAndIsrRequestLeaderAndIsrTopicState.partitionStates: null array in a non-nullable field");
+    if (n < 0) r.fail('LeaderAndIsrRequestLeaderAndIsrTopicState.partitionStates: null array in a non-nullable field');
     const a: LeaderAndIsrRequestLeaderAndIsrPartitionState[] = [];
     for (let i = 0; i < n; i++) a.push(decodeLeaderAndIsrRequestLeaderAndIsrPartitionState(r, version));
     $partitionStates = a;
@@ -442,7 +442,7 @@ function decodeLeaderAndIsrRequestLeaderAndIsrTopicState(r: Reader, version: num
 function encodeLeaderAndIsrRequestLeaderAndIsrLiveLeader(w: Writer, v: LeaderAndIsrRequestLeaderAndIsrLiveLeaderInit, version: number): void {
   const flexible = version >= 4;
   const $brokerId = v.brokerId ?? 0;
-  const $hostName = v.hostName ?? "";
+  const $hostName = v.hostName ?? '';
   const $port = v.port ?? 0;
   w.int32($brokerId);
   if (flexible) w.compactString($hostName); else w.string($hostName);

@@ -38,7 +38,7 @@ export interface LeaderAndIsrResponseLeaderAndIsrPartitionError {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** LeaderAndIsrPartitionError as encoders accept it: every field optional, a missing field takes its default. */
 export interface LeaderAndIsrResponseLeaderAndIsrPartitionErrorInit {
   readonly topicName?: string;
   readonly partitionIndex?: number;
@@ -56,7 +56,7 @@ export interface LeaderAndIsrResponseLeaderAndIsrTopicError {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** LeaderAndIsrTopicError as encoders accept it: every field optional, a missing field takes its default. */
 export interface LeaderAndIsrResponseLeaderAndIsrTopicErrorInit {
   readonly topicId?: string;
   readonly partitionErrors?: readonly LeaderAndIsrResponseLeaderAndIsrPartitionErrorInit[];
@@ -76,14 +76,14 @@ export function encodeLeaderAndIsrResponse(w: Writer, v: LeaderAndIsrResponseIni
       encodeLeaderAndIsrResponseLeaderAndIsrPartitionError(w, $partitionErrors[i], version);
     }
   }
-  if (version > 4 && $partitionErrors.length !== 0) notInVersion("LeaderAndIsrResponse.partitionErrors", version);
+  if (version > 4 && $partitionErrors.length !== 0) notInVersion('LeaderAndIsrResponse.partitionErrors', version);
   if (version >= 5) {
     w.compactArrayLength($topics.length);
     for (let i = 0; i < $topics.length; i++) {
       encodeLeaderAndIsrResponseLeaderAndIsrTopicError(w, $topics[i], version);
     }
   }
-  if (version < 5 && $topics.length !== 0) notInVersion("LeaderAndIsrResponse.topics", version);
+  if (version < 5 && $topics.length !== 0) notInVersion('LeaderAndIsrResponse.topics', version);
   if (flexible) {
     writeUnknownTaggedFields(w, v._unknownTaggedFields);
   }
@@ -97,7 +97,7 @@ export function decodeLeaderAndIsrResponse(r: Reader, version: number): LeaderAn
   if (version <= 4) {
     {
       const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-      if (n < 0) r.fail("LeaderAndIsrResponse.partitionErrors: null array in a non-nullable field");
+      if (n < 0) r.fail('LeaderAndIsrResponse.partitionErrors: null array in a non-nullable field');
       const a: LeaderAndIsrResponseLeaderAndIsrPartitionError[] = [];
       for (let i = 0; i < n; i++) a.push(decodeLeaderAndIsrResponseLeaderAndIsrPartitionError(r, version));
       $partitionErrors = a;
@@ -109,7 +109,7 @@ export function decodeLeaderAndIsrResponse(r: Reader, version: number): LeaderAn
   if (version >= 5) {
     {
       const n = r.compactArrayLength();
-      if (n < 0) r.fail("LeaderAndIsrResponse.topics: null array in a non-nullable field");
+      if (n < 0) r.fail('LeaderAndIsrResponse.topics: null array in a non-nullable field');
       const a: LeaderAndIsrResponseLeaderAndIsrTopicError[] = [];
       for (let i = 0; i < n; i++) a.push(decodeLeaderAndIsrResponseLeaderAndIsrTopicError(r, version));
       $topics = a;
@@ -133,7 +133,7 @@ export function decodeLeaderAndIsrResponse(r: Reader, version: number): LeaderAn
 
 function encodeLeaderAndIsrResponseLeaderAndIsrPartitionError(w: Writer, v: LeaderAndIsrResponseLeaderAndIsrPartitionErrorInit, version: number): void {
   const flexible = version >= 4;
-  const $topicName = v.topicName ?? "";
+  const $topicName = v.topicName ?? '';
   const $partitionIndex = v.partitionIndex ?? 0;
   const $errorCode = v.errorCode ?? 0;
   if (version <= 4) {
@@ -152,7 +152,7 @@ function decodeLeaderAndIsrResponseLeaderAndIsrPartitionError(r: Reader, version
   if (version <= 4) {
     $topicName = (flexible ? r.compactString() : r.string());
   } else {
-    $topicName = "";
+    $topicName = '';
   }
   const $partitionIndex: number = r.int32();
   const $errorCode: number = r.int16();
@@ -171,7 +171,7 @@ function decodeLeaderAndIsrResponseLeaderAndIsrPartitionError(r: Reader, version
 }
 
 function encodeLeaderAndIsrResponseLeaderAndIsrTopicError(w: Writer, v: LeaderAndIsrResponseLeaderAndIsrTopicErrorInit, version: number): void {
-  const $topicId = v.topicId ?? "AAAAAAAAAAAAAAAAAAAAAA";
+  const $topicId = v.topicId ?? 'AAAAAAAAAAAAAAAAAAAAAA';
   const $partitionErrors = v.partitionErrors ?? [];
   w.uuid($topicId);
   w.compactArrayLength($partitionErrors.length);
@@ -186,7 +186,7 @@ function decodeLeaderAndIsrResponseLeaderAndIsrTopicError(r: Reader, version: nu
   let $partitionErrors: LeaderAndIsrResponseLeaderAndIsrPartitionError[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("LeaderAndIsrResponseLeaderAndIsrTopicError.partitionErrors: null array in a non-nullable field");
+    if (n < 0) r.fail('LeaderAndIsrResponseLeaderAndIsrTopicError.partitionErrors: null array in a non-nullable field');
     const a: LeaderAndIsrResponseLeaderAndIsrPartitionError[] = [];
     for (let i = 0; i < n; i++) a.push(decodeLeaderAndIsrResponseLeaderAndIsrPartitionError(r, version));
     $partitionErrors = a;

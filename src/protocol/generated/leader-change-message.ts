@@ -39,7 +39,7 @@ export interface LeaderChangeMessageVoter {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** Voter as encoders accept it: every field optional, a missing field takes its default. */
 export interface LeaderChangeMessageVoterInit {
   readonly voterId?: number;
   readonly voterDirectoryId?: string;
@@ -72,7 +72,7 @@ export function decodeLeaderChangeMessage(r: Reader, version: number): LeaderCha
   let $voters: LeaderChangeMessageVoter[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("LeaderChangeMessage.voters: null array in a non-nullable field");
+    if (n < 0) r.fail('LeaderChangeMessage.voters: null array in a non-nullable field');
     const a: LeaderChangeMessageVoter[] = [];
     for (let i = 0; i < n; i++) a.push(decodeLeaderChangeMessageVoter(r, version));
     $voters = a;
@@ -80,7 +80,7 @@ export function decodeLeaderChangeMessage(r: Reader, version: number): LeaderCha
   let $grantingVoters: LeaderChangeMessageVoter[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("LeaderChangeMessage.grantingVoters: null array in a non-nullable field");
+    if (n < 0) r.fail('LeaderChangeMessage.grantingVoters: null array in a non-nullable field');
     const a: LeaderChangeMessageVoter[] = [];
     for (let i = 0; i < n; i++) a.push(decodeLeaderChangeMessageVoter(r, version));
     $grantingVoters = a;
@@ -99,12 +99,12 @@ export function decodeLeaderChangeMessage(r: Reader, version: number): LeaderCha
 
 function encodeLeaderChangeMessageVoter(w: Writer, v: LeaderChangeMessageVoterInit, version: number): void {
   const $voterId = v.voterId ?? 0;
-  const $voterDirectoryId = v.voterDirectoryId ?? "AAAAAAAAAAAAAAAAAAAAAA";
+  const $voterDirectoryId = v.voterDirectoryId ?? 'AAAAAAAAAAAAAAAAAAAAAA';
   w.int32($voterId);
   if (version >= 1) {
     w.uuid($voterDirectoryId);
   }
-  if (version < 1 && $voterDirectoryId !== "AAAAAAAAAAAAAAAAAAAAAA") notInVersion("LeaderChangeMessageVoter.voterDirectoryId", version);
+  if (version < 1 && $voterDirectoryId !== 'AAAAAAAAAAAAAAAAAAAAAA') notInVersion('LeaderChangeMessageVoter.voterDirectoryId', version);
   writeUnknownTaggedFields(w, v._unknownTaggedFields);
 }
 
@@ -114,7 +114,7 @@ function decodeLeaderChangeMessageVoter(r: Reader, version: number): LeaderChang
   if (version >= 1) {
     $voterDirectoryId = r.uuid();
   } else {
-    $voterDirectoryId = "AAAAAAAAAAAAAAAAAAAAAA";
+    $voterDirectoryId = 'AAAAAAAAAAAAAAAAAAAAAA';
   }
   let unknown: UnknownTaggedField[] | null = null;
   const numTagged = r.unsignedVarint();

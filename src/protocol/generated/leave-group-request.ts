@@ -38,7 +38,7 @@ export interface LeaveGroupRequestMemberIdentity {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** MemberIdentity as encoders accept it: every field optional, a missing field takes its default. */
 export interface LeaveGroupRequestMemberIdentityInit {
   readonly memberId?: string;
   readonly groupInstanceId?: string | null;
@@ -49,21 +49,21 @@ export interface LeaveGroupRequestMemberIdentityInit {
 export function encodeLeaveGroupRequest(w: Writer, v: LeaveGroupRequestInit, version: number): void {
   if (version < 0 || version > 5) unsupportedVersion('LeaveGroupRequest', version);
   const flexible = version >= 4;
-  const $groupId = v.groupId ?? "";
-  const $memberId = v.memberId ?? "";
+  const $groupId = v.groupId ?? '';
+  const $memberId = v.memberId ?? '';
   const $members = v.members ?? [];
   if (flexible) w.compactString($groupId); else w.string($groupId);
   if (version <= 2) {
     w.string($memberId);
   }
-  if (version > 2 && $memberId !== "") notInVersion("LeaveGroupRequest.memberId", version);
+  if (version > 2 && $memberId !== '') notInVersion('LeaveGroupRequest.memberId', version);
   if (version >= 3) {
     if (flexible) w.compactArrayLength($members.length); else w.arrayLength($members.length);
     for (let i = 0; i < $members.length; i++) {
       encodeLeaveGroupRequestMemberIdentity(w, $members[i], version);
     }
   }
-  if (version < 3 && $members.length !== 0) notInVersion("LeaveGroupRequest.members", version);
+  if (version < 3 && $members.length !== 0) notInVersion('LeaveGroupRequest.members', version);
   if (flexible) {
     writeUnknownTaggedFields(w, v._unknownTaggedFields);
   }
@@ -77,13 +77,13 @@ export function decodeLeaveGroupRequest(r: Reader, version: number): LeaveGroupR
   if (version <= 2) {
     $memberId = r.string();
   } else {
-    $memberId = "";
+    $memberId = '';
   }
   let $members: LeaveGroupRequestMemberIdentity[];
   if (version >= 3) {
     {
       const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-      if (n < 0) r.fail("LeaveGroupRequest.members: null array in a non-nullable field");
+      if (n < 0) r.fail('LeaveGroupRequest.members: null array in a non-nullable field');
       const a: LeaveGroupRequestMemberIdentity[] = [];
       for (let i = 0; i < n; i++) a.push(decodeLeaveGroupRequestMemberIdentity(r, version));
       $members = a;
@@ -107,7 +107,7 @@ export function decodeLeaveGroupRequest(r: Reader, version: number): LeaveGroupR
 
 function encodeLeaveGroupRequestMemberIdentity(w: Writer, v: LeaveGroupRequestMemberIdentityInit, version: number): void {
   const flexible = version >= 4;
-  const $memberId = v.memberId ?? "";
+  const $memberId = v.memberId ?? '';
   const $groupInstanceId = v.groupInstanceId === undefined ? null : v.groupInstanceId;
   const $reason = v.reason === undefined ? null : v.reason;
   if (flexible) w.compactString($memberId); else w.string($memberId);

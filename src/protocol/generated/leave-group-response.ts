@@ -41,7 +41,7 @@ export interface LeaveGroupResponseMemberResponse {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** MemberResponse as encoders accept it: every field optional, a missing field takes its default. */
 export interface LeaveGroupResponseMemberResponseInit {
   readonly memberId?: string;
   readonly groupInstanceId?: string | null;
@@ -65,7 +65,7 @@ export function encodeLeaveGroupResponse(w: Writer, v: LeaveGroupResponseInit, v
       encodeLeaveGroupResponseMemberResponse(w, $members[i], version);
     }
   }
-  if (version < 3 && $members.length !== 0) notInVersion("LeaveGroupResponse.members", version);
+  if (version < 3 && $members.length !== 0) notInVersion('LeaveGroupResponse.members', version);
   if (flexible) {
     writeUnknownTaggedFields(w, v._unknownTaggedFields);
   }
@@ -85,7 +85,7 @@ export function decodeLeaveGroupResponse(r: Reader, version: number): LeaveGroup
   if (version >= 3) {
     {
       const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-      if (n < 0) r.fail("LeaveGroupResponse.members: null array in a non-nullable field");
+      if (n < 0) r.fail('LeaveGroupResponse.members: null array in a non-nullable field');
       const a: LeaveGroupResponseMemberResponse[] = [];
       for (let i = 0; i < n; i++) a.push(decodeLeaveGroupResponseMemberResponse(r, version));
       $members = a;
@@ -109,8 +109,8 @@ export function decodeLeaveGroupResponse(r: Reader, version: number): LeaveGroup
 
 function encodeLeaveGroupResponseMemberResponse(w: Writer, v: LeaveGroupResponseMemberResponseInit, version: number): void {
   const flexible = version >= 4;
-  const $memberId = v.memberId ?? "";
-  const $groupInstanceId = v.groupInstanceId === undefined ? "" : v.groupInstanceId;
+  const $memberId = v.memberId ?? '';
+  const $groupInstanceId = v.groupInstanceId === undefined ? '' : v.groupInstanceId;
   const $errorCode = v.errorCode ?? 0;
   if (flexible) w.compactString($memberId); else w.string($memberId);
   if (flexible) w.compactNullableString($groupInstanceId); else w.nullableString($groupInstanceId);

@@ -37,7 +37,7 @@ export interface ListClientMetricsResourcesResponseClientMetricsResource {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** ClientMetricsResource as encoders accept it: every field optional, a missing field takes its default. */
 export interface ListClientMetricsResourcesResponseClientMetricsResourceInit {
   readonly name?: string;
   readonly _unknownTaggedFields?: readonly UnknownTaggedField[];
@@ -64,7 +64,7 @@ export function decodeListClientMetricsResourcesResponse(r: Reader, version: num
   let $clientMetricsResources: ListClientMetricsResourcesResponseClientMetricsResource[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("ListClientMetricsResourcesResponse.clientMetricsResources: null array in a non-nullable field");
+    if (n < 0) r.fail('ListClientMetricsResourcesResponse.clientMetricsResources: null array in a non-nullable field');
     const a: ListClientMetricsResourcesResponseClientMetricsResource[] = [];
     for (let i = 0; i < n; i++) a.push(decodeListClientMetricsResourcesResponseClientMetricsResource(r, version));
     $clientMetricsResources = a;
@@ -82,7 +82,7 @@ export function decodeListClientMetricsResourcesResponse(r: Reader, version: num
 }
 
 function encodeListClientMetricsResourcesResponseClientMetricsResource(w: Writer, v: ListClientMetricsResourcesResponseClientMetricsResourceInit, version: number): void {
-  const $name = v.name ?? "";
+  const $name = v.name ?? '';
   w.compactString($name);
   writeUnknownTaggedFields(w, v._unknownTaggedFields);
 }

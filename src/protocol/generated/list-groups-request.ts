@@ -40,14 +40,14 @@ export function encodeListGroupsRequest(w: Writer, v: ListGroupsRequestInit, ver
       w.compactString($statesFilter[i]);
     }
   }
-  if (version < 4 && $statesFilter.length !== 0) notInVersion("ListGroupsRequest.statesFilter", version);
+  if (version < 4 && $statesFilter.length !== 0) notInVersion('ListGroupsRequest.statesFilter', version);
   if (version >= 5) {
     w.compactArrayLength($typesFilter.length);
     for (let i = 0; i < $typesFilter.length; i++) {
       w.compactString($typesFilter[i]);
     }
   }
-  if (version < 5 && $typesFilter.length !== 0) notInVersion("ListGroupsRequest.typesFilter", version);
+  if (version < 5 && $typesFilter.length !== 0) notInVersion('ListGroupsRequest.typesFilter', version);
   if (flexible) {
     writeUnknownTaggedFields(w, v._unknownTaggedFields);
   }
@@ -60,7 +60,7 @@ export function decodeListGroupsRequest(r: Reader, version: number): ListGroupsR
   if (version >= 4) {
     {
       const n = r.compactArrayLength();
-      if (n < 0) r.fail("ListGroupsRequest.statesFilter: null array in a non-nullable field");
+      if (n < 0) r.fail('ListGroupsRequest.statesFilter: null array in a non-nullable field');
       const a: string[] = [];
       for (let i = 0; i < n; i++) a.push(r.compactString());
       $statesFilter = a;
@@ -72,7 +72,7 @@ export function decodeListGroupsRequest(r: Reader, version: number): ListGroupsR
   if (version >= 5) {
     {
       const n = r.compactArrayLength();
-      if (n < 0) r.fail("ListGroupsRequest.typesFilter: null array in a non-nullable field");
+      if (n < 0) r.fail('ListGroupsRequest.typesFilter: null array in a non-nullable field');
       const a: string[] = [];
       for (let i = 0; i < n; i++) a.push(r.compactString());
       $typesFilter = a;

@@ -43,7 +43,7 @@ export interface ListGroupsResponseListedGroup {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** ListedGroup as encoders accept it: every field optional, a missing field takes its default. */
 export interface ListGroupsResponseListedGroupInit {
   readonly groupId?: string;
   readonly protocolType?: string;
@@ -84,7 +84,7 @@ export function decodeListGroupsResponse(r: Reader, version: number): ListGroups
   let $groups: ListGroupsResponseListedGroup[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("ListGroupsResponse.groups: null array in a non-nullable field");
+    if (n < 0) r.fail('ListGroupsResponse.groups: null array in a non-nullable field');
     const a: ListGroupsResponseListedGroup[] = [];
     for (let i = 0; i < n; i++) a.push(decodeListGroupsResponseListedGroup(r, version));
     $groups = a;
@@ -105,10 +105,10 @@ export function decodeListGroupsResponse(r: Reader, version: number): ListGroups
 
 function encodeListGroupsResponseListedGroup(w: Writer, v: ListGroupsResponseListedGroupInit, version: number): void {
   const flexible = version >= 3;
-  const $groupId = v.groupId ?? "";
-  const $protocolType = v.protocolType ?? "";
-  const $groupState = v.groupState ?? "";
-  const $groupType = v.groupType ?? "";
+  const $groupId = v.groupId ?? '';
+  const $protocolType = v.protocolType ?? '';
+  const $groupState = v.groupState ?? '';
+  const $groupType = v.groupType ?? '';
   if (flexible) w.compactString($groupId); else w.string($groupId);
   if (flexible) w.compactString($protocolType); else w.string($protocolType);
   if (version >= 4) {
@@ -130,13 +130,13 @@ function decodeListGroupsResponseListedGroup(r: Reader, version: number): ListGr
   if (version >= 4) {
     $groupState = r.compactString();
   } else {
-    $groupState = "";
+    $groupState = '';
   }
   let $groupType: string;
   if (version >= 5) {
     $groupType = r.compactString();
   } else {
-    $groupType = "";
+    $groupType = '';
   }
   let unknown: UnknownTaggedField[] | null = null;
   if (flexible) {

@@ -52,7 +52,7 @@ export interface ListOffsetsRequestListOffsetsTopic {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** ListOffsetsTopic as encoders accept it: every field optional, a missing field takes its default. */
 export interface ListOffsetsRequestListOffsetsTopicInit {
   readonly name?: string;
   readonly partitions?: readonly ListOffsetsRequestListOffsetsPartitionInit[];
@@ -73,7 +73,7 @@ export interface ListOffsetsRequestListOffsetsPartition {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** ListOffsetsPartition as encoders accept it: every field optional, a missing field takes its default. */
 export interface ListOffsetsRequestListOffsetsPartitionInit {
   readonly partitionIndex?: number;
   readonly currentLeaderEpoch?: number;
@@ -93,7 +93,7 @@ export function encodeListOffsetsRequest(w: Writer, v: ListOffsetsRequestInit, v
   if (version >= 2) {
     w.int8($isolationLevel);
   }
-  if (version < 2 && $isolationLevel !== 0) notInVersion("ListOffsetsRequest.isolationLevel", version);
+  if (version < 2 && $isolationLevel !== 0) notInVersion('ListOffsetsRequest.isolationLevel', version);
   if (flexible) w.compactArrayLength($topics.length); else w.arrayLength($topics.length);
   for (let i = 0; i < $topics.length; i++) {
     encodeListOffsetsRequestListOffsetsTopic(w, $topics[i], version);
@@ -119,7 +119,7 @@ export function decodeListOffsetsRequest(r: Reader, version: number): ListOffset
   let $topics: ListOffsetsRequestListOffsetsTopic[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("ListOffsetsRequest.topics: null array in a non-nullable field");
+    if (n < 0) r.fail('ListOffsetsRequest.topics: null array in a non-nullable field');
     const a: ListOffsetsRequestListOffsetsTopic[] = [];
     for (let i = 0; i < n; i++) a.push(decodeListOffsetsRequestListOffsetsTopic(r, version));
     $topics = a;
@@ -146,7 +146,7 @@ export function decodeListOffsetsRequest(r: Reader, version: number): ListOffset
 
 function encodeListOffsetsRequestListOffsetsTopic(w: Writer, v: ListOffsetsRequestListOffsetsTopicInit, version: number): void {
   const flexible = version >= 6;
-  const $name = v.name ?? "";
+  const $name = v.name ?? '';
   const $partitions = v.partitions ?? [];
   if (flexible) w.compactString($name); else w.string($name);
   if (flexible) w.compactArrayLength($partitions.length); else w.arrayLength($partitions.length);
@@ -164,7 +164,7 @@ function decodeListOffsetsRequestListOffsetsTopic(r: Reader, version: number): L
   let $partitions: ListOffsetsRequestListOffsetsPartition[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("ListOffsetsRequestListOffsetsTopic.partitions: null array in a non-nullable field");
+    if (n < 0) r.fail('ListOffsetsRequestListOffsetsTopic.partitions: null array in a non-nullable field');
     const a: ListOffsetsRequestListOffsetsPartition[] = [];
     for (let i = 0; i < n; i++) a.push(decodeListOffsetsRequestListOffsetsPartition(r, version));
     $partitions = a;
@@ -197,7 +197,7 @@ function encodeListOffsetsRequestListOffsetsPartition(w: Writer, v: ListOffsetsR
   if (version <= 0) {
     w.int32($maxNumOffsets);
   }
-  if (version > 0 && $maxNumOffsets !== 1) notInVersion("ListOffsetsRequestListOffsetsPartition.maxNumOffsets", version);
+  if (version > 0 && $maxNumOffsets !== 1) notInVersion('ListOffsetsRequestListOffsetsPartition.maxNumOffsets', version);
   if (flexible) {
     writeUnknownTaggedFields(w, v._unknownTaggedFields);
   }

@@ -36,7 +36,7 @@ export interface ListOffsetsResponseListOffsetsTopicResponse {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** ListOffsetsTopicResponse as encoders accept it: every field optional, a missing field takes its default. */
 export interface ListOffsetsResponseListOffsetsTopicResponseInit {
   readonly name?: string;
   readonly partitions?: readonly ListOffsetsResponseListOffsetsPartitionResponseInit[];
@@ -61,7 +61,7 @@ export interface ListOffsetsResponseListOffsetsPartitionResponse {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** ListOffsetsPartitionResponse as encoders accept it: every field optional, a missing field takes its default. */
 export interface ListOffsetsResponseListOffsetsPartitionResponseInit {
   readonly partitionIndex?: number;
   readonly errorCode?: number;
@@ -101,7 +101,7 @@ export function decodeListOffsetsResponse(r: Reader, version: number): ListOffse
   let $topics: ListOffsetsResponseListOffsetsTopicResponse[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("ListOffsetsResponse.topics: null array in a non-nullable field");
+    if (n < 0) r.fail('ListOffsetsResponse.topics: null array in a non-nullable field');
     const a: ListOffsetsResponseListOffsetsTopicResponse[] = [];
     for (let i = 0; i < n; i++) a.push(decodeListOffsetsResponseListOffsetsTopicResponse(r, version));
     $topics = a;
@@ -122,7 +122,7 @@ export function decodeListOffsetsResponse(r: Reader, version: number): ListOffse
 
 function encodeListOffsetsResponseListOffsetsTopicResponse(w: Writer, v: ListOffsetsResponseListOffsetsTopicResponseInit, version: number): void {
   const flexible = version >= 6;
-  const $name = v.name ?? "";
+  const $name = v.name ?? '';
   const $partitions = v.partitions ?? [];
   if (flexible) w.compactString($name); else w.string($name);
   if (flexible) w.compactArrayLength($partitions.length); else w.arrayLength($partitions.length);
@@ -140,7 +140,7 @@ function decodeListOffsetsResponseListOffsetsTopicResponse(r: Reader, version: n
   let $partitions: ListOffsetsResponseListOffsetsPartitionResponse[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("ListOffsetsResponseListOffsetsTopicResponse.partitions: null array in a non-nullable field");
+    if (n < 0) r.fail('ListOffsetsResponseListOffsetsTopicResponse.partitions: null array in a non-nullable field');
     const a: ListOffsetsResponseListOffsetsPartitionResponse[] = [];
     for (let i = 0; i < n; i++) a.push(decodeListOffsetsResponseListOffsetsPartitionResponse(r, version));
     $partitions = a;
@@ -175,19 +175,19 @@ function encodeListOffsetsResponseListOffsetsPartitionResponse(w: Writer, v: Lis
       w.int64($oldStyleOffsets[i]);
     }
   }
-  if (version > 0 && $oldStyleOffsets.length !== 0) notInVersion("ListOffsetsResponseListOffsetsPartitionResponse.oldStyleOffsets", version);
+  if (version > 0 && $oldStyleOffsets.length !== 0) notInVersion('ListOffsetsResponseListOffsetsPartitionResponse.oldStyleOffsets', version);
   if (version >= 1) {
     w.int64($timestamp);
   }
-  if (version < 1 && $timestamp !== -1n) notInVersion("ListOffsetsResponseListOffsetsPartitionResponse.timestamp", version);
+  if (version < 1 && $timestamp !== -1n) notInVersion('ListOffsetsResponseListOffsetsPartitionResponse.timestamp', version);
   if (version >= 1) {
     w.int64($offset);
   }
-  if (version < 1 && $offset !== -1n) notInVersion("ListOffsetsResponseListOffsetsPartitionResponse.offset", version);
+  if (version < 1 && $offset !== -1n) notInVersion('ListOffsetsResponseListOffsetsPartitionResponse.offset', version);
   if (version >= 4) {
     w.int32($leaderEpoch);
   }
-  if (version < 4 && $leaderEpoch !== -1) notInVersion("ListOffsetsResponseListOffsetsPartitionResponse.leaderEpoch", version);
+  if (version < 4 && $leaderEpoch !== -1) notInVersion('ListOffsetsResponseListOffsetsPartitionResponse.leaderEpoch', version);
   if (flexible) {
     writeUnknownTaggedFields(w, v._unknownTaggedFields);
   }
@@ -201,7 +201,7 @@ function decodeListOffsetsResponseListOffsetsPartitionResponse(r: Reader, versio
   if (version <= 0) {
     {
       const n = r.arrayLength();
-      if (n < 0) r.fail("ListOffsetsResponseListOffsetsPartitionResponse.oldStyleOffsets: null array in a non-nullable field");
+      if (n < 0) r.fail('ListOffsetsResponseListOffsetsPartitionResponse.oldStyleOffsets: null array in a non-nullable field');
       const a: bigint[] = [];
       for (let i = 0; i < n; i++) a.push(r.int64());
       $oldStyleOffsets = a;

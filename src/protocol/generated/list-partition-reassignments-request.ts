@@ -36,7 +36,7 @@ export interface ListPartitionReassignmentsRequestListPartitionReassignmentsTopi
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** ListPartitionReassignmentsTopics as encoders accept it: every field optional, a missing field takes its default. */
 export interface ListPartitionReassignmentsRequestListPartitionReassignmentsTopicsInit {
   readonly name?: string;
   readonly partitionIndexes?: readonly number[];
@@ -86,7 +86,7 @@ export function decodeListPartitionReassignmentsRequest(r: Reader, version: numb
 }
 
 function encodeListPartitionReassignmentsRequestListPartitionReassignmentsTopics(w: Writer, v: ListPartitionReassignmentsRequestListPartitionReassignmentsTopicsInit, version: number): void {
-  const $name = v.name ?? "";
+  const $name = v.name ?? '';
   const $partitionIndexes = v.partitionIndexes ?? [];
   w.compactString($name);
   w.compactArrayLength($partitionIndexes.length);
@@ -101,7 +101,7 @@ function decodeListPartitionReassignmentsRequestListPartitionReassignmentsTopics
   let $partitionIndexes: number[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("ListPartitionReassignmentsRequestListPartitionReassignmentsTopics.partitionIndexes: null array in a non-nullable field");
+    if (n < 0) r.fail('ListPartitionReassignmentsRequestListPartitionReassignmentsTopics.partitionIndexes: null array in a non-nullable field');
     const a: number[] = [];
     for (let i = 0; i < n; i++) a.push(r.int32());
     $partitionIndexes = a;

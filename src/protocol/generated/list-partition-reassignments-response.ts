@@ -42,7 +42,7 @@ export interface ListPartitionReassignmentsResponseOngoingTopicReassignment {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** OngoingTopicReassignment as encoders accept it: every field optional, a missing field takes its default. */
 export interface ListPartitionReassignmentsResponseOngoingTopicReassignmentInit {
   readonly name?: string;
   readonly partitions?: readonly ListPartitionReassignmentsResponseOngoingPartitionReassignmentInit[];
@@ -63,7 +63,7 @@ export interface ListPartitionReassignmentsResponseOngoingPartitionReassignment 
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** OngoingPartitionReassignment as encoders accept it: every field optional, a missing field takes its default. */
 export interface ListPartitionReassignmentsResponseOngoingPartitionReassignmentInit {
   readonly partitionIndex?: number;
   readonly replicas?: readonly number[];
@@ -76,7 +76,7 @@ export function encodeListPartitionReassignmentsResponse(w: Writer, v: ListParti
   if (version < 0 || version > 0) unsupportedVersion('ListPartitionReassignmentsResponse', version);
   const $throttleTimeMs = v.throttleTimeMs ?? 0;
   const $errorCode = v.errorCode ?? 0;
-  const $errorMessage = v.errorMessage === undefined ? "" : v.errorMessage;
+  const $errorMessage = v.errorMessage === undefined ? '' : v.errorMessage;
   const $topics = v.topics ?? [];
   w.int32($throttleTimeMs);
   w.int16($errorCode);
@@ -96,7 +96,7 @@ export function decodeListPartitionReassignmentsResponse(r: Reader, version: num
   let $topics: ListPartitionReassignmentsResponseOngoingTopicReassignment[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("ListPartitionReassignmentsResponse.topics: null array in a non-nullable field");
+    if (n < 0) r.fail('ListPartitionReassignmentsResponse.topics: null array in a non-nullable field');
     const a: ListPartitionReassignmentsResponseOngoingTopicReassignment[] = [];
     for (let i = 0; i < n; i++) a.push(decodeListPartitionReassignmentsResponseOngoingTopicReassignment(r, version));
     $topics = a;
@@ -114,7 +114,7 @@ export function decodeListPartitionReassignmentsResponse(r: Reader, version: num
 }
 
 function encodeListPartitionReassignmentsResponseOngoingTopicReassignment(w: Writer, v: ListPartitionReassignmentsResponseOngoingTopicReassignmentInit, version: number): void {
-  const $name = v.name ?? "";
+  const $name = v.name ?? '';
   const $partitions = v.partitions ?? [];
   w.compactString($name);
   w.compactArrayLength($partitions.length);
@@ -129,7 +129,7 @@ function decodeListPartitionReassignmentsResponseOngoingTopicReassignment(r: Rea
   let $partitions: ListPartitionReassignmentsResponseOngoingPartitionReassignment[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("ListPartitionReassignmentsResponseOngoingTopicReassignment.partitions: null array in a non-nullable field");
+    if (n < 0) r.fail('ListPartitionReassignmentsResponseOngoingTopicReassignment.partitions: null array in a non-nullable field');
     const a: ListPartitionReassignmentsResponseOngoingPartitionReassignment[] = [];
     for (let i = 0; i < n; i++) a.push(decodeListPartitionReassignmentsResponseOngoingPartitionReassignment(r, version));
     $partitions = a;
@@ -172,7 +172,7 @@ function decodeListPartitionReassignmentsResponseOngoingPartitionReassignment(r:
   let $replicas: number[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("ListPartitionReassignmentsResponseOngoingPartitionReassignment.replicas: null array in a non-nullable field");
+    if (n < 0) r.fail('ListPartitionReassignmentsResponseOngoingPartitionReassignment.replicas: null array in a non-nullable field');
     const a: number[] = [];
     for (let i = 0; i < n; i++) a.push(r.int32());
     $replicas = a;
@@ -180,7 +180,7 @@ function decodeListPartitionReassignmentsResponseOngoingPartitionReassignment(r:
   let $addingReplicas: number[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("ListPartitionReassignmentsResponseOngoingPartitionReassignment.addingReplicas: null array in a non-nullable field");
+    if (n < 0) r.fail('ListPartitionReassignmentsResponseOngoingPartitionReassignment.addingReplicas: null array in a non-nullable field');
     const a: number[] = [];
     for (let i = 0; i < n; i++) a.push(r.int32());
     $addingReplicas = a;
@@ -188,7 +188,7 @@ function decodeListPartitionReassignmentsResponseOngoingPartitionReassignment(r:
   let $removingReplicas: number[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("ListPartitionReassignmentsResponseOngoingPartitionReassignment.removingReplicas: null array in a non-nullable field");
+    if (n < 0) r.fail('ListPartitionReassignmentsResponseOngoingPartitionReassignment.removingReplicas: null array in a non-nullable field');
     const a: number[] = [];
     for (let i = 0; i < n; i++) a.push(r.int32());
     $removingReplicas = a;

@@ -53,7 +53,7 @@ export function encodeListTransactionsRequest(w: Writer, v: ListTransactionsRequ
   if (version >= 1) {
     w.int64($durationFilter);
   }
-  if (version < 1 && $durationFilter !== -1n) notInVersion("ListTransactionsRequest.durationFilter", version);
+  if (version < 1 && $durationFilter !== -1n) notInVersion('ListTransactionsRequest.durationFilter', version);
   writeUnknownTaggedFields(w, v._unknownTaggedFields);
 }
 
@@ -62,7 +62,7 @@ export function decodeListTransactionsRequest(r: Reader, version: number): ListT
   let $stateFilters: string[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("ListTransactionsRequest.stateFilters: null array in a non-nullable field");
+    if (n < 0) r.fail('ListTransactionsRequest.stateFilters: null array in a non-nullable field');
     const a: string[] = [];
     for (let i = 0; i < n; i++) a.push(r.compactString());
     $stateFilters = a;
@@ -70,7 +70,7 @@ export function decodeListTransactionsRequest(r: Reader, version: number): ListT
   let $producerIdFilters: bigint[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("ListTransactionsRequest.producerIdFilters: null array in a non-nullable field");
+    if (n < 0) r.fail('ListTransactionsRequest.producerIdFilters: null array in a non-nullable field');
     const a: bigint[] = [];
     for (let i = 0; i < n; i++) a.push(r.int64());
     $producerIdFilters = a;

@@ -47,7 +47,7 @@ export interface ListTransactionsResponseTransactionState {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** TransactionState as encoders accept it: every field optional, a missing field takes its default. */
 export interface ListTransactionsResponseTransactionStateInit {
   readonly transactionalId?: string;
   readonly producerId?: bigint;
@@ -81,7 +81,7 @@ export function decodeListTransactionsResponse(r: Reader, version: number): List
   let $unknownStateFilters: string[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("ListTransactionsResponse.unknownStateFilters: null array in a non-nullable field");
+    if (n < 0) r.fail('ListTransactionsResponse.unknownStateFilters: null array in a non-nullable field');
     const a: string[] = [];
     for (let i = 0; i < n; i++) a.push(r.compactString());
     $unknownStateFilters = a;
@@ -89,7 +89,7 @@ export function decodeListTransactionsResponse(r: Reader, version: number): List
   let $transactionStates: ListTransactionsResponseTransactionState[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("ListTransactionsResponse.transactionStates: null array in a non-nullable field");
+    if (n < 0) r.fail('ListTransactionsResponse.transactionStates: null array in a non-nullable field');
     const a: ListTransactionsResponseTransactionState[] = [];
     for (let i = 0; i < n; i++) a.push(decodeListTransactionsResponseTransactionState(r, version));
     $transactionStates = a;
@@ -107,9 +107,9 @@ export function decodeListTransactionsResponse(r: Reader, version: number): List
 }
 
 function encodeListTransactionsResponseTransactionState(w: Writer, v: ListTransactionsResponseTransactionStateInit, version: number): void {
-  const $transactionalId = v.transactionalId ?? "";
+  const $transactionalId = v.transactionalId ?? '';
   const $producerId = v.producerId ?? 0n;
-  const $transactionState = v.transactionState ?? "";
+  const $transactionState = v.transactionState ?? '';
   w.compactString($transactionalId);
   w.int64($producerId);
   w.compactString($transactionState);

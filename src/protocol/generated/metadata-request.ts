@@ -42,7 +42,7 @@ export interface MetadataRequestMetadataRequestTopic {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** MetadataRequestTopic as encoders accept it: every field optional, a missing field takes its default. */
 export interface MetadataRequestMetadataRequestTopicInit {
   readonly topicId?: string;
   readonly name?: string | null;
@@ -57,7 +57,7 @@ export function encodeMetadataRequest(w: Writer, v: MetadataRequestInit, version
   const $includeClusterAuthorizedOperations = v.includeClusterAuthorizedOperations ?? false;
   const $includeTopicAuthorizedOperations = v.includeTopicAuthorizedOperations ?? false;
   if ($topics === null) {
-    if (version < 1) nullNotAllowed("MetadataRequest.topics", version);
+    if (version < 1) nullNotAllowed('MetadataRequest.topics', version);
     if (flexible) w.unsignedVarint(0); else w.int32(-1);
   } else {
     if (flexible) w.compactArrayLength($topics.length); else w.arrayLength($topics.length);
@@ -68,15 +68,15 @@ export function encodeMetadataRequest(w: Writer, v: MetadataRequestInit, version
   if (version >= 4) {
     w.bool($allowAutoTopicCreation);
   }
-  if (version < 4 && $allowAutoTopicCreation !== true) notInVersion("MetadataRequest.allowAutoTopicCreation", version);
+  if (version < 4 && $allowAutoTopicCreation !== true) notInVersion('MetadataRequest.allowAutoTopicCreation', version);
   if ((version >= 8 && version <= 10)) {
     w.bool($includeClusterAuthorizedOperations);
   }
-  if ((version < 8 || version > 10) && $includeClusterAuthorizedOperations !== false) notInVersion("MetadataRequest.includeClusterAuthorizedOperations", version);
+  if ((version < 8 || version > 10) && $includeClusterAuthorizedOperations !== false) notInVersion('MetadataRequest.includeClusterAuthorizedOperations', version);
   if (version >= 8) {
     w.bool($includeTopicAuthorizedOperations);
   }
-  if (version < 8 && $includeTopicAuthorizedOperations !== false) notInVersion("MetadataRequest.includeTopicAuthorizedOperations", version);
+  if (version < 8 && $includeTopicAuthorizedOperations !== false) notInVersion('MetadataRequest.includeTopicAuthorizedOperations', version);
   if (flexible) {
     writeUnknownTaggedFields(w, v._unknownTaggedFields);
   }
@@ -89,7 +89,7 @@ export function decodeMetadataRequest(r: Reader, version: number): MetadataReque
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
     if (n < 0) {
-      if (version < 1) r.fail("MetadataRequest.topics: null array in a non-nullable field");
+      if (version < 1) r.fail('MetadataRequest.topics: null array in a non-nullable field');
       $topics = null;
     } else {
       const a: MetadataRequestMetadataRequestTopic[] = [];
@@ -131,12 +131,12 @@ export function decodeMetadataRequest(r: Reader, version: number): MetadataReque
 
 function encodeMetadataRequestMetadataRequestTopic(w: Writer, v: MetadataRequestMetadataRequestTopicInit, version: number): void {
   const flexible = version >= 9;
-  const $topicId = v.topicId ?? "AAAAAAAAAAAAAAAAAAAAAA";
-  const $name = v.name === undefined ? "" : v.name;
+  const $topicId = v.topicId ?? 'AAAAAAAAAAAAAAAAAAAAAA';
+  const $name = v.name === undefined ? '' : v.name;
   if (version >= 10) {
     w.uuid($topicId);
   }
-  if ($name === null && version < 10) nullNotAllowed("MetadataRequestMetadataRequestTopic.name", version);
+  if ($name === null && version < 10) nullNotAllowed('MetadataRequestMetadataRequestTopic.name', version);
   if (flexible) w.compactNullableString($name); else w.nullableString($name);
   if (flexible) {
     writeUnknownTaggedFields(w, v._unknownTaggedFields);
@@ -149,7 +149,7 @@ function decodeMetadataRequestMetadataRequestTopic(r: Reader, version: number): 
   if (version >= 10) {
     $topicId = r.uuid();
   } else {
-    $topicId = "AAAAAAAAAAAAAAAAAAAAAA";
+    $topicId = 'AAAAAAAAAAAAAAAAAAAAAA';
   }
   const $name: string | null = version >= 10 ? (flexible ? r.compactNullableString() : r.nullableString()) : (flexible ? r.compactString() : r.string());
   let unknown: UnknownTaggedField[] | null = null;

@@ -55,7 +55,7 @@ export interface MetadataResponseMetadataResponseBroker {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** MetadataResponseBroker as encoders accept it: every field optional, a missing field takes its default. */
 export interface MetadataResponseMetadataResponseBrokerInit {
   readonly nodeId?: number;
   readonly host?: string;
@@ -88,7 +88,7 @@ export interface MetadataResponseMetadataResponseTopic {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** MetadataResponseTopic as encoders accept it: every field optional, a missing field takes its default. */
 export interface MetadataResponseMetadataResponseTopicInit {
   readonly errorCode?: number;
   readonly name?: string | null;
@@ -119,7 +119,7 @@ export interface MetadataResponseMetadataResponsePartition {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** MetadataResponsePartition as encoders accept it: every field optional, a missing field takes its default. */
 export interface MetadataResponseMetadataResponsePartitionInit {
   readonly errorCode?: number;
   readonly partitionIndex?: number;
@@ -160,7 +160,7 @@ export function encodeMetadataResponse(w: Writer, v: MetadataResponseInit, versi
   if ((version >= 8 && version <= 10)) {
     w.int32($clusterAuthorizedOperations);
   }
-  if ((version < 8 || version > 10) && $clusterAuthorizedOperations !== -2147483648) notInVersion("MetadataResponse.clusterAuthorizedOperations", version);
+  if ((version < 8 || version > 10) && $clusterAuthorizedOperations !== -2147483648) notInVersion('MetadataResponse.clusterAuthorizedOperations', version);
   if (flexible) {
     writeUnknownTaggedFields(w, v._unknownTaggedFields);
   }
@@ -178,7 +178,7 @@ export function decodeMetadataResponse(r: Reader, version: number): MetadataResp
   let $brokers: MetadataResponseMetadataResponseBroker[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("MetadataResponse.brokers: null array in a non-nullable field");
+    if (n < 0) r.fail('MetadataResponse.brokers: null array in a non-nullable field');
     const a: MetadataResponseMetadataResponseBroker[] = [];
     for (let i = 0; i < n; i++) a.push(decodeMetadataResponseMetadataResponseBroker(r, version));
     $brokers = a;
@@ -198,7 +198,7 @@ export function decodeMetadataResponse(r: Reader, version: number): MetadataResp
   let $topics: MetadataResponseMetadataResponseTopic[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("MetadataResponse.topics: null array in a non-nullable field");
+    if (n < 0) r.fail('MetadataResponse.topics: null array in a non-nullable field');
     const a: MetadataResponseMetadataResponseTopic[] = [];
     for (let i = 0; i < n; i++) a.push(decodeMetadataResponseMetadataResponseTopic(r, version));
     $topics = a;
@@ -226,7 +226,7 @@ export function decodeMetadataResponse(r: Reader, version: number): MetadataResp
 function encodeMetadataResponseMetadataResponseBroker(w: Writer, v: MetadataResponseMetadataResponseBrokerInit, version: number): void {
   const flexible = version >= 9;
   const $nodeId = v.nodeId ?? 0;
-  const $host = v.host ?? "";
+  const $host = v.host ?? '';
   const $port = v.port ?? 0;
   const $rack = v.rack === undefined ? null : v.rack;
   w.int32($nodeId);
@@ -268,13 +268,13 @@ function decodeMetadataResponseMetadataResponseBroker(r: Reader, version: number
 function encodeMetadataResponseMetadataResponseTopic(w: Writer, v: MetadataResponseMetadataResponseTopicInit, version: number): void {
   const flexible = version >= 9;
   const $errorCode = v.errorCode ?? 0;
-  const $name = v.name === undefined ? "" : v.name;
-  const $topicId = v.topicId ?? "AAAAAAAAAAAAAAAAAAAAAA";
+  const $name = v.name === undefined ? '' : v.name;
+  const $topicId = v.topicId ?? 'AAAAAAAAAAAAAAAAAAAAAA';
   const $isInternal = v.isInternal ?? false;
   const $partitions = v.partitions ?? [];
   const $topicAuthorizedOperations = v.topicAuthorizedOperations ?? -2147483648;
   w.int16($errorCode);
-  if ($name === null && version < 12) nullNotAllowed("MetadataResponseMetadataResponseTopic.name", version);
+  if ($name === null && version < 12) nullNotAllowed('MetadataResponseMetadataResponseTopic.name', version);
   if (flexible) w.compactNullableString($name); else w.nullableString($name);
   if (version >= 10) {
     w.uuid($topicId);
@@ -289,7 +289,7 @@ function encodeMetadataResponseMetadataResponseTopic(w: Writer, v: MetadataRespo
   if (version >= 8) {
     w.int32($topicAuthorizedOperations);
   }
-  if (version < 8 && $topicAuthorizedOperations !== -2147483648) notInVersion("MetadataResponseMetadataResponseTopic.topicAuthorizedOperations", version);
+  if (version < 8 && $topicAuthorizedOperations !== -2147483648) notInVersion('MetadataResponseMetadataResponseTopic.topicAuthorizedOperations', version);
   if (flexible) {
     writeUnknownTaggedFields(w, v._unknownTaggedFields);
   }
@@ -303,7 +303,7 @@ function decodeMetadataResponseMetadataResponseTopic(r: Reader, version: number)
   if (version >= 10) {
     $topicId = r.uuid();
   } else {
-    $topicId = "AAAAAAAAAAAAAAAAAAAAAA";
+    $topicId = 'AAAAAAAAAAAAAAAAAAAAAA';
   }
   let $isInternal: boolean;
   if (version >= 1) {
@@ -314,7 +314,7 @@ function decodeMetadataResponseMetadataResponseTopic(r: Reader, version: number)
   let $partitions: MetadataResponseMetadataResponsePartition[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("MetadataResponseMetadataResponseTopic.partitions: null array in a non-nullable field");
+    if (n < 0) r.fail('MetadataResponseMetadataResponseTopic.partitions: null array in a non-nullable field');
     const a: MetadataResponseMetadataResponsePartition[] = [];
     for (let i = 0; i < n; i++) a.push(decodeMetadataResponseMetadataResponsePartition(r, version));
     $partitions = a;
@@ -387,7 +387,7 @@ function decodeMetadataResponseMetadataResponsePartition(r: Reader, version: num
   let $replicaNodes: number[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("MetadataResponseMetadataResponsePartition.replicaNodes: null array in a non-nullable field");
+    if (n < 0) r.fail('MetadataResponseMetadataResponsePartition.replicaNodes: null array in a non-nullable field');
     const a: number[] = [];
     for (let i = 0; i < n; i++) a.push(r.int32());
     $replicaNodes = a;
@@ -395,7 +395,7 @@ function decodeMetadataResponseMetadataResponsePartition(r: Reader, version: num
   let $isrNodes: number[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("MetadataResponseMetadataResponsePartition.isrNodes: null array in a non-nullable field");
+    if (n < 0) r.fail('MetadataResponseMetadataResponsePartition.isrNodes: null array in a non-nullable field');
     const a: number[] = [];
     for (let i = 0; i < n; i++) a.push(r.int32());
     $isrNodes = a;
@@ -404,7 +404,7 @@ function decodeMetadataResponseMetadataResponsePartition(r: Reader, version: num
   if (version >= 5) {
     {
       const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-      if (n < 0) r.fail("MetadataResponseMetadataResponsePartition.offlineReplicas: null array in a non-nullable field");
+      if (n < 0) r.fail('MetadataResponseMetadataResponsePartition.offlineReplicas: null array in a non-nullable field');
       const a: number[] = [];
       for (let i = 0; i < n; i++) a.push(r.int32());
       $offlineReplicas = a;

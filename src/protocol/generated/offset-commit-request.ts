@@ -51,7 +51,7 @@ export interface OffsetCommitRequestOffsetCommitRequestTopic {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** OffsetCommitRequestTopic as encoders accept it: every field optional, a missing field takes its default. */
 export interface OffsetCommitRequestOffsetCommitRequestTopicInit {
   readonly name?: string;
   readonly partitions?: readonly OffsetCommitRequestOffsetCommitRequestPartitionInit[];
@@ -74,7 +74,7 @@ export interface OffsetCommitRequestOffsetCommitRequestPartition {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** OffsetCommitRequestPartition as encoders accept it: every field optional, a missing field takes its default. */
 export interface OffsetCommitRequestOffsetCommitRequestPartitionInit {
   readonly partitionIndex?: number;
   readonly committedOffset?: bigint;
@@ -87,9 +87,9 @@ export interface OffsetCommitRequestOffsetCommitRequestPartitionInit {
 export function encodeOffsetCommitRequest(w: Writer, v: OffsetCommitRequestInit, version: number): void {
   if (version < 0 || version > 9) unsupportedVersion('OffsetCommitRequest', version);
   const flexible = version >= 8;
-  const $groupId = v.groupId ?? "";
+  const $groupId = v.groupId ?? '';
   const $generationIdOrMemberEpoch = v.generationIdOrMemberEpoch ?? -1;
-  const $memberId = v.memberId ?? "";
+  const $memberId = v.memberId ?? '';
   const $groupInstanceId = v.groupInstanceId === undefined ? null : v.groupInstanceId;
   const $retentionTimeMs = v.retentionTimeMs ?? -1n;
   const $topics = v.topics ?? [];
@@ -103,7 +103,7 @@ export function encodeOffsetCommitRequest(w: Writer, v: OffsetCommitRequestInit,
   if (version >= 7) {
     if (flexible) w.compactNullableString($groupInstanceId); else w.nullableString($groupInstanceId);
   }
-  if (version < 7 && $groupInstanceId !== null) notInVersion("OffsetCommitRequest.groupInstanceId", version);
+  if (version < 7 && $groupInstanceId !== null) notInVersion('OffsetCommitRequest.groupInstanceId', version);
   if ((version >= 2 && version <= 4)) {
     w.int64($retentionTimeMs);
   }
@@ -130,7 +130,7 @@ export function decodeOffsetCommitRequest(r: Reader, version: number): OffsetCom
   if (version >= 1) {
     $memberId = (flexible ? r.compactString() : r.string());
   } else {
-    $memberId = "";
+    $memberId = '';
   }
   let $groupInstanceId: string | null;
   if (version >= 7) {
@@ -147,7 +147,7 @@ export function decodeOffsetCommitRequest(r: Reader, version: number): OffsetCom
   let $topics: OffsetCommitRequestOffsetCommitRequestTopic[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("OffsetCommitRequest.topics: null array in a non-nullable field");
+    if (n < 0) r.fail('OffsetCommitRequest.topics: null array in a non-nullable field');
     const a: OffsetCommitRequestOffsetCommitRequestTopic[] = [];
     for (let i = 0; i < n; i++) a.push(decodeOffsetCommitRequestOffsetCommitRequestTopic(r, version));
     $topics = a;
@@ -168,7 +168,7 @@ export function decodeOffsetCommitRequest(r: Reader, version: number): OffsetCom
 
 function encodeOffsetCommitRequestOffsetCommitRequestTopic(w: Writer, v: OffsetCommitRequestOffsetCommitRequestTopicInit, version: number): void {
   const flexible = version >= 8;
-  const $name = v.name ?? "";
+  const $name = v.name ?? '';
   const $partitions = v.partitions ?? [];
   if (flexible) w.compactString($name); else w.string($name);
   if (flexible) w.compactArrayLength($partitions.length); else w.arrayLength($partitions.length);
@@ -186,7 +186,7 @@ function decodeOffsetCommitRequestOffsetCommitRequestTopic(r: Reader, version: n
   let $partitions: OffsetCommitRequestOffsetCommitRequestPartition[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("OffsetCommitRequestOffsetCommitRequestTopic.partitions: null array in a non-nullable field");
+    if (n < 0) r.fail('OffsetCommitRequestOffsetCommitRequestTopic.partitions: null array in a non-nullable field');
     const a: OffsetCommitRequestOffsetCommitRequestPartition[] = [];
     for (let i = 0; i < n; i++) a.push(decodeOffsetCommitRequestOffsetCommitRequestPartition(r, version));
     $partitions = a;
@@ -211,7 +211,7 @@ function encodeOffsetCommitRequestOffsetCommitRequestPartition(w: Writer, v: Off
   const $committedOffset = v.committedOffset ?? 0n;
   const $committedLeaderEpoch = v.committedLeaderEpoch ?? -1;
   const $commitTimestamp = v.commitTimestamp ?? -1n;
-  const $committedMetadata = v.committedMetadata === undefined ? "" : v.committedMetadata;
+  const $committedMetadata = v.committedMetadata === undefined ? '' : v.committedMetadata;
   w.int32($partitionIndex);
   w.int64($committedOffset);
   if (version >= 6) {
@@ -220,7 +220,7 @@ function encodeOffsetCommitRequestOffsetCommitRequestPartition(w: Writer, v: Off
   if (version === 1) {
     w.int64($commitTimestamp);
   }
-  if (version !== 1 && $commitTimestamp !== -1n) notInVersion("OffsetCommitRequestOffsetCommitRequestPartition.commitTimestamp", version);
+  if (version !== 1 && $commitTimestamp !== -1n) notInVersion('OffsetCommitRequestOffsetCommitRequestPartition.commitTimestamp', version);
   if (flexible) w.compactNullableString($committedMetadata); else w.nullableString($committedMetadata);
   if (flexible) {
     writeUnknownTaggedFields(w, v._unknownTaggedFields);

@@ -36,7 +36,7 @@ export interface OffsetCommitResponseOffsetCommitResponseTopic {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** OffsetCommitResponseTopic as encoders accept it: every field optional, a missing field takes its default. */
 export interface OffsetCommitResponseOffsetCommitResponseTopicInit {
   readonly name?: string;
   readonly partitions?: readonly OffsetCommitResponseOffsetCommitResponsePartitionInit[];
@@ -53,7 +53,7 @@ export interface OffsetCommitResponseOffsetCommitResponsePartition {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** OffsetCommitResponsePartition as encoders accept it: every field optional, a missing field takes its default. */
 export interface OffsetCommitResponseOffsetCommitResponsePartitionInit {
   readonly partitionIndex?: number;
   readonly errorCode?: number;
@@ -89,7 +89,7 @@ export function decodeOffsetCommitResponse(r: Reader, version: number): OffsetCo
   let $topics: OffsetCommitResponseOffsetCommitResponseTopic[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("OffsetCommitResponse.topics: null array in a non-nullable field");
+    if (n < 0) r.fail('OffsetCommitResponse.topics: null array in a non-nullable field');
     const a: OffsetCommitResponseOffsetCommitResponseTopic[] = [];
     for (let i = 0; i < n; i++) a.push(decodeOffsetCommitResponseOffsetCommitResponseTopic(r, version));
     $topics = a;
@@ -110,7 +110,7 @@ export function decodeOffsetCommitResponse(r: Reader, version: number): OffsetCo
 
 function encodeOffsetCommitResponseOffsetCommitResponseTopic(w: Writer, v: OffsetCommitResponseOffsetCommitResponseTopicInit, version: number): void {
   const flexible = version >= 8;
-  const $name = v.name ?? "";
+  const $name = v.name ?? '';
   const $partitions = v.partitions ?? [];
   if (flexible) w.compactString($name); else w.string($name);
   if (flexible) w.compactArrayLength($partitions.length); else w.arrayLength($partitions.length);
@@ -128,7 +128,7 @@ function decodeOffsetCommitResponseOffsetCommitResponseTopic(r: Reader, version:
   let $partitions: OffsetCommitResponseOffsetCommitResponsePartition[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("OffsetCommitResponseOffsetCommitResponseTopic.partitions: null array in a non-nullable field");
+    if (n < 0) r.fail('OffsetCommitResponseOffsetCommitResponseTopic.partitions: null array in a non-nullable field');
     const a: OffsetCommitResponseOffsetCommitResponsePartition[] = [];
     for (let i = 0; i < n; i++) a.push(decodeOffsetCommitResponseOffsetCommitResponsePartition(r, version));
     $partitions = a;

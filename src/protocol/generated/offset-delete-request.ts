@@ -28,7 +28,7 @@ export interface OffsetDeleteRequestOffsetDeleteRequestTopic {
   partitions: OffsetDeleteRequestOffsetDeleteRequestPartition[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** OffsetDeleteRequestTopic as encoders accept it: every field optional, a missing field takes its default. */
 export interface OffsetDeleteRequestOffsetDeleteRequestTopicInit {
   readonly name?: string;
   readonly partitions?: readonly OffsetDeleteRequestOffsetDeleteRequestPartitionInit[];
@@ -40,14 +40,14 @@ export interface OffsetDeleteRequestOffsetDeleteRequestPartition {
   partitionIndex: number;
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** OffsetDeleteRequestPartition as encoders accept it: every field optional, a missing field takes its default. */
 export interface OffsetDeleteRequestOffsetDeleteRequestPartitionInit {
   readonly partitionIndex?: number;
 }
 
 export function encodeOffsetDeleteRequest(w: Writer, v: OffsetDeleteRequestInit, version: number): void {
   if (version < 0 || version > 0) unsupportedVersion('OffsetDeleteRequest', version);
-  const $groupId = v.groupId ?? "";
+  const $groupId = v.groupId ?? '';
   const $topics = v.topics ?? [];
   w.string($groupId);
   w.arrayLength($topics.length);
@@ -62,7 +62,7 @@ export function decodeOffsetDeleteRequest(r: Reader, version: number): OffsetDel
   let $topics: OffsetDeleteRequestOffsetDeleteRequestTopic[];
   {
     const n = r.arrayLength();
-    if (n < 0) r.fail("OffsetDeleteRequest.topics: null array in a non-nullable field");
+    if (n < 0) r.fail('OffsetDeleteRequest.topics: null array in a non-nullable field');
     const a: OffsetDeleteRequestOffsetDeleteRequestTopic[] = [];
     for (let i = 0; i < n; i++) a.push(decodeOffsetDeleteRequestOffsetDeleteRequestTopic(r, version));
     $topics = a;
@@ -71,7 +71,7 @@ export function decodeOffsetDeleteRequest(r: Reader, version: number): OffsetDel
 }
 
 function encodeOffsetDeleteRequestOffsetDeleteRequestTopic(w: Writer, v: OffsetDeleteRequestOffsetDeleteRequestTopicInit, version: number): void {
-  const $name = v.name ?? "";
+  const $name = v.name ?? '';
   const $partitions = v.partitions ?? [];
   w.string($name);
   w.arrayLength($partitions.length);
@@ -85,7 +85,7 @@ function decodeOffsetDeleteRequestOffsetDeleteRequestTopic(r: Reader, version: n
   let $partitions: OffsetDeleteRequestOffsetDeleteRequestPartition[];
   {
     const n = r.arrayLength();
-    if (n < 0) r.fail("OffsetDeleteRequestOffsetDeleteRequestTopic.partitions: null array in a non-nullable field");
+    if (n < 0) r.fail('OffsetDeleteRequestOffsetDeleteRequestTopic.partitions: null array in a non-nullable field');
     const a: OffsetDeleteRequestOffsetDeleteRequestPartition[] = [];
     for (let i = 0; i < n; i++) a.push(decodeOffsetDeleteRequestOffsetDeleteRequestPartition(r, version));
     $partitions = a;

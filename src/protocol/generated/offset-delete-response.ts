@@ -34,7 +34,7 @@ export interface OffsetDeleteResponseOffsetDeleteResponseTopic {
   partitions: OffsetDeleteResponseOffsetDeleteResponsePartition[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** OffsetDeleteResponseTopic as encoders accept it: every field optional, a missing field takes its default. */
 export interface OffsetDeleteResponseOffsetDeleteResponseTopicInit {
   readonly name?: string;
   readonly partitions?: readonly OffsetDeleteResponseOffsetDeleteResponsePartitionInit[];
@@ -48,7 +48,7 @@ export interface OffsetDeleteResponseOffsetDeleteResponsePartition {
   errorCode: number;
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** OffsetDeleteResponsePartition as encoders accept it: every field optional, a missing field takes its default. */
 export interface OffsetDeleteResponseOffsetDeleteResponsePartitionInit {
   readonly partitionIndex?: number;
   readonly errorCode?: number;
@@ -74,7 +74,7 @@ export function decodeOffsetDeleteResponse(r: Reader, version: number): OffsetDe
   let $topics: OffsetDeleteResponseOffsetDeleteResponseTopic[];
   {
     const n = r.arrayLength();
-    if (n < 0) r.fail("OffsetDeleteResponse.topics: null array in a non-nullable field");
+    if (n < 0) r.fail('OffsetDeleteResponse.topics: null array in a non-nullable field');
     const a: OffsetDeleteResponseOffsetDeleteResponseTopic[] = [];
     for (let i = 0; i < n; i++) a.push(decodeOffsetDeleteResponseOffsetDeleteResponseTopic(r, version));
     $topics = a;
@@ -83,7 +83,7 @@ export function decodeOffsetDeleteResponse(r: Reader, version: number): OffsetDe
 }
 
 function encodeOffsetDeleteResponseOffsetDeleteResponseTopic(w: Writer, v: OffsetDeleteResponseOffsetDeleteResponseTopicInit, version: number): void {
-  const $name = v.name ?? "";
+  const $name = v.name ?? '';
   const $partitions = v.partitions ?? [];
   w.string($name);
   w.arrayLength($partitions.length);
@@ -97,7 +97,7 @@ function decodeOffsetDeleteResponseOffsetDeleteResponseTopic(r: Reader, version:
   let $partitions: OffsetDeleteResponseOffsetDeleteResponsePartition[];
   {
     const n = r.arrayLength();
-    if (n < 0) r.fail("OffsetDeleteResponseOffsetDeleteResponseTopic.partitions: null array in a non-nullable field");
+    if (n < 0) r.fail('OffsetDeleteResponseOffsetDeleteResponseTopic.partitions: null array in a non-nullable field');
     const a: OffsetDeleteResponseOffsetDeleteResponsePartition[] = [];
     for (let i = 0; i < n; i++) a.push(decodeOffsetDeleteResponseOffsetDeleteResponsePartition(r, version));
     $partitions = a;

@@ -45,7 +45,7 @@ export interface OffsetFetchRequestOffsetFetchRequestTopic {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** OffsetFetchRequestTopic as encoders accept it: every field optional, a missing field takes its default. */
 export interface OffsetFetchRequestOffsetFetchRequestTopicInit {
   readonly name?: string;
   readonly partitionIndexes?: readonly number[];
@@ -72,7 +72,7 @@ export interface OffsetFetchRequestOffsetFetchRequestGroup {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** OffsetFetchRequestGroup as encoders accept it: every field optional, a missing field takes its default. */
 export interface OffsetFetchRequestOffsetFetchRequestGroupInit {
   readonly groupId?: string;
   readonly memberId?: string | null;
@@ -91,7 +91,7 @@ export interface OffsetFetchRequestOffsetFetchRequestTopics {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** OffsetFetchRequestTopics as encoders accept it: every field optional, a missing field takes its default. */
 export interface OffsetFetchRequestOffsetFetchRequestTopicsInit {
   readonly name?: string;
   readonly partitionIndexes?: readonly number[];
@@ -101,17 +101,17 @@ export interface OffsetFetchRequestOffsetFetchRequestTopicsInit {
 export function encodeOffsetFetchRequest(w: Writer, v: OffsetFetchRequestInit, version: number): void {
   if (version < 0 || version > 9) unsupportedVersion('OffsetFetchRequest', version);
   const flexible = version >= 6;
-  const $groupId = v.groupId ?? "";
+  const $groupId = v.groupId ?? '';
   const $topics = v.topics === undefined ? [] : v.topics;
   const $groups = v.groups ?? [];
   const $requireStable = v.requireStable ?? false;
   if (version <= 7) {
     if (flexible) w.compactString($groupId); else w.string($groupId);
   }
-  if (version > 7 && $groupId !== "") notInVersion("OffsetFetchRequest.groupId", version);
+  if (version > 7 && $groupId !== '') notInVersion('OffsetFetchRequest.groupId', version);
   if (version <= 7) {
     if ($topics === null) {
-      if (version < 2) nullNotAllowed("OffsetFetchRequest.topics", version);
+      if (version < 2) nullNotAllowed('OffsetFetchRequest.topics', version);
       if (flexible) w.unsignedVarint(0); else w.int32(-1);
     } else {
       if (flexible) w.compactArrayLength($topics.length); else w.arrayLength($topics.length);
@@ -120,18 +120,18 @@ export function encodeOffsetFetchRequest(w: Writer, v: OffsetFetchRequestInit, v
       }
     }
   }
-  if (version > 7 && ($topics === null || $topics.length !== 0)) notInVersion("OffsetFetchRequest.topics", version);
+  if (version > 7 && ($topics === null || $topics.length !== 0)) notInVersion('OffsetFetchRequest.topics', version);
   if (version >= 8) {
     w.compactArrayLength($groups.length);
     for (let i = 0; i < $groups.length; i++) {
       encodeOffsetFetchRequestOffsetFetchRequestGroup(w, $groups[i], version);
     }
   }
-  if (version < 8 && $groups.length !== 0) notInVersion("OffsetFetchRequest.groups", version);
+  if (version < 8 && $groups.length !== 0) notInVersion('OffsetFetchRequest.groups', version);
   if (version >= 7) {
     w.bool($requireStable);
   }
-  if (version < 7 && $requireStable !== false) notInVersion("OffsetFetchRequest.requireStable", version);
+  if (version < 7 && $requireStable !== false) notInVersion('OffsetFetchRequest.requireStable', version);
   if (flexible) {
     writeUnknownTaggedFields(w, v._unknownTaggedFields);
   }
@@ -144,14 +144,14 @@ export function decodeOffsetFetchRequest(r: Reader, version: number): OffsetFetc
   if (version <= 7) {
     $groupId = (flexible ? r.compactString() : r.string());
   } else {
-    $groupId = "";
+    $groupId = '';
   }
   let $topics: OffsetFetchRequestOffsetFetchRequestTopic[] | null;
   if (version <= 7) {
     {
       const n = (flexible ? r.compactArrayLength() : r.arrayLength());
       if (n < 0) {
-        if (version < 2) r.fail("OffsetFetchRequest.topics: null array in a non-nullable field");
+        if (version < 2) r.fail('OffsetFetchRequest.topics: null array in a non-nullable field');
         $topics = null;
       } else {
         const a: OffsetFetchRequestOffsetFetchRequestTopic[] = [];
@@ -166,7 +166,7 @@ export function decodeOffsetFetchRequest(r: Reader, version: number): OffsetFetc
   if (version >= 8) {
     {
       const n = r.compactArrayLength();
-      if (n < 0) r.fail("OffsetFetchRequest.groups: null array in a non-nullable field");
+      if (n < 0) r.fail('OffsetFetchRequest.groups: null array in a non-nullable field');
       const a: OffsetFetchRequestOffsetFetchRequestGroup[] = [];
       for (let i = 0; i < n; i++) a.push(decodeOffsetFetchRequestOffsetFetchRequestGroup(r, version));
       $groups = a;
@@ -196,7 +196,7 @@ export function decodeOffsetFetchRequest(r: Reader, version: number): OffsetFetc
 
 function encodeOffsetFetchRequestOffsetFetchRequestTopic(w: Writer, v: OffsetFetchRequestOffsetFetchRequestTopicInit, version: number): void {
   const flexible = version >= 6;
-  const $name = v.name ?? "";
+  const $name = v.name ?? '';
   const $partitionIndexes = v.partitionIndexes ?? [];
   if (flexible) w.compactString($name); else w.string($name);
   if (flexible) w.compactArrayLength($partitionIndexes.length); else w.arrayLength($partitionIndexes.length);
@@ -214,7 +214,7 @@ function decodeOffsetFetchRequestOffsetFetchRequestTopic(r: Reader, version: num
   let $partitionIndexes: number[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("OffsetFetchRequestOffsetFetchRequestTopic.partitionIndexes: null array in a non-nullable field");
+    if (n < 0) r.fail('OffsetFetchRequestOffsetFetchRequestTopic.partitionIndexes: null array in a non-nullable field');
     const a: number[] = [];
     for (let i = 0; i < n; i++) a.push(r.int32());
     $partitionIndexes = a;
@@ -234,7 +234,7 @@ function decodeOffsetFetchRequestOffsetFetchRequestTopic(r: Reader, version: num
 }
 
 function encodeOffsetFetchRequestOffsetFetchRequestGroup(w: Writer, v: OffsetFetchRequestOffsetFetchRequestGroupInit, version: number): void {
-  const $groupId = v.groupId ?? "";
+  const $groupId = v.groupId ?? '';
   const $memberId = v.memberId === undefined ? null : v.memberId;
   const $memberEpoch = v.memberEpoch ?? -1;
   const $topics = v.topics === undefined ? [] : v.topics;
@@ -294,7 +294,7 @@ function decodeOffsetFetchRequestOffsetFetchRequestGroup(r: Reader, version: num
 }
 
 function encodeOffsetFetchRequestOffsetFetchRequestTopics(w: Writer, v: OffsetFetchRequestOffsetFetchRequestTopicsInit, version: number): void {
-  const $name = v.name ?? "";
+  const $name = v.name ?? '';
   const $partitionIndexes = v.partitionIndexes ?? [];
   w.compactString($name);
   w.compactArrayLength($partitionIndexes.length);
@@ -309,7 +309,7 @@ function decodeOffsetFetchRequestOffsetFetchRequestTopics(r: Reader, version: nu
   let $partitionIndexes: number[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("OffsetFetchRequestOffsetFetchRequestTopics.partitionIndexes: null array in a non-nullable field");
+    if (n < 0) r.fail('OffsetFetchRequestOffsetFetchRequestTopics.partitionIndexes: null array in a non-nullable field');
     const a: number[] = [];
     for (let i = 0; i < n; i++) a.push(r.int32());
     $partitionIndexes = a;

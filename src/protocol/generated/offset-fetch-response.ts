@@ -42,7 +42,7 @@ export interface OffsetFetchResponseOffsetFetchResponseTopic {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** OffsetFetchResponseTopic as encoders accept it: every field optional, a missing field takes its default. */
 export interface OffsetFetchResponseOffsetFetchResponseTopicInit {
   readonly name?: string;
   readonly partitions?: readonly OffsetFetchResponseOffsetFetchResponsePartitionInit[];
@@ -65,7 +65,7 @@ export interface OffsetFetchResponseOffsetFetchResponsePartition {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** OffsetFetchResponsePartition as encoders accept it: every field optional, a missing field takes its default. */
 export interface OffsetFetchResponseOffsetFetchResponsePartitionInit {
   readonly partitionIndex?: number;
   readonly committedOffset?: bigint;
@@ -87,7 +87,7 @@ export interface OffsetFetchResponseOffsetFetchResponseGroup {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** OffsetFetchResponseGroup as encoders accept it: every field optional, a missing field takes its default. */
 export interface OffsetFetchResponseOffsetFetchResponseGroupInit {
   readonly groupId?: string;
   readonly topics?: readonly OffsetFetchResponseOffsetFetchResponseTopicsInit[];
@@ -105,7 +105,7 @@ export interface OffsetFetchResponseOffsetFetchResponseTopics {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** OffsetFetchResponseTopics as encoders accept it: every field optional, a missing field takes its default. */
 export interface OffsetFetchResponseOffsetFetchResponseTopicsInit {
   readonly name?: string;
   readonly partitions?: readonly OffsetFetchResponseOffsetFetchResponsePartitionsInit[];
@@ -128,7 +128,7 @@ export interface OffsetFetchResponseOffsetFetchResponsePartitions {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** OffsetFetchResponsePartitions as encoders accept it: every field optional, a missing field takes its default. */
 export interface OffsetFetchResponseOffsetFetchResponsePartitionsInit {
   readonly partitionIndex?: number;
   readonly committedOffset?: bigint;
@@ -154,7 +154,7 @@ export function encodeOffsetFetchResponse(w: Writer, v: OffsetFetchResponseInit,
       encodeOffsetFetchResponseOffsetFetchResponseTopic(w, $topics[i], version);
     }
   }
-  if (version > 7 && $topics.length !== 0) notInVersion("OffsetFetchResponse.topics", version);
+  if (version > 7 && $topics.length !== 0) notInVersion('OffsetFetchResponse.topics', version);
   if ((version >= 2 && version <= 7)) {
     w.int16($errorCode);
   }
@@ -164,7 +164,7 @@ export function encodeOffsetFetchResponse(w: Writer, v: OffsetFetchResponseInit,
       encodeOffsetFetchResponseOffsetFetchResponseGroup(w, $groups[i], version);
     }
   }
-  if (version < 8 && $groups.length !== 0) notInVersion("OffsetFetchResponse.groups", version);
+  if (version < 8 && $groups.length !== 0) notInVersion('OffsetFetchResponse.groups', version);
   if (flexible) {
     writeUnknownTaggedFields(w, v._unknownTaggedFields);
   }
@@ -183,7 +183,7 @@ export function decodeOffsetFetchResponse(r: Reader, version: number): OffsetFet
   if (version <= 7) {
     {
       const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-      if (n < 0) r.fail("OffsetFetchResponse.topics: null array in a non-nullable field");
+      if (n < 0) r.fail('OffsetFetchResponse.topics: null array in a non-nullable field');
       const a: OffsetFetchResponseOffsetFetchResponseTopic[] = [];
       for (let i = 0; i < n; i++) a.push(decodeOffsetFetchResponseOffsetFetchResponseTopic(r, version));
       $topics = a;
@@ -201,7 +201,7 @@ export function decodeOffsetFetchResponse(r: Reader, version: number): OffsetFet
   if (version >= 8) {
     {
       const n = r.compactArrayLength();
-      if (n < 0) r.fail("OffsetFetchResponse.groups: null array in a non-nullable field");
+      if (n < 0) r.fail('OffsetFetchResponse.groups: null array in a non-nullable field');
       const a: OffsetFetchResponseOffsetFetchResponseGroup[] = [];
       for (let i = 0; i < n; i++) a.push(decodeOffsetFetchResponseOffsetFetchResponseGroup(r, version));
       $groups = a;
@@ -225,7 +225,7 @@ export function decodeOffsetFetchResponse(r: Reader, version: number): OffsetFet
 
 function encodeOffsetFetchResponseOffsetFetchResponseTopic(w: Writer, v: OffsetFetchResponseOffsetFetchResponseTopicInit, version: number): void {
   const flexible = version >= 6;
-  const $name = v.name ?? "";
+  const $name = v.name ?? '';
   const $partitions = v.partitions ?? [];
   if (flexible) w.compactString($name); else w.string($name);
   if (flexible) w.compactArrayLength($partitions.length); else w.arrayLength($partitions.length);
@@ -243,7 +243,7 @@ function decodeOffsetFetchResponseOffsetFetchResponseTopic(r: Reader, version: n
   let $partitions: OffsetFetchResponseOffsetFetchResponsePartition[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("OffsetFetchResponseOffsetFetchResponseTopic.partitions: null array in a non-nullable field");
+    if (n < 0) r.fail('OffsetFetchResponseOffsetFetchResponseTopic.partitions: null array in a non-nullable field');
     const a: OffsetFetchResponseOffsetFetchResponsePartition[] = [];
     for (let i = 0; i < n; i++) a.push(decodeOffsetFetchResponseOffsetFetchResponsePartition(r, version));
     $partitions = a;
@@ -267,7 +267,7 @@ function encodeOffsetFetchResponseOffsetFetchResponsePartition(w: Writer, v: Off
   const $partitionIndex = v.partitionIndex ?? 0;
   const $committedOffset = v.committedOffset ?? 0n;
   const $committedLeaderEpoch = v.committedLeaderEpoch ?? -1;
-  const $metadata = v.metadata === undefined ? "" : v.metadata;
+  const $metadata = v.metadata === undefined ? '' : v.metadata;
   const $errorCode = v.errorCode ?? 0;
   w.int32($partitionIndex);
   w.int64($committedOffset);
@@ -308,7 +308,7 @@ function decodeOffsetFetchResponseOffsetFetchResponsePartition(r: Reader, versio
 }
 
 function encodeOffsetFetchResponseOffsetFetchResponseGroup(w: Writer, v: OffsetFetchResponseOffsetFetchResponseGroupInit, version: number): void {
-  const $groupId = v.groupId ?? "";
+  const $groupId = v.groupId ?? '';
   const $topics = v.topics ?? [];
   const $errorCode = v.errorCode ?? 0;
   w.compactString($groupId);
@@ -325,7 +325,7 @@ function decodeOffsetFetchResponseOffsetFetchResponseGroup(r: Reader, version: n
   let $topics: OffsetFetchResponseOffsetFetchResponseTopics[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("OffsetFetchResponseOffsetFetchResponseGroup.topics: null array in a non-nullable field");
+    if (n < 0) r.fail('OffsetFetchResponseOffsetFetchResponseGroup.topics: null array in a non-nullable field');
     const a: OffsetFetchResponseOffsetFetchResponseTopics[] = [];
     for (let i = 0; i < n; i++) a.push(decodeOffsetFetchResponseOffsetFetchResponseTopics(r, version));
     $topics = a;
@@ -344,7 +344,7 @@ function decodeOffsetFetchResponseOffsetFetchResponseGroup(r: Reader, version: n
 }
 
 function encodeOffsetFetchResponseOffsetFetchResponseTopics(w: Writer, v: OffsetFetchResponseOffsetFetchResponseTopicsInit, version: number): void {
-  const $name = v.name ?? "";
+  const $name = v.name ?? '';
   const $partitions = v.partitions ?? [];
   w.compactString($name);
   w.compactArrayLength($partitions.length);
@@ -359,7 +359,7 @@ function decodeOffsetFetchResponseOffsetFetchResponseTopics(r: Reader, version: 
   let $partitions: OffsetFetchResponseOffsetFetchResponsePartitions[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("OffsetFetchResponseOffsetFetchResponseTopics.partitions: null array in a non-nullable field");
+    if (n < 0) r.fail('OffsetFetchResponseOffsetFetchResponseTopics.partitions: null array in a non-nullable field');
     const a: OffsetFetchResponseOffsetFetchResponsePartitions[] = [];
     for (let i = 0; i < n; i++) a.push(decodeOffsetFetchResponseOffsetFetchResponsePartitions(r, version));
     $partitions = a;
@@ -380,7 +380,7 @@ function encodeOffsetFetchResponseOffsetFetchResponsePartitions(w: Writer, v: Of
   const $partitionIndex = v.partitionIndex ?? 0;
   const $committedOffset = v.committedOffset ?? 0n;
   const $committedLeaderEpoch = v.committedLeaderEpoch ?? -1;
-  const $metadata = v.metadata === undefined ? "" : v.metadata;
+  const $metadata = v.metadata === undefined ? '' : v.metadata;
   const $errorCode = v.errorCode ?? 0;
   w.int32($partitionIndex);
   w.int64($committedOffset);

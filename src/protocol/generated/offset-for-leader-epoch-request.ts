@@ -36,7 +36,7 @@ export interface OffsetForLeaderEpochRequestOffsetForLeaderTopic {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** OffsetForLeaderTopic as encoders accept it: every field optional, a missing field takes its default. */
 export interface OffsetForLeaderEpochRequestOffsetForLeaderTopicInit {
   readonly topic?: string;
   readonly partitions?: readonly OffsetForLeaderEpochRequestOffsetForLeaderPartitionInit[];
@@ -60,7 +60,7 @@ export interface OffsetForLeaderEpochRequestOffsetForLeaderPartition {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** OffsetForLeaderPartition as encoders accept it: every field optional, a missing field takes its default. */
 export interface OffsetForLeaderEpochRequestOffsetForLeaderPartitionInit {
   readonly partition?: number;
   readonly currentLeaderEpoch?: number;
@@ -97,7 +97,7 @@ export function decodeOffsetForLeaderEpochRequest(r: Reader, version: number): O
   let $topics: OffsetForLeaderEpochRequestOffsetForLeaderTopic[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("OffsetForLeaderEpochRequest.topics: null array in a non-nullable field");
+    if (n < 0) r.fail('OffsetForLeaderEpochRequest.topics: null array in a non-nullable field');
     const a: OffsetForLeaderEpochRequestOffsetForLeaderTopic[] = [];
     for (let i = 0; i < n; i++) a.push(decodeOffsetForLeaderEpochRequestOffsetForLeaderTopic(r, version));
     $topics = a;
@@ -118,7 +118,7 @@ export function decodeOffsetForLeaderEpochRequest(r: Reader, version: number): O
 
 function encodeOffsetForLeaderEpochRequestOffsetForLeaderTopic(w: Writer, v: OffsetForLeaderEpochRequestOffsetForLeaderTopicInit, version: number): void {
   const flexible = version >= 4;
-  const $topic = v.topic ?? "";
+  const $topic = v.topic ?? '';
   const $partitions = v.partitions ?? [];
   if (flexible) w.compactString($topic); else w.string($topic);
   if (flexible) w.compactArrayLength($partitions.length); else w.arrayLength($partitions.length);
@@ -136,7 +136,7 @@ function decodeOffsetForLeaderEpochRequestOffsetForLeaderTopic(r: Reader, versio
   let $partitions: OffsetForLeaderEpochRequestOffsetForLeaderPartition[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("OffsetForLeaderEpochRequestOffsetForLeaderTopic.partitions: null array in a non-nullable field");
+    if (n < 0) r.fail('OffsetForLeaderEpochRequestOffsetForLeaderTopic.partitions: null array in a non-nullable field');
     const a: OffsetForLeaderEpochRequestOffsetForLeaderPartition[] = [];
     for (let i = 0; i < n; i++) a.push(decodeOffsetForLeaderEpochRequestOffsetForLeaderPartition(r, version));
     $partitions = a;

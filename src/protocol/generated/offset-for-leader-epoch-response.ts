@@ -36,7 +36,7 @@ export interface OffsetForLeaderEpochResponseOffsetForLeaderTopicResult {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** OffsetForLeaderTopicResult as encoders accept it: every field optional, a missing field takes its default. */
 export interface OffsetForLeaderEpochResponseOffsetForLeaderTopicResultInit {
   readonly topic?: string;
   readonly partitions?: readonly OffsetForLeaderEpochResponseEpochEndOffsetInit[];
@@ -57,7 +57,7 @@ export interface OffsetForLeaderEpochResponseEpochEndOffset {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** EpochEndOffset as encoders accept it: every field optional, a missing field takes its default. */
 export interface OffsetForLeaderEpochResponseEpochEndOffsetInit {
   readonly errorCode?: number;
   readonly partition?: number;
@@ -95,7 +95,7 @@ export function decodeOffsetForLeaderEpochResponse(r: Reader, version: number): 
   let $topics: OffsetForLeaderEpochResponseOffsetForLeaderTopicResult[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("OffsetForLeaderEpochResponse.topics: null array in a non-nullable field");
+    if (n < 0) r.fail('OffsetForLeaderEpochResponse.topics: null array in a non-nullable field');
     const a: OffsetForLeaderEpochResponseOffsetForLeaderTopicResult[] = [];
     for (let i = 0; i < n; i++) a.push(decodeOffsetForLeaderEpochResponseOffsetForLeaderTopicResult(r, version));
     $topics = a;
@@ -116,7 +116,7 @@ export function decodeOffsetForLeaderEpochResponse(r: Reader, version: number): 
 
 function encodeOffsetForLeaderEpochResponseOffsetForLeaderTopicResult(w: Writer, v: OffsetForLeaderEpochResponseOffsetForLeaderTopicResultInit, version: number): void {
   const flexible = version >= 4;
-  const $topic = v.topic ?? "";
+  const $topic = v.topic ?? '';
   const $partitions = v.partitions ?? [];
   if (flexible) w.compactString($topic); else w.string($topic);
   if (flexible) w.compactArrayLength($partitions.length); else w.arrayLength($partitions.length);
@@ -134,7 +134,7 @@ function decodeOffsetForLeaderEpochResponseOffsetForLeaderTopicResult(r: Reader,
   let $partitions: OffsetForLeaderEpochResponseEpochEndOffset[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("OffsetForLeaderEpochResponseOffsetForLeaderTopicResult.partitions: null array in a non-nullable field");
+    if (n < 0) r.fail('OffsetForLeaderEpochResponseOffsetForLeaderTopicResult.partitions: null array in a non-nullable field');
     const a: OffsetForLeaderEpochResponseEpochEndOffset[] = [];
     for (let i = 0; i < n; i++) a.push(decodeOffsetForLeaderEpochResponseEpochEndOffset(r, version));
     $partitions = a;

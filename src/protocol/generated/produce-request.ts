@@ -46,7 +46,7 @@ export interface ProduceRequestTopicProduceData {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** TopicProduceData as encoders accept it: every field optional, a missing field takes its default. */
 export interface ProduceRequestTopicProduceDataInit {
   readonly name?: string;
   readonly partitionData?: readonly ProduceRequestPartitionProduceDataInit[];
@@ -63,7 +63,7 @@ export interface ProduceRequestPartitionProduceData {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** PartitionProduceData as encoders accept it: every field optional, a missing field takes its default. */
 export interface ProduceRequestPartitionProduceDataInit {
   readonly index?: number;
   readonly records?: Uint8Array | null;
@@ -80,7 +80,7 @@ export function encodeProduceRequest(w: Writer, v: ProduceRequestInit, version: 
   if (version >= 3) {
     if (flexible) w.compactNullableString($transactionalId); else w.nullableString($transactionalId);
   }
-  if (version < 3 && $transactionalId !== null) notInVersion("ProduceRequest.transactionalId", version);
+  if (version < 3 && $transactionalId !== null) notInVersion('ProduceRequest.transactionalId', version);
   w.int16($acks);
   w.int32($timeoutMs);
   if (flexible) w.compactArrayLength($topicData.length); else w.arrayLength($topicData.length);
@@ -106,7 +106,7 @@ export function decodeProduceRequest(r: Reader, version: number): ProduceRequest
   let $topicData: ProduceRequestTopicProduceData[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("ProduceRequest.topicData: null array in a non-nullable field");
+    if (n < 0) r.fail('ProduceRequest.topicData: null array in a non-nullable field');
     const a: ProduceRequestTopicProduceData[] = [];
     for (let i = 0; i < n; i++) a.push(decodeProduceRequestTopicProduceData(r, version));
     $topicData = a;
@@ -127,7 +127,7 @@ export function decodeProduceRequest(r: Reader, version: number): ProduceRequest
 
 function encodeProduceRequestTopicProduceData(w: Writer, v: ProduceRequestTopicProduceDataInit, version: number): void {
   const flexible = version >= 9;
-  const $name = v.name ?? "";
+  const $name = v.name ?? '';
   const $partitionData = v.partitionData ?? [];
   if (flexible) w.compactString($name); else w.string($name);
   if (flexible) w.compactArrayLength($partitionData.length); else w.arrayLength($partitionData.length);
@@ -145,7 +145,7 @@ function decodeProduceRequestTopicProduceData(r: Reader, version: number): Produ
   let $partitionData: ProduceRequestPartitionProduceData[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("ProduceRequestTopicProduceData.partitionData: null array in a non-nullable field");
+    if (n < 0) r.fail('ProduceRequestTopicProduceData.partitionData: null array in a non-nullable field');
     const a: ProduceRequestPartitionProduceData[] = [];
     for (let i = 0; i < n; i++) a.push(decodeProduceRequestPartitionProduceData(r, version));
     $partitionData = a;

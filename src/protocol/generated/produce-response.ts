@@ -42,7 +42,7 @@ export interface ProduceResponseTopicProduceResponse {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** TopicProduceResponse as encoders accept it: every field optional, a missing field takes its default. */
 export interface ProduceResponseTopicProduceResponseInit {
   readonly name?: string;
   readonly partitionResponses?: readonly ProduceResponsePartitionProduceResponseInit[];
@@ -78,7 +78,7 @@ export interface ProduceResponsePartitionProduceResponse {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** PartitionProduceResponse as encoders accept it: every field optional, a missing field takes its default. */
 export interface ProduceResponsePartitionProduceResponseInit {
   readonly index?: number;
   readonly errorCode?: number;
@@ -104,7 +104,7 @@ export interface ProduceResponseBatchIndexAndErrorMessage {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** BatchIndexAndErrorMessage as encoders accept it: every field optional, a missing field takes its default. */
 export interface ProduceResponseBatchIndexAndErrorMessageInit {
   readonly batchIndex?: number;
   readonly batchIndexErrorMessage?: string | null;
@@ -121,7 +121,7 @@ export interface ProduceResponseLeaderIdAndEpoch {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** LeaderIdAndEpoch as encoders accept it: every field optional, a missing field takes its default. */
 export interface ProduceResponseLeaderIdAndEpochInit {
   readonly leaderId?: number;
   readonly leaderEpoch?: number;
@@ -145,7 +145,7 @@ export interface ProduceResponseNodeEndpoint {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** NodeEndpoint as encoders accept it: every field optional, a missing field takes its default. */
 export interface ProduceResponseNodeEndpointInit {
   readonly nodeId?: number;
   readonly host?: string;
@@ -167,7 +167,7 @@ export function encodeProduceResponse(w: Writer, v: ProduceResponseInit, version
   if (version >= 1) {
     w.int32($throttleTimeMs);
   }
-  if (version < 10 && $nodeEndpoints.length !== 0) notInVersion("ProduceResponse.nodeEndpoints", version);
+  if (version < 10 && $nodeEndpoints.length !== 0) notInVersion('ProduceResponse.nodeEndpoints', version);
   if (flexible) {
     const unknown = v._unknownTaggedFields;
     let numTagged = unknown === undefined ? 0 : unknown.length;
@@ -198,7 +198,7 @@ export function decodeProduceResponse(r: Reader, version: number): ProduceRespon
   let $responses: ProduceResponseTopicProduceResponse[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("ProduceResponse.responses: null array in a non-nullable field");
+    if (n < 0) r.fail('ProduceResponse.responses: null array in a non-nullable field');
     const a: ProduceResponseTopicProduceResponse[] = [];
     for (let i = 0; i < n; i++) a.push(decodeProduceResponseTopicProduceResponse(r, version));
     $responses = a;
@@ -222,12 +222,12 @@ export function decodeProduceResponse(r: Reader, version: number): ProduceRespon
             const end = r.pos + size;
             {
               const n = r.compactArrayLength();
-              if (n < 0) r.fail("ProduceResponse.nodeEndpoints: null array in a non-nullable field");
+              if (n < 0) r.fail('ProduceResponse.nodeEndpoints: null array in a non-nullable field');
               const a: ProduceResponseNodeEndpoint[] = [];
               for (let i = 0; i < n; i++) a.push(decodeProduceResponseNodeEndpoint(r, version));
               $nodeEndpoints = a;
             }
-            if (r.pos !== end) r.fail("ProduceResponse.nodeEndpoints: tagged field size mismatch");
+            if (r.pos !== end) r.fail('ProduceResponse.nodeEndpoints: tagged field size mismatch');
           } else {
             (unknown ??= []).push({ tag, data: r.raw(size) });
           }
@@ -245,7 +245,7 @@ export function decodeProduceResponse(r: Reader, version: number): ProduceRespon
 
 function encodeProduceResponseTopicProduceResponse(w: Writer, v: ProduceResponseTopicProduceResponseInit, version: number): void {
   const flexible = version >= 9;
-  const $name = v.name ?? "";
+  const $name = v.name ?? '';
   const $partitionResponses = v.partitionResponses ?? [];
   if (flexible) w.compactString($name); else w.string($name);
   if (flexible) w.compactArrayLength($partitionResponses.length); else w.arrayLength($partitionResponses.length);
@@ -263,7 +263,7 @@ function decodeProduceResponseTopicProduceResponse(r: Reader, version: number): 
   let $partitionResponses: ProduceResponsePartitionProduceResponse[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("ProduceResponseTopicProduceResponse.partitionResponses: null array in a non-nullable field");
+    if (n < 0) r.fail('ProduceResponseTopicProduceResponse.partitionResponses: null array in a non-nullable field');
     const a: ProduceResponsePartitionProduceResponse[] = [];
     for (let i = 0; i < n; i++) a.push(decodeProduceResponsePartitionProduceResponse(r, version));
     $partitionResponses = a;
@@ -310,7 +310,7 @@ function encodeProduceResponsePartitionProduceResponse(w: Writer, v: ProduceResp
   if (version >= 8) {
     if (flexible) w.compactNullableString($errorMessage); else w.nullableString($errorMessage);
   }
-  if (version < 10 && !isDefaultProduceResponseLeaderIdAndEpoch($currentLeader)) notInVersion("ProduceResponsePartitionProduceResponse.currentLeader", version);
+  if (version < 10 && !isDefaultProduceResponseLeaderIdAndEpoch($currentLeader)) notInVersion('ProduceResponsePartitionProduceResponse.currentLeader', version);
   if (flexible) {
     const unknown = v._unknownTaggedFields;
     let numTagged = unknown === undefined ? 0 : unknown.length;
@@ -353,7 +353,7 @@ function decodeProduceResponsePartitionProduceResponse(r: Reader, version: numbe
   if (version >= 8) {
     {
       const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-      if (n < 0) r.fail("ProduceResponsePartitionProduceResponse.recordErrors: null array in a non-nullable field");
+      if (n < 0) r.fail('ProduceResponsePartitionProduceResponse.recordErrors: null array in a non-nullable field');
       const a: ProduceResponseBatchIndexAndErrorMessage[] = [];
       for (let i = 0; i < n; i++) a.push(decodeProduceResponseBatchIndexAndErrorMessage(r, version));
       $recordErrors = a;
@@ -379,7 +379,7 @@ function decodeProduceResponsePartitionProduceResponse(r: Reader, version: numbe
           if (version >= 10) {
             const end = r.pos + size;
             $currentLeader = decodeProduceResponseLeaderIdAndEpoch(r, version);
-            if (r.pos !== end) r.fail("ProduceResponsePartitionProduceResponse.currentLeader: tagged field size mismatch");
+            if (r.pos !== end) r.fail('ProduceResponsePartitionProduceResponse.currentLeader: tagged field size mismatch');
           } else {
             (unknown ??= []).push({ tag, data: r.raw(size) });
           }
@@ -449,7 +449,7 @@ function decodeProduceResponseLeaderIdAndEpoch(r: Reader, version: number): Prod
 
 function encodeProduceResponseNodeEndpoint(w: Writer, v: ProduceResponseNodeEndpointInit, version: number): void {
   const $nodeId = v.nodeId ?? 0;
-  const $host = v.host ?? "";
+  const $host = v.host ?? '';
   const $port = v.port ?? 0;
   const $rack = v.rack === undefined ? null : v.rack;
   w.int32($nodeId);

@@ -34,7 +34,7 @@ export interface PushTelemetryRequestInit {
 
 export function encodePushTelemetryRequest(w: Writer, v: PushTelemetryRequestInit, version: number): void {
   if (version < 0 || version > 0) unsupportedVersion('PushTelemetryRequest', version);
-  const $clientInstanceId = v.clientInstanceId ?? "AAAAAAAAAAAAAAAAAAAAAA";
+  const $clientInstanceId = v.clientInstanceId ?? 'AAAAAAAAAAAAAAAAAAAAAA';
   const $subscriptionId = v.subscriptionId ?? 0;
   const $terminating = v.terminating ?? false;
   const $compressionType = v.compressionType ?? 0;

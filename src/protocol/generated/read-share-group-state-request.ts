@@ -33,7 +33,7 @@ export interface ReadShareGroupStateRequestReadStateData {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** ReadStateData as encoders accept it: every field optional, a missing field takes its default. */
 export interface ReadShareGroupStateRequestReadStateDataInit {
   readonly topicId?: string;
   readonly partitions?: readonly ReadShareGroupStateRequestPartitionDataInit[];
@@ -50,7 +50,7 @@ export interface ReadShareGroupStateRequestPartitionData {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** PartitionData as encoders accept it: every field optional, a missing field takes its default. */
 export interface ReadShareGroupStateRequestPartitionDataInit {
   readonly partition?: number;
   readonly leaderEpoch?: number;
@@ -59,7 +59,7 @@ export interface ReadShareGroupStateRequestPartitionDataInit {
 
 export function encodeReadShareGroupStateRequest(w: Writer, v: ReadShareGroupStateRequestInit, version: number): void {
   if (version < 0 || version > 0) unsupportedVersion('ReadShareGroupStateRequest', version);
-  const $groupId = v.groupId ?? "";
+  const $groupId = v.groupId ?? '';
   const $topics = v.topics ?? [];
   w.compactString($groupId);
   w.compactArrayLength($topics.length);
@@ -75,7 +75,7 @@ export function decodeReadShareGroupStateRequest(r: Reader, version: number): Re
   let $topics: ReadShareGroupStateRequestReadStateData[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("ReadShareGroupStateRequest.topics: null array in a non-nullable field");
+    if (n < 0) r.fail('ReadShareGroupStateRequest.topics: null array in a non-nullable field');
     const a: ReadShareGroupStateRequestReadStateData[] = [];
     for (let i = 0; i < n; i++) a.push(decodeReadShareGroupStateRequestReadStateData(r, version));
     $topics = a;
@@ -93,7 +93,7 @@ export function decodeReadShareGroupStateRequest(r: Reader, version: number): Re
 }
 
 function encodeReadShareGroupStateRequestReadStateData(w: Writer, v: ReadShareGroupStateRequestReadStateDataInit, version: number): void {
-  const $topicId = v.topicId ?? "AAAAAAAAAAAAAAAAAAAAAA";
+  const $topicId = v.topicId ?? 'AAAAAAAAAAAAAAAAAAAAAA';
   const $partitions = v.partitions ?? [];
   w.uuid($topicId);
   w.compactArrayLength($partitions.length);
@@ -108,7 +108,7 @@ function decodeReadShareGroupStateRequestReadStateData(r: Reader, version: numbe
   let $partitions: ReadShareGroupStateRequestPartitionData[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("ReadShareGroupStateRequestReadStateData.partitions: null array in a non-nullable field");
+    if (n < 0) r.fail('ReadShareGroupStateRequestReadStateData.partitions: null array in a non-nullable field');
     const a: ReadShareGroupStateRequestPartitionData[] = [];
     for (let i = 0; i < n; i++) a.push(decodeReadShareGroupStateRequestPartitionData(r, version));
     $partitions = a;

@@ -30,7 +30,7 @@ export interface ReadShareGroupStateResponseReadStateResult {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** ReadStateResult as encoders accept it: every field optional, a missing field takes its default. */
 export interface ReadShareGroupStateResponseReadStateResultInit {
   readonly topicId?: string;
   readonly partitions?: readonly ReadShareGroupStateResponsePartitionResultInit[];
@@ -58,7 +58,7 @@ export interface ReadShareGroupStateResponsePartitionResult {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** PartitionResult as encoders accept it: every field optional, a missing field takes its default. */
 export interface ReadShareGroupStateResponsePartitionResultInit {
   readonly partition?: number;
   readonly errorCode?: number;
@@ -83,7 +83,7 @@ export interface ReadShareGroupStateResponseStateBatch {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** StateBatch as encoders accept it: every field optional, a missing field takes its default. */
 export interface ReadShareGroupStateResponseStateBatchInit {
   readonly firstOffset?: bigint;
   readonly lastOffset?: bigint;
@@ -107,7 +107,7 @@ export function decodeReadShareGroupStateResponse(r: Reader, version: number): R
   let $results: ReadShareGroupStateResponseReadStateResult[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("ReadShareGroupStateResponse.results: null array in a non-nullable field");
+    if (n < 0) r.fail('ReadShareGroupStateResponse.results: null array in a non-nullable field');
     const a: ReadShareGroupStateResponseReadStateResult[] = [];
     for (let i = 0; i < n; i++) a.push(decodeReadShareGroupStateResponseReadStateResult(r, version));
     $results = a;
@@ -125,7 +125,7 @@ export function decodeReadShareGroupStateResponse(r: Reader, version: number): R
 }
 
 function encodeReadShareGroupStateResponseReadStateResult(w: Writer, v: ReadShareGroupStateResponseReadStateResultInit, version: number): void {
-  const $topicId = v.topicId ?? "AAAAAAAAAAAAAAAAAAAAAA";
+  const $topicId = v.topicId ?? 'AAAAAAAAAAAAAAAAAAAAAA';
   const $partitions = v.partitions ?? [];
   w.uuid($topicId);
   w.compactArrayLength($partitions.length);
@@ -140,7 +140,7 @@ function decodeReadShareGroupStateResponseReadStateResult(r: Reader, version: nu
   let $partitions: ReadShareGroupStateResponsePartitionResult[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("ReadShareGroupStateResponseReadStateResult.partitions: null array in a non-nullable field");
+    if (n < 0) r.fail('ReadShareGroupStateResponseReadStateResult.partitions: null array in a non-nullable field');
     const a: ReadShareGroupStateResponsePartitionResult[] = [];
     for (let i = 0; i < n; i++) a.push(decodeReadShareGroupStateResponsePartitionResult(r, version));
     $partitions = a;
@@ -185,7 +185,7 @@ function decodeReadShareGroupStateResponsePartitionResult(r: Reader, version: nu
   let $stateBatches: ReadShareGroupStateResponseStateBatch[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("ReadShareGroupStateResponsePartitionResult.stateBatches: null array in a non-nullable field");
+    if (n < 0) r.fail('ReadShareGroupStateResponsePartitionResult.stateBatches: null array in a non-nullable field');
     const a: ReadShareGroupStateResponseStateBatch[] = [];
     for (let i = 0; i < n; i++) a.push(decodeReadShareGroupStateResponseStateBatch(r, version));
     $stateBatches = a;

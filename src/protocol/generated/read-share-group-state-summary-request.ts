@@ -33,7 +33,7 @@ export interface ReadShareGroupStateSummaryRequestReadStateSummaryData {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** ReadStateSummaryData as encoders accept it: every field optional, a missing field takes its default. */
 export interface ReadShareGroupStateSummaryRequestReadStateSummaryDataInit {
   readonly topicId?: string;
   readonly partitions?: readonly ReadShareGroupStateSummaryRequestPartitionDataInit[];
@@ -50,7 +50,7 @@ export interface ReadShareGroupStateSummaryRequestPartitionData {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** PartitionData as encoders accept it: every field optional, a missing field takes its default. */
 export interface ReadShareGroupStateSummaryRequestPartitionDataInit {
   readonly partition?: number;
   readonly leaderEpoch?: number;
@@ -59,7 +59,7 @@ export interface ReadShareGroupStateSummaryRequestPartitionDataInit {
 
 export function encodeReadShareGroupStateSummaryRequest(w: Writer, v: ReadShareGroupStateSummaryRequestInit, version: number): void {
   if (version < 0 || version > 0) unsupportedVersion('ReadShareGroupStateSummaryRequest', version);
-  const $groupId = v.groupId ?? "";
+  const $groupId = v.groupId ?? '';
   const $topics = v.topics ?? [];
   w.compactString($groupId);
   w.compactArrayLength($topics.length);
@@ -75,7 +75,7 @@ export function decodeReadShareGroupStateSummaryRequest(r: Reader, version: numb
   let $topics: ReadShareGroupStateSummaryRequestReadStateSummaryData[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("ReadShareGroupStateSummaryRequest.topics: null array in a non-nullable field");
+    if (n < 0) r.fail('ReadShareGroupStateSummaryRequest.topics: null array in a non-nullable field');
     const a: ReadShareGroupStateSummaryRequestReadStateSummaryData[] = [];
     for (let i = 0; i < n; i++) a.push(decodeReadShareGroupStateSummaryRequestReadStateSummaryData(r, version));
     $topics = a;
@@ -93,7 +93,7 @@ export function decodeReadShareGroupStateSummaryRequest(r: Reader, version: numb
 }
 
 function encodeReadShareGroupStateSummaryRequestReadStateSummaryData(w: Writer, v: ReadShareGroupStateSummaryRequestReadStateSummaryDataInit, version: number): void {
-  const $topicId = v.topicId ?? "AAAAAAAAAAAAAAAAAAAAAA";
+  const $topicId = v.topicId ?? 'AAAAAAAAAAAAAAAAAAAAAA';
   const $partitions = v.partitions ?? [];
   w.uuid($topicId);
   w.compactArrayLength($partitions.length);
@@ -108,7 +108,7 @@ function decodeReadShareGroupStateSummaryRequestReadStateSummaryData(r: Reader, 
   let $partitions: ReadShareGroupStateSummaryRequestPartitionData[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("ReadShareGroupStateSummaryRequestReadStateSummaryData.partitions: null array in a non-nullable field");
+    if (n < 0) r.fail('ReadShareGroupStateSummaryRequestReadStateSummaryData.partitions: null array in a non-nullable field');
     const a: ReadShareGroupStateSummaryRequestPartitionData[] = [];
     for (let i = 0; i < n; i++) a.push(decodeReadShareGroupStateSummaryRequestPartitionData(r, version));
     $partitions = a;

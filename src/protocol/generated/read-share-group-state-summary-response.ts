@@ -30,7 +30,7 @@ export interface ReadShareGroupStateSummaryResponseReadStateSummaryResult {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** ReadStateSummaryResult as encoders accept it: every field optional, a missing field takes its default. */
 export interface ReadShareGroupStateSummaryResponseReadStateSummaryResultInit {
   readonly topicId?: string;
   readonly partitions?: readonly ReadShareGroupStateSummaryResponsePartitionResultInit[];
@@ -53,7 +53,7 @@ export interface ReadShareGroupStateSummaryResponsePartitionResult {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** PartitionResult as encoders accept it: every field optional, a missing field takes its default. */
 export interface ReadShareGroupStateSummaryResponsePartitionResultInit {
   readonly partition?: number;
   readonly errorCode?: number;
@@ -78,7 +78,7 @@ export function decodeReadShareGroupStateSummaryResponse(r: Reader, version: num
   let $results: ReadShareGroupStateSummaryResponseReadStateSummaryResult[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("ReadShareGroupStateSummaryResponse.results: null array in a non-nullable field");
+    if (n < 0) r.fail('ReadShareGroupStateSummaryResponse.results: null array in a non-nullable field');
     const a: ReadShareGroupStateSummaryResponseReadStateSummaryResult[] = [];
     for (let i = 0; i < n; i++) a.push(decodeReadShareGroupStateSummaryResponseReadStateSummaryResult(r, version));
     $results = a;
@@ -96,7 +96,7 @@ export function decodeReadShareGroupStateSummaryResponse(r: Reader, version: num
 }
 
 function encodeReadShareGroupStateSummaryResponseReadStateSummaryResult(w: Writer, v: ReadShareGroupStateSummaryResponseReadStateSummaryResultInit, version: number): void {
-  const $topicId = v.topicId ?? "AAAAAAAAAAAAAAAAAAAAAA";
+  const $topicId = v.topicId ?? 'AAAAAAAAAAAAAAAAAAAAAA';
   const $partitions = v.partitions ?? [];
   w.uuid($topicId);
   w.compactArrayLength($partitions.length);
@@ -111,7 +111,7 @@ function decodeReadShareGroupStateSummaryResponseReadStateSummaryResult(r: Reade
   let $partitions: ReadShareGroupStateSummaryResponsePartitionResult[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("ReadShareGroupStateSummaryResponseReadStateSummaryResult.partitions: null array in a non-nullable field");
+    if (n < 0) r.fail('ReadShareGroupStateSummaryResponseReadStateSummaryResult.partitions: null array in a non-nullable field');
     const a: ReadShareGroupStateSummaryResponsePartitionResult[] = [];
     for (let i = 0; i < n; i++) a.push(decodeReadShareGroupStateSummaryResponsePartitionResult(r, version));
     $partitions = a;

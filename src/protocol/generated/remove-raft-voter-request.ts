@@ -28,9 +28,9 @@ export interface RemoveRaftVoterRequestInit {
 
 export function encodeRemoveRaftVoterRequest(w: Writer, v: RemoveRaftVoterRequestInit, version: number): void {
   if (version < 0 || version > 0) unsupportedVersion('RemoveRaftVoterRequest', version);
-  const $clusterId = v.clusterId === undefined ? "" : v.clusterId;
+  const $clusterId = v.clusterId === undefined ? '' : v.clusterId;
   const $voterId = v.voterId ?? 0;
-  const $voterDirectoryId = v.voterDirectoryId ?? "AAAAAAAAAAAAAAAAAAAAAA";
+  const $voterDirectoryId = v.voterDirectoryId ?? 'AAAAAAAAAAAAAAAAAAAAAA';
   w.compactNullableString($clusterId);
   w.int32($voterId);
   w.uuid($voterDirectoryId);

@@ -35,7 +35,7 @@ export function encodeRequestHeader(w: Writer, v: RequestHeaderInit, version: nu
   const $requestApiKey = v.requestApiKey ?? 0;
   const $requestApiVersion = v.requestApiVersion ?? 0;
   const $correlationId = v.correlationId ?? 0;
-  const $clientId = v.clientId === undefined ? "" : v.clientId;
+  const $clientId = v.clientId === undefined ? '' : v.clientId;
   w.int16($requestApiKey);
   w.int16($requestApiVersion);
   w.int32($correlationId);
@@ -57,7 +57,7 @@ export function decodeRequestHeader(r: Reader, version: number): RequestHeader {
   if (version >= 1) {
     $clientId = r.nullableString();
   } else {
-    $clientId = "";
+    $clientId = '';
   }
   let unknown: UnknownTaggedField[] | null = null;
   if (flexible) {

@@ -39,7 +39,7 @@ export function encodeSaslAuthenticateResponse(w: Writer, v: SaslAuthenticateRes
   if (version < 0 || version > 2) unsupportedVersion('SaslAuthenticateResponse', version);
   const flexible = version >= 2;
   const $errorCode = v.errorCode ?? 0;
-  const $errorMessage = v.errorMessage === undefined ? "" : v.errorMessage;
+  const $errorMessage = v.errorMessage === undefined ? '' : v.errorMessage;
   const $authBytes = v.authBytes ?? EMPTY_BUFFER;
   const $sessionLifetimeMs = v.sessionLifetimeMs ?? 0n;
   w.int16($errorCode);

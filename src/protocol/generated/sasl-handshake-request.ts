@@ -19,7 +19,7 @@ export interface SaslHandshakeRequestInit {
 
 export function encodeSaslHandshakeRequest(w: Writer, v: SaslHandshakeRequestInit, version: number): void {
   if (version < 0 || version > 1) unsupportedVersion('SaslHandshakeRequest', version);
-  const $mechanism = v.mechanism ?? "";
+  const $mechanism = v.mechanism ?? '';
   w.string($mechanism);
 }
 

@@ -37,7 +37,7 @@ export function decodeSaslHandshakeResponse(r: Reader, version: number): SaslHan
   let $mechanisms: string[];
   {
     const n = r.arrayLength();
-    if (n < 0) r.fail("SaslHandshakeResponse.mechanisms: null array in a non-nullable field");
+    if (n < 0) r.fail('SaslHandshakeResponse.mechanisms: null array in a non-nullable field');
     const a: string[] = [];
     for (let i = 0; i < n; i++) a.push(r.string());
     $mechanisms = a;

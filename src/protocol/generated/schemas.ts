@@ -41,10 +41,10 @@ export interface MessageSchema {
 const s0: StructSchema = {
   name: 'AddOffsetsToTxnRequest',
   fields: [
-    { name: 'transactionalId', type: 'string', versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'transactionalId', type: 'string', versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'producerId', type: 'int64', versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0n },
     { name: 'producerEpoch', type: 'int16', versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
-    { name: 'groupId', type: 'string', versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'groupId', type: 'string', versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
   ],
 };
 const s1: StructSchema = {
@@ -57,14 +57,14 @@ const s1: StructSchema = {
 const s2: StructSchema = {
   name: 'AddPartitionsToTxnRequestAddPartitionsToTxnTopic',
   fields: [
-    { name: 'name', type: 'string', versions: [0, 5], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'name', type: 'string', versions: [0, 5], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'partitions', type: 'array', element: 'int32', versions: [0, 5], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
 const s3: StructSchema = {
   name: 'AddPartitionsToTxnRequestAddPartitionsToTxnTransaction',
   fields: [
-    { name: 'transactionalId', type: 'string', versions: [4, 5], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'transactionalId', type: 'string', versions: [4, 5], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'producerId', type: 'int64', versions: [4, 5], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0n },
     { name: 'producerEpoch', type: 'int16', versions: [4, 5], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'verifyOnly', type: 'bool', versions: [4, 5], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: false },
@@ -75,7 +75,7 @@ const s4: StructSchema = {
   name: 'AddPartitionsToTxnRequest',
   fields: [
     { name: 'transactions', type: 'array', element: 'struct', struct: s3, versions: [4, 5], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
-    { name: 'v3AndBelowTransactionalId', type: 'string', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'v3AndBelowTransactionalId', type: 'string', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'v3AndBelowProducerId', type: 'int64', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0n },
     { name: 'v3AndBelowProducerEpoch', type: 'int16', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'v3AndBelowTopics', type: 'array', element: 'struct', struct: s2, versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
@@ -91,14 +91,14 @@ const s5: StructSchema = {
 const s6: StructSchema = {
   name: 'AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult',
   fields: [
-    { name: 'name', type: 'string', versions: [0, 5], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'name', type: 'string', versions: [0, 5], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'resultsByPartition', type: 'array', element: 'struct', struct: s5, versions: [0, 5], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
 const s7: StructSchema = {
   name: 'AddPartitionsToTxnResponseAddPartitionsToTxnResult',
   fields: [
-    { name: 'transactionalId', type: 'string', versions: [4, 5], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'transactionalId', type: 'string', versions: [4, 5], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'topicResults', type: 'array', element: 'struct', struct: s6, versions: [4, 5], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
@@ -114,18 +114,18 @@ const s8: StructSchema = {
 const s9: StructSchema = {
   name: 'AddRaftVoterRequestListener',
   fields: [
-    { name: 'name', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
-    { name: 'host', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'name', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
+    { name: 'host', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'port', type: 'uint16', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
   ],
 };
 const s10: StructSchema = {
   name: 'AddRaftVoterRequest',
   fields: [
-    { name: 'clusterId', type: 'string', versions: [0, 0], nullableVersions: [0, 0], taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'clusterId', type: 'string', versions: [0, 0], nullableVersions: [0, 0], taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'timeoutMs', type: 'int32', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'voterId', type: 'int32', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
-    { name: 'voterDirectoryId', type: 'uuid', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "AAAAAAAAAAAAAAAAAAAAAA" },
+    { name: 'voterDirectoryId', type: 'uuid', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 'AAAAAAAAAAAAAAAAAAAAAA' },
     { name: 'listeners', type: 'array', element: 'struct', struct: s9, versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
@@ -134,7 +134,7 @@ const s11: StructSchema = {
   fields: [
     { name: 'throttleTimeMs', type: 'int32', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'errorCode', type: 'int16', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
-    { name: 'errorMessage', type: 'string', versions: [0, 0], nullableVersions: [0, 0], taggedVersions: null, tag: null, ignorable: true, default: "" },
+    { name: 'errorMessage', type: 'string', versions: [0, 0], nullableVersions: [0, 0], taggedVersions: null, tag: null, ignorable: true, default: '' },
   ],
 };
 const s12: StructSchema = {
@@ -156,14 +156,14 @@ const s13: StructSchema = {
 const s14: StructSchema = {
   name: 'AlterClientQuotasRequestEntityData',
   fields: [
-    { name: 'entityType', type: 'string', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
-    { name: 'entityName', type: 'string', versions: [0, 1], nullableVersions: [0, 1], taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'entityType', type: 'string', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
+    { name: 'entityName', type: 'string', versions: [0, 1], nullableVersions: [0, 1], taggedVersions: null, tag: null, ignorable: false, default: '' },
   ],
 };
 const s15: StructSchema = {
   name: 'AlterClientQuotasRequestOpData',
   fields: [
-    { name: 'key', type: 'string', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'key', type: 'string', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'value', type: 'float64', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'remove', type: 'bool', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: false },
   ],
@@ -185,15 +185,15 @@ const s17: StructSchema = {
 const s18: StructSchema = {
   name: 'AlterClientQuotasResponseEntityData',
   fields: [
-    { name: 'entityType', type: 'string', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
-    { name: 'entityName', type: 'string', versions: [0, 1], nullableVersions: [0, 1], taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'entityType', type: 'string', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
+    { name: 'entityName', type: 'string', versions: [0, 1], nullableVersions: [0, 1], taggedVersions: null, tag: null, ignorable: false, default: '' },
   ],
 };
 const s19: StructSchema = {
   name: 'AlterClientQuotasResponseEntryData',
   fields: [
     { name: 'errorCode', type: 'int16', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
-    { name: 'errorMessage', type: 'string', versions: [0, 1], nullableVersions: [0, 1], taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'errorMessage', type: 'string', versions: [0, 1], nullableVersions: [0, 1], taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'entity', type: 'array', element: 'struct', struct: s18, versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
@@ -207,15 +207,15 @@ const s20: StructSchema = {
 const s21: StructSchema = {
   name: 'AlterConfigsRequestAlterableConfig',
   fields: [
-    { name: 'name', type: 'string', versions: [0, 2], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
-    { name: 'value', type: 'string', versions: [0, 2], nullableVersions: [0, 2], taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'name', type: 'string', versions: [0, 2], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
+    { name: 'value', type: 'string', versions: [0, 2], nullableVersions: [0, 2], taggedVersions: null, tag: null, ignorable: false, default: '' },
   ],
 };
 const s22: StructSchema = {
   name: 'AlterConfigsRequestAlterConfigsResource',
   fields: [
     { name: 'resourceType', type: 'int8', versions: [0, 2], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
-    { name: 'resourceName', type: 'string', versions: [0, 2], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'resourceName', type: 'string', versions: [0, 2], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'configs', type: 'array', element: 'struct', struct: s21, versions: [0, 2], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
@@ -230,9 +230,9 @@ const s24: StructSchema = {
   name: 'AlterConfigsResponseAlterConfigsResourceResponse',
   fields: [
     { name: 'errorCode', type: 'int16', versions: [0, 2], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
-    { name: 'errorMessage', type: 'string', versions: [0, 2], nullableVersions: [0, 2], taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'errorMessage', type: 'string', versions: [0, 2], nullableVersions: [0, 2], taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'resourceType', type: 'int8', versions: [0, 2], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
-    { name: 'resourceName', type: 'string', versions: [0, 2], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'resourceName', type: 'string', versions: [0, 2], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
   ],
 };
 const s25: StructSchema = {
@@ -252,7 +252,7 @@ const s26: StructSchema = {
 const s27: StructSchema = {
   name: 'AlterPartitionReassignmentsRequestReassignableTopic',
   fields: [
-    { name: 'name', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'name', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'partitions', type: 'array', element: 'struct', struct: s26, versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
@@ -268,13 +268,13 @@ const s29: StructSchema = {
   fields: [
     { name: 'partitionIndex', type: 'int32', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'errorCode', type: 'int16', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
-    { name: 'errorMessage', type: 'string', versions: [0, 0], nullableVersions: [0, 0], taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'errorMessage', type: 'string', versions: [0, 0], nullableVersions: [0, 0], taggedVersions: null, tag: null, ignorable: false, default: '' },
   ],
 };
 const s30: StructSchema = {
   name: 'AlterPartitionReassignmentsResponseReassignableTopicResponse',
   fields: [
-    { name: 'name', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'name', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'partitions', type: 'array', element: 'struct', struct: s29, versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
@@ -283,7 +283,7 @@ const s31: StructSchema = {
   fields: [
     { name: 'throttleTimeMs', type: 'int32', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'errorCode', type: 'int16', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
-    { name: 'errorMessage', type: 'string', versions: [0, 0], nullableVersions: [0, 0], taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'errorMessage', type: 'string', versions: [0, 0], nullableVersions: [0, 0], taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'responses', type: 'array', element: 'struct', struct: s30, versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
@@ -308,8 +308,8 @@ const s33: StructSchema = {
 const s34: StructSchema = {
   name: 'AlterPartitionRequestTopicData',
   fields: [
-    { name: 'topicName', type: 'string', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true, default: "" },
-    { name: 'topicId', type: 'uuid', versions: [2, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true, default: "AAAAAAAAAAAAAAAAAAAAAA" },
+    { name: 'topicName', type: 'string', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true, default: '' },
+    { name: 'topicId', type: 'uuid', versions: [2, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true, default: 'AAAAAAAAAAAAAAAAAAAAAA' },
     { name: 'partitions', type: 'array', element: 'struct', struct: s33, versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
@@ -336,8 +336,8 @@ const s36: StructSchema = {
 const s37: StructSchema = {
   name: 'AlterPartitionResponseTopicData',
   fields: [
-    { name: 'topicName', type: 'string', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true, default: "" },
-    { name: 'topicId', type: 'uuid', versions: [2, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true, default: "AAAAAAAAAAAAAAAAAAAAAA" },
+    { name: 'topicName', type: 'string', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true, default: '' },
+    { name: 'topicId', type: 'uuid', versions: [2, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true, default: 'AAAAAAAAAAAAAAAAAAAAAA' },
     { name: 'partitions', type: 'array', element: 'struct', struct: s36, versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
@@ -352,14 +352,14 @@ const s38: StructSchema = {
 const s39: StructSchema = {
   name: 'AlterReplicaLogDirsRequestAlterReplicaLogDirTopic',
   fields: [
-    { name: 'name', type: 'string', versions: [0, 2], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'name', type: 'string', versions: [0, 2], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'partitions', type: 'array', element: 'int32', versions: [0, 2], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
 const s40: StructSchema = {
   name: 'AlterReplicaLogDirsRequestAlterReplicaLogDir',
   fields: [
-    { name: 'path', type: 'string', versions: [0, 2], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'path', type: 'string', versions: [0, 2], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'topics', type: 'array', element: 'struct', struct: s39, versions: [0, 2], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
@@ -379,7 +379,7 @@ const s42: StructSchema = {
 const s43: StructSchema = {
   name: 'AlterReplicaLogDirsResponseAlterReplicaLogDirTopicResult',
   fields: [
-    { name: 'topicName', type: 'string', versions: [0, 2], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'topicName', type: 'string', versions: [0, 2], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'partitions', type: 'array', element: 'struct', struct: s42, versions: [0, 2], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
@@ -393,14 +393,14 @@ const s44: StructSchema = {
 const s45: StructSchema = {
   name: 'AlterUserScramCredentialsRequestScramCredentialDeletion',
   fields: [
-    { name: 'name', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'name', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'mechanism', type: 'int8', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
   ],
 };
 const s46: StructSchema = {
   name: 'AlterUserScramCredentialsRequestScramCredentialUpsertion',
   fields: [
-    { name: 'name', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'name', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'mechanism', type: 'int8', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'iterations', type: 'int32', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'salt', type: 'bytes', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
@@ -417,9 +417,9 @@ const s47: StructSchema = {
 const s48: StructSchema = {
   name: 'AlterUserScramCredentialsResponseAlterUserScramCredentialsResult',
   fields: [
-    { name: 'user', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'user', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'errorCode', type: 'int16', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
-    { name: 'errorMessage', type: 'string', versions: [0, 0], nullableVersions: [0, 0], taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'errorMessage', type: 'string', versions: [0, 0], nullableVersions: [0, 0], taggedVersions: null, tag: null, ignorable: false, default: '' },
   ],
 };
 const s49: StructSchema = {
@@ -432,8 +432,8 @@ const s49: StructSchema = {
 const s50: StructSchema = {
   name: 'ApiVersionsRequest',
   fields: [
-    { name: 'clientSoftwareName', type: 'string', versions: [3, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true, default: "" },
-    { name: 'clientSoftwareVersion', type: 'string', versions: [3, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true, default: "" },
+    { name: 'clientSoftwareName', type: 'string', versions: [3, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true, default: '' },
+    { name: 'clientSoftwareVersion', type: 'string', versions: [3, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true, default: '' },
   ],
 };
 const s51: StructSchema = {
@@ -447,7 +447,7 @@ const s51: StructSchema = {
 const s52: StructSchema = {
   name: 'ApiVersionsResponseSupportedFeatureKey',
   fields: [
-    { name: 'name', type: 'string', versions: [3, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'name', type: 'string', versions: [3, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'minVersion', type: 'int16', versions: [3, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'maxVersion', type: 'int16', versions: [3, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
   ],
@@ -455,7 +455,7 @@ const s52: StructSchema = {
 const s53: StructSchema = {
   name: 'ApiVersionsResponseFinalizedFeatureKey',
   fields: [
-    { name: 'name', type: 'string', versions: [3, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'name', type: 'string', versions: [3, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'maxVersionLevel', type: 'int16', versions: [3, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'minVersionLevel', type: 'int16', versions: [3, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
   ],
@@ -481,14 +481,14 @@ const s55: StructSchema = {
 const s56: StructSchema = {
   name: 'AssignReplicasToDirsRequestTopicData',
   fields: [
-    { name: 'topicId', type: 'uuid', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "AAAAAAAAAAAAAAAAAAAAAA" },
+    { name: 'topicId', type: 'uuid', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 'AAAAAAAAAAAAAAAAAAAAAA' },
     { name: 'partitions', type: 'array', element: 'struct', struct: s55, versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
 const s57: StructSchema = {
   name: 'AssignReplicasToDirsRequestDirectoryData',
   fields: [
-    { name: 'id', type: 'uuid', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "AAAAAAAAAAAAAAAAAAAAAA" },
+    { name: 'id', type: 'uuid', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 'AAAAAAAAAAAAAAAAAAAAAA' },
     { name: 'topics', type: 'array', element: 'struct', struct: s56, versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
@@ -510,14 +510,14 @@ const s59: StructSchema = {
 const s60: StructSchema = {
   name: 'AssignReplicasToDirsResponseTopicData',
   fields: [
-    { name: 'topicId', type: 'uuid', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "AAAAAAAAAAAAAAAAAAAAAA" },
+    { name: 'topicId', type: 'uuid', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 'AAAAAAAAAAAAAAAAAAAAAA' },
     { name: 'partitions', type: 'array', element: 'struct', struct: s59, versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
 const s61: StructSchema = {
   name: 'AssignReplicasToDirsResponseDirectoryData',
   fields: [
-    { name: 'id', type: 'uuid', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "AAAAAAAAAAAAAAAAAAAAAA" },
+    { name: 'id', type: 'uuid', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 'AAAAAAAAAAAAAAAAAAAAAA' },
     { name: 'topics', type: 'array', element: 'struct', struct: s60, versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
@@ -533,7 +533,7 @@ const s63: StructSchema = {
   name: 'BeginQuorumEpochRequestPartitionData',
   fields: [
     { name: 'partitionIndex', type: 'int32', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
-    { name: 'voterDirectoryId', type: 'uuid', versions: [1, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true, default: "AAAAAAAAAAAAAAAAAAAAAA" },
+    { name: 'voterDirectoryId', type: 'uuid', versions: [1, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true, default: 'AAAAAAAAAAAAAAAAAAAAAA' },
     { name: 'leaderId', type: 'int32', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'leaderEpoch', type: 'int32', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
   ],
@@ -541,15 +541,15 @@ const s63: StructSchema = {
 const s64: StructSchema = {
   name: 'BeginQuorumEpochRequestTopicData',
   fields: [
-    { name: 'topicName', type: 'string', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'topicName', type: 'string', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'partitions', type: 'array', element: 'struct', struct: s63, versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
 const s65: StructSchema = {
   name: 'BeginQuorumEpochRequestLeaderEndpoint',
   fields: [
-    { name: 'name', type: 'string', versions: [1, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
-    { name: 'host', type: 'string', versions: [1, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'name', type: 'string', versions: [1, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
+    { name: 'host', type: 'string', versions: [1, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'port', type: 'uint16', versions: [1, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
   ],
 };
@@ -574,7 +574,7 @@ const s67: StructSchema = {
 const s68: StructSchema = {
   name: 'BeginQuorumEpochResponseTopicData',
   fields: [
-    { name: 'topicName', type: 'string', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'topicName', type: 'string', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'partitions', type: 'array', element: 'struct', struct: s67, versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
@@ -582,7 +582,7 @@ const s69: StructSchema = {
   name: 'BeginQuorumEpochResponseNodeEndpoint',
   fields: [
     { name: 'nodeId', type: 'int32', versions: [1, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
-    { name: 'host', type: 'string', versions: [1, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'host', type: 'string', versions: [1, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'port', type: 'uint16', versions: [1, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
   ],
 };
@@ -618,8 +618,8 @@ const s72: StructSchema = {
 const s73: StructSchema = {
   name: 'BrokerRegistrationRequestListener',
   fields: [
-    { name: 'name', type: 'string', versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
-    { name: 'host', type: 'string', versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'name', type: 'string', versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
+    { name: 'host', type: 'string', versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'port', type: 'uint16', versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'securityProtocol', type: 'int16', versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
   ],
@@ -627,7 +627,7 @@ const s73: StructSchema = {
 const s74: StructSchema = {
   name: 'BrokerRegistrationRequestFeature',
   fields: [
-    { name: 'name', type: 'string', versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'name', type: 'string', versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'minSupportedVersion', type: 'int16', versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'maxSupportedVersion', type: 'int16', versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
   ],
@@ -636,11 +636,11 @@ const s75: StructSchema = {
   name: 'BrokerRegistrationRequest',
   fields: [
     { name: 'brokerId', type: 'int32', versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
-    { name: 'clusterId', type: 'string', versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
-    { name: 'incarnationId', type: 'uuid', versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "AAAAAAAAAAAAAAAAAAAAAA" },
+    { name: 'clusterId', type: 'string', versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
+    { name: 'incarnationId', type: 'uuid', versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 'AAAAAAAAAAAAAAAAAAAAAA' },
     { name: 'listeners', type: 'array', element: 'struct', struct: s73, versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
     { name: 'features', type: 'array', element: 'struct', struct: s74, versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
-    { name: 'rack', type: 'string', versions: [0, 4], nullableVersions: [0, 4], taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'rack', type: 'string', versions: [0, 4], nullableVersions: [0, 4], taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'isMigratingZkBroker', type: 'bool', versions: [1, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: false },
     { name: 'logDirs', type: 'array', element: 'uuid', versions: [2, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true },
     { name: 'previousBrokerEpoch', type: 'int64', versions: [3, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true, default: -1n },
@@ -664,8 +664,8 @@ const s77: StructSchema = {
 const s78: StructSchema = {
   name: 'ConsumerGroupDescribeResponseTopicPartitions',
   fields: [
-    { name: 'topicId', type: 'uuid', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "AAAAAAAAAAAAAAAAAAAAAA" },
-    { name: 'topicName', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'topicId', type: 'uuid', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 'AAAAAAAAAAAAAAAAAAAAAA' },
+    { name: 'topicName', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'partitions', type: 'array', element: 'int32', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
@@ -678,12 +678,12 @@ const s79: StructSchema = {
 const s80: StructSchema = {
   name: 'ConsumerGroupDescribeResponseMember',
   fields: [
-    { name: 'memberId', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'memberId', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'instanceId', type: 'string', versions: [0, 0], nullableVersions: [0, 0], taggedVersions: null, tag: null, ignorable: false, default: null },
     { name: 'rackId', type: 'string', versions: [0, 0], nullableVersions: [0, 0], taggedVersions: null, tag: null, ignorable: false, default: null },
     { name: 'memberEpoch', type: 'int32', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
-    { name: 'clientId', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
-    { name: 'clientHost', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'clientId', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
+    { name: 'clientHost', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'subscribedTopicNames', type: 'array', element: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
     { name: 'subscribedTopicRegex', type: 'string', versions: [0, 0], nullableVersions: [0, 0], taggedVersions: null, tag: null, ignorable: false, default: null },
     { name: 'assignment', type: 'struct', struct: s79, versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
@@ -695,11 +695,11 @@ const s81: StructSchema = {
   fields: [
     { name: 'errorCode', type: 'int16', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'errorMessage', type: 'string', versions: [0, 0], nullableVersions: [0, 0], taggedVersions: null, tag: null, ignorable: false, default: null },
-    { name: 'groupId', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
-    { name: 'groupState', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'groupId', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
+    { name: 'groupState', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'groupEpoch', type: 'int32', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'assignmentEpoch', type: 'int32', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
-    { name: 'assignorName', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'assignorName', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'members', type: 'array', element: 'struct', struct: s80, versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
     { name: 'authorizedOperations', type: 'int32', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: -2147483648 },
   ],
@@ -714,15 +714,15 @@ const s82: StructSchema = {
 const s83: StructSchema = {
   name: 'ConsumerGroupHeartbeatRequestTopicPartitions',
   fields: [
-    { name: 'topicId', type: 'uuid', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "AAAAAAAAAAAAAAAAAAAAAA" },
+    { name: 'topicId', type: 'uuid', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 'AAAAAAAAAAAAAAAAAAAAAA' },
     { name: 'partitions', type: 'array', element: 'int32', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
 const s84: StructSchema = {
   name: 'ConsumerGroupHeartbeatRequest',
   fields: [
-    { name: 'groupId', type: 'string', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
-    { name: 'memberId', type: 'string', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'groupId', type: 'string', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
+    { name: 'memberId', type: 'string', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'memberEpoch', type: 'int32', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'instanceId', type: 'string', versions: [0, 1], nullableVersions: [0, 1], taggedVersions: null, tag: null, ignorable: false, default: null },
     { name: 'rackId', type: 'string', versions: [0, 1], nullableVersions: [0, 1], taggedVersions: null, tag: null, ignorable: false, default: null },
@@ -736,7 +736,7 @@ const s84: StructSchema = {
 const s85: StructSchema = {
   name: 'ConsumerGroupHeartbeatResponseTopicPartitions',
   fields: [
-    { name: 'topicId', type: 'uuid', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "AAAAAAAAAAAAAAAAAAAAAA" },
+    { name: 'topicId', type: 'uuid', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 'AAAAAAAAAAAAAAAAAAAAAA' },
     { name: 'partitions', type: 'array', element: 'int32', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
@@ -761,7 +761,7 @@ const s87: StructSchema = {
 const s88: StructSchema = {
   name: 'ConsumerProtocolAssignmentTopicPartition',
   fields: [
-    { name: 'topic', type: 'string', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'topic', type: 'string', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'partitions', type: 'array', element: 'int32', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
@@ -775,7 +775,7 @@ const s89: StructSchema = {
 const s90: StructSchema = {
   name: 'ConsumerProtocolSubscriptionTopicPartition',
   fields: [
-    { name: 'topic', type: 'string', versions: [1, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'topic', type: 'string', versions: [1, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'partitions', type: 'array', element: 'int32', versions: [1, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
@@ -799,7 +799,7 @@ const s92: StructSchema = {
 const s93: StructSchema = {
   name: 'ControlledShutdownResponseRemainingPartition',
   fields: [
-    { name: 'topicName', type: 'string', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'topicName', type: 'string', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'partitionIndex', type: 'int32', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
   ],
 };
@@ -813,8 +813,8 @@ const s94: StructSchema = {
 const s95: StructSchema = {
   name: 'ControllerRegistrationRequestListener',
   fields: [
-    { name: 'name', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
-    { name: 'host', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'name', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
+    { name: 'host', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'port', type: 'uint16', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'securityProtocol', type: 'int16', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
   ],
@@ -822,7 +822,7 @@ const s95: StructSchema = {
 const s96: StructSchema = {
   name: 'ControllerRegistrationRequestFeature',
   fields: [
-    { name: 'name', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'name', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'minSupportedVersion', type: 'int16', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'maxSupportedVersion', type: 'int16', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
   ],
@@ -831,7 +831,7 @@ const s97: StructSchema = {
   name: 'ControllerRegistrationRequest',
   fields: [
     { name: 'controllerId', type: 'int32', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
-    { name: 'incarnationId', type: 'uuid', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "AAAAAAAAAAAAAAAAAAAAAA" },
+    { name: 'incarnationId', type: 'uuid', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 'AAAAAAAAAAAAAAAAAAAAAA' },
     { name: 'zkMigrationReady', type: 'bool', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: false },
     { name: 'listeners', type: 'array', element: 'struct', struct: s95, versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
     { name: 'features', type: 'array', element: 'struct', struct: s96, versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
@@ -842,17 +842,17 @@ const s98: StructSchema = {
   fields: [
     { name: 'throttleTimeMs', type: 'int32', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'errorCode', type: 'int16', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
-    { name: 'errorMessage', type: 'string', versions: [0, 0], nullableVersions: [0, 0], taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'errorMessage', type: 'string', versions: [0, 0], nullableVersions: [0, 0], taggedVersions: null, tag: null, ignorable: false, default: '' },
   ],
 };
 const s99: StructSchema = {
   name: 'CreateAclsRequestAclCreation',
   fields: [
     { name: 'resourceType', type: 'int8', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
-    { name: 'resourceName', type: 'string', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'resourceName', type: 'string', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'resourcePatternType', type: 'int8', versions: [1, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 3 },
-    { name: 'principal', type: 'string', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
-    { name: 'host', type: 'string', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'principal', type: 'string', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
+    { name: 'host', type: 'string', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'operation', type: 'int8', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'permissionType', type: 'int8', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
   ],
@@ -867,7 +867,7 @@ const s101: StructSchema = {
   name: 'CreateAclsResponseAclCreationResult',
   fields: [
     { name: 'errorCode', type: 'int16', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
-    { name: 'errorMessage', type: 'string', versions: [0, 3], nullableVersions: [0, 3], taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'errorMessage', type: 'string', versions: [0, 3], nullableVersions: [0, 3], taggedVersions: null, tag: null, ignorable: false, default: '' },
   ],
 };
 const s102: StructSchema = {
@@ -880,15 +880,15 @@ const s102: StructSchema = {
 const s103: StructSchema = {
   name: 'CreateDelegationTokenRequestCreatableRenewers',
   fields: [
-    { name: 'principalType', type: 'string', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
-    { name: 'principalName', type: 'string', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'principalType', type: 'string', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
+    { name: 'principalName', type: 'string', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
   ],
 };
 const s104: StructSchema = {
   name: 'CreateDelegationTokenRequest',
   fields: [
-    { name: 'ownerPrincipalType', type: 'string', versions: [3, 3], nullableVersions: [3, 3], taggedVersions: null, tag: null, ignorable: false, default: "" },
-    { name: 'ownerPrincipalName', type: 'string', versions: [3, 3], nullableVersions: [3, 3], taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'ownerPrincipalType', type: 'string', versions: [3, 3], nullableVersions: [3, 3], taggedVersions: null, tag: null, ignorable: false, default: '' },
+    { name: 'ownerPrincipalName', type: 'string', versions: [3, 3], nullableVersions: [3, 3], taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'renewers', type: 'array', element: 'struct', struct: s103, versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
     { name: 'maxLifetimeMs', type: 'int64', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0n },
   ],
@@ -897,14 +897,14 @@ const s105: StructSchema = {
   name: 'CreateDelegationTokenResponse',
   fields: [
     { name: 'errorCode', type: 'int16', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
-    { name: 'principalType', type: 'string', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
-    { name: 'principalName', type: 'string', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
-    { name: 'tokenRequesterPrincipalType', type: 'string', versions: [3, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
-    { name: 'tokenRequesterPrincipalName', type: 'string', versions: [3, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'principalType', type: 'string', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
+    { name: 'principalName', type: 'string', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
+    { name: 'tokenRequesterPrincipalType', type: 'string', versions: [3, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
+    { name: 'tokenRequesterPrincipalName', type: 'string', versions: [3, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'issueTimestampMs', type: 'int64', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0n },
     { name: 'expiryTimestampMs', type: 'int64', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0n },
     { name: 'maxTimestampMs', type: 'int64', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0n },
-    { name: 'tokenId', type: 'string', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'tokenId', type: 'string', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'hmac', type: 'bytes', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
     { name: 'throttleTimeMs', type: 'int32', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
   ],
@@ -918,7 +918,7 @@ const s106: StructSchema = {
 const s107: StructSchema = {
   name: 'CreatePartitionsRequestCreatePartitionsTopic',
   fields: [
-    { name: 'name', type: 'string', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'name', type: 'string', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'count', type: 'int32', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'assignments', type: 'array', element: 'struct', struct: s106, versions: [0, 3], nullableVersions: [0, 3], taggedVersions: null, tag: null, ignorable: false },
   ],
@@ -934,7 +934,7 @@ const s108: StructSchema = {
 const s109: StructSchema = {
   name: 'CreatePartitionsResponseCreatePartitionsTopicResult',
   fields: [
-    { name: 'name', type: 'string', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'name', type: 'string', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'errorCode', type: 'int16', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'errorMessage', type: 'string', versions: [0, 3], nullableVersions: [0, 3], taggedVersions: null, tag: null, ignorable: false, default: null },
   ],
@@ -956,14 +956,14 @@ const s111: StructSchema = {
 const s112: StructSchema = {
   name: 'CreateTopicsRequestCreatableTopicConfig',
   fields: [
-    { name: 'name', type: 'string', versions: [0, 7], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
-    { name: 'value', type: 'string', versions: [0, 7], nullableVersions: [0, 7], taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'name', type: 'string', versions: [0, 7], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
+    { name: 'value', type: 'string', versions: [0, 7], nullableVersions: [0, 7], taggedVersions: null, tag: null, ignorable: false, default: '' },
   ],
 };
 const s113: StructSchema = {
   name: 'CreateTopicsRequestCreatableTopic',
   fields: [
-    { name: 'name', type: 'string', versions: [0, 7], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'name', type: 'string', versions: [0, 7], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'numPartitions', type: 'int32', versions: [0, 7], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'replicationFactor', type: 'int16', versions: [0, 7], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'assignments', type: 'array', element: 'struct', struct: s111, versions: [0, 7], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
@@ -981,8 +981,8 @@ const s114: StructSchema = {
 const s115: StructSchema = {
   name: 'CreateTopicsResponseCreatableTopicConfigs',
   fields: [
-    { name: 'name', type: 'string', versions: [5, 7], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
-    { name: 'value', type: 'string', versions: [5, 7], nullableVersions: [5, 7], taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'name', type: 'string', versions: [5, 7], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
+    { name: 'value', type: 'string', versions: [5, 7], nullableVersions: [5, 7], taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'readOnly', type: 'bool', versions: [5, 7], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: false },
     { name: 'configSource', type: 'int8', versions: [5, 7], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true, default: -1 },
     { name: 'isSensitive', type: 'bool', versions: [5, 7], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: false },
@@ -991,10 +991,10 @@ const s115: StructSchema = {
 const s116: StructSchema = {
   name: 'CreateTopicsResponseCreatableTopicResult',
   fields: [
-    { name: 'name', type: 'string', versions: [0, 7], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
-    { name: 'topicId', type: 'uuid', versions: [7, 7], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true, default: "AAAAAAAAAAAAAAAAAAAAAA" },
+    { name: 'name', type: 'string', versions: [0, 7], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
+    { name: 'topicId', type: 'uuid', versions: [7, 7], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true, default: 'AAAAAAAAAAAAAAAAAAAAAA' },
     { name: 'errorCode', type: 'int16', versions: [0, 7], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
-    { name: 'errorMessage', type: 'string', versions: [1, 7], nullableVersions: [1, 7], taggedVersions: null, tag: null, ignorable: true, default: "" },
+    { name: 'errorMessage', type: 'string', versions: [1, 7], nullableVersions: [1, 7], taggedVersions: null, tag: null, ignorable: true, default: '' },
     { name: 'topicConfigErrorCode', type: 'int16', versions: [5, 7], nullableVersions: null, taggedVersions: [5, 7], tag: 0, ignorable: true, default: 0 },
     { name: 'numPartitions', type: 'int32', versions: [5, 7], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true, default: -1 },
     { name: 'replicationFactor', type: 'int16', versions: [5, 7], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true, default: -1 },
@@ -1011,8 +1011,8 @@ const s117: StructSchema = {
 const s118: StructSchema = {
   name: 'DefaultPrincipalData',
   fields: [
-    { name: 'type', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
-    { name: 'name', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'type', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
+    { name: 'name', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'tokenAuthenticated', type: 'bool', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: false },
   ],
 };
@@ -1020,10 +1020,10 @@ const s119: StructSchema = {
   name: 'DeleteAclsRequestDeleteAclsFilter',
   fields: [
     { name: 'resourceTypeFilter', type: 'int8', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
-    { name: 'resourceNameFilter', type: 'string', versions: [0, 3], nullableVersions: [0, 3], taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'resourceNameFilter', type: 'string', versions: [0, 3], nullableVersions: [0, 3], taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'patternTypeFilter', type: 'int8', versions: [1, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 3 },
-    { name: 'principalFilter', type: 'string', versions: [0, 3], nullableVersions: [0, 3], taggedVersions: null, tag: null, ignorable: false, default: "" },
-    { name: 'hostFilter', type: 'string', versions: [0, 3], nullableVersions: [0, 3], taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'principalFilter', type: 'string', versions: [0, 3], nullableVersions: [0, 3], taggedVersions: null, tag: null, ignorable: false, default: '' },
+    { name: 'hostFilter', type: 'string', versions: [0, 3], nullableVersions: [0, 3], taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'operation', type: 'int8', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'permissionType', type: 'int8', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
   ],
@@ -1038,12 +1038,12 @@ const s121: StructSchema = {
   name: 'DeleteAclsResponseDeleteAclsMatchingAcl',
   fields: [
     { name: 'errorCode', type: 'int16', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
-    { name: 'errorMessage', type: 'string', versions: [0, 3], nullableVersions: [0, 3], taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'errorMessage', type: 'string', versions: [0, 3], nullableVersions: [0, 3], taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'resourceType', type: 'int8', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
-    { name: 'resourceName', type: 'string', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'resourceName', type: 'string', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'patternType', type: 'int8', versions: [1, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 3 },
-    { name: 'principal', type: 'string', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
-    { name: 'host', type: 'string', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'principal', type: 'string', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
+    { name: 'host', type: 'string', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'operation', type: 'int8', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'permissionType', type: 'int8', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
   ],
@@ -1052,7 +1052,7 @@ const s122: StructSchema = {
   name: 'DeleteAclsResponseDeleteAclsFilterResult',
   fields: [
     { name: 'errorCode', type: 'int16', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
-    { name: 'errorMessage', type: 'string', versions: [0, 3], nullableVersions: [0, 3], taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'errorMessage', type: 'string', versions: [0, 3], nullableVersions: [0, 3], taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'matchingAcls', type: 'array', element: 'struct', struct: s121, versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
@@ -1072,7 +1072,7 @@ const s124: StructSchema = {
 const s125: StructSchema = {
   name: 'DeleteGroupsResponseDeletableGroupResult',
   fields: [
-    { name: 'groupId', type: 'string', versions: [0, 2], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'groupId', type: 'string', versions: [0, 2], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'errorCode', type: 'int16', versions: [0, 2], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
   ],
 };
@@ -1093,7 +1093,7 @@ const s127: StructSchema = {
 const s128: StructSchema = {
   name: 'DeleteRecordsRequestDeleteRecordsTopic',
   fields: [
-    { name: 'name', type: 'string', versions: [0, 2], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'name', type: 'string', versions: [0, 2], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'partitions', type: 'array', element: 'struct', struct: s127, versions: [0, 2], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
@@ -1115,7 +1115,7 @@ const s130: StructSchema = {
 const s131: StructSchema = {
   name: 'DeleteRecordsResponseDeleteRecordsTopicResult',
   fields: [
-    { name: 'name', type: 'string', versions: [0, 2], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'name', type: 'string', versions: [0, 2], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'partitions', type: 'array', element: 'struct', struct: s130, versions: [0, 2], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
@@ -1135,14 +1135,14 @@ const s133: StructSchema = {
 const s134: StructSchema = {
   name: 'DeleteShareGroupStateRequestDeleteStateData',
   fields: [
-    { name: 'topicId', type: 'uuid', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "AAAAAAAAAAAAAAAAAAAAAA" },
+    { name: 'topicId', type: 'uuid', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 'AAAAAAAAAAAAAAAAAAAAAA' },
     { name: 'partitions', type: 'array', element: 'struct', struct: s133, versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
 const s135: StructSchema = {
   name: 'DeleteShareGroupStateRequest',
   fields: [
-    { name: 'groupId', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'groupId', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'topics', type: 'array', element: 'struct', struct: s134, versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
@@ -1157,7 +1157,7 @@ const s136: StructSchema = {
 const s137: StructSchema = {
   name: 'DeleteShareGroupStateResponseDeleteStateResult',
   fields: [
-    { name: 'topicId', type: 'uuid', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "AAAAAAAAAAAAAAAAAAAAAA" },
+    { name: 'topicId', type: 'uuid', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 'AAAAAAAAAAAAAAAAAAAAAA' },
     { name: 'partitions', type: 'array', element: 'struct', struct: s136, versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
@@ -1171,7 +1171,7 @@ const s139: StructSchema = {
   name: 'DeleteTopicsRequestDeleteTopicState',
   fields: [
     { name: 'name', type: 'string', versions: [6, 6], nullableVersions: [6, 6], taggedVersions: null, tag: null, ignorable: false, default: null },
-    { name: 'topicId', type: 'uuid', versions: [6, 6], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "AAAAAAAAAAAAAAAAAAAAAA" },
+    { name: 'topicId', type: 'uuid', versions: [6, 6], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 'AAAAAAAAAAAAAAAAAAAAAA' },
   ],
 };
 const s140: StructSchema = {
@@ -1185,8 +1185,8 @@ const s140: StructSchema = {
 const s141: StructSchema = {
   name: 'DeleteTopicsResponseDeletableTopicResult',
   fields: [
-    { name: 'name', type: 'string', versions: [0, 6], nullableVersions: [6, 6], taggedVersions: null, tag: null, ignorable: false, default: "" },
-    { name: 'topicId', type: 'uuid', versions: [6, 6], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true, default: "AAAAAAAAAAAAAAAAAAAAAA" },
+    { name: 'name', type: 'string', versions: [0, 6], nullableVersions: [6, 6], taggedVersions: null, tag: null, ignorable: false, default: '' },
+    { name: 'topicId', type: 'uuid', versions: [6, 6], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true, default: 'AAAAAAAAAAAAAAAAAAAAAA' },
     { name: 'errorCode', type: 'int16', versions: [0, 6], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'errorMessage', type: 'string', versions: [5, 6], nullableVersions: [5, 6], taggedVersions: null, tag: null, ignorable: true, default: null },
   ],
@@ -1202,10 +1202,10 @@ const s143: StructSchema = {
   name: 'DescribeAclsRequest',
   fields: [
     { name: 'resourceTypeFilter', type: 'int8', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
-    { name: 'resourceNameFilter', type: 'string', versions: [0, 3], nullableVersions: [0, 3], taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'resourceNameFilter', type: 'string', versions: [0, 3], nullableVersions: [0, 3], taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'patternTypeFilter', type: 'int8', versions: [1, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 3 },
-    { name: 'principalFilter', type: 'string', versions: [0, 3], nullableVersions: [0, 3], taggedVersions: null, tag: null, ignorable: false, default: "" },
-    { name: 'hostFilter', type: 'string', versions: [0, 3], nullableVersions: [0, 3], taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'principalFilter', type: 'string', versions: [0, 3], nullableVersions: [0, 3], taggedVersions: null, tag: null, ignorable: false, default: '' },
+    { name: 'hostFilter', type: 'string', versions: [0, 3], nullableVersions: [0, 3], taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'operation', type: 'int8', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'permissionType', type: 'int8', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
   ],
@@ -1213,8 +1213,8 @@ const s143: StructSchema = {
 const s144: StructSchema = {
   name: 'DescribeAclsResponseAclDescription',
   fields: [
-    { name: 'principal', type: 'string', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
-    { name: 'host', type: 'string', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'principal', type: 'string', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
+    { name: 'host', type: 'string', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'operation', type: 'int8', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'permissionType', type: 'int8', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
   ],
@@ -1223,7 +1223,7 @@ const s145: StructSchema = {
   name: 'DescribeAclsResponseDescribeAclsResource',
   fields: [
     { name: 'resourceType', type: 'int8', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
-    { name: 'resourceName', type: 'string', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'resourceName', type: 'string', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'patternType', type: 'int8', versions: [1, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 3 },
     { name: 'acls', type: 'array', element: 'struct', struct: s144, versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
@@ -1233,16 +1233,16 @@ const s146: StructSchema = {
   fields: [
     { name: 'throttleTimeMs', type: 'int32', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'errorCode', type: 'int16', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
-    { name: 'errorMessage', type: 'string', versions: [0, 3], nullableVersions: [0, 3], taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'errorMessage', type: 'string', versions: [0, 3], nullableVersions: [0, 3], taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'resources', type: 'array', element: 'struct', struct: s145, versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
 const s147: StructSchema = {
   name: 'DescribeClientQuotasRequestComponentData',
   fields: [
-    { name: 'entityType', type: 'string', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'entityType', type: 'string', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'matchType', type: 'int8', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
-    { name: 'match', type: 'string', versions: [0, 1], nullableVersions: [0, 1], taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'match', type: 'string', versions: [0, 1], nullableVersions: [0, 1], taggedVersions: null, tag: null, ignorable: false, default: '' },
   ],
 };
 const s148: StructSchema = {
@@ -1255,14 +1255,14 @@ const s148: StructSchema = {
 const s149: StructSchema = {
   name: 'DescribeClientQuotasResponseEntityData',
   fields: [
-    { name: 'entityType', type: 'string', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
-    { name: 'entityName', type: 'string', versions: [0, 1], nullableVersions: [0, 1], taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'entityType', type: 'string', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
+    { name: 'entityName', type: 'string', versions: [0, 1], nullableVersions: [0, 1], taggedVersions: null, tag: null, ignorable: false, default: '' },
   ],
 };
 const s150: StructSchema = {
   name: 'DescribeClientQuotasResponseValueData',
   fields: [
-    { name: 'key', type: 'string', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'key', type: 'string', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'value', type: 'float64', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
   ],
 };
@@ -1278,7 +1278,7 @@ const s152: StructSchema = {
   fields: [
     { name: 'throttleTimeMs', type: 'int32', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'errorCode', type: 'int16', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
-    { name: 'errorMessage', type: 'string', versions: [0, 1], nullableVersions: [0, 1], taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'errorMessage', type: 'string', versions: [0, 1], nullableVersions: [0, 1], taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'entries', type: 'array', element: 'struct', struct: s151, versions: [0, 1], nullableVersions: [0, 1], taggedVersions: null, tag: null, ignorable: false },
   ],
 };
@@ -1293,7 +1293,7 @@ const s154: StructSchema = {
   name: 'DescribeClusterResponseDescribeClusterBroker',
   fields: [
     { name: 'brokerId', type: 'int32', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
-    { name: 'host', type: 'string', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'host', type: 'string', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'port', type: 'int32', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'rack', type: 'string', versions: [0, 1], nullableVersions: [0, 1], taggedVersions: null, tag: null, ignorable: false, default: null },
   ],
@@ -1305,7 +1305,7 @@ const s155: StructSchema = {
     { name: 'errorCode', type: 'int16', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'errorMessage', type: 'string', versions: [0, 1], nullableVersions: [0, 1], taggedVersions: null, tag: null, ignorable: false, default: null },
     { name: 'endpointType', type: 'int8', versions: [1, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 1 },
-    { name: 'clusterId', type: 'string', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'clusterId', type: 'string', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'controllerId', type: 'int32', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: -1 },
     { name: 'brokers', type: 'array', element: 'struct', struct: s154, versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
     { name: 'clusterAuthorizedOperations', type: 'int32', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: -2147483648 },
@@ -1315,7 +1315,7 @@ const s156: StructSchema = {
   name: 'DescribeConfigsRequestDescribeConfigsResource',
   fields: [
     { name: 'resourceType', type: 'int8', versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
-    { name: 'resourceName', type: 'string', versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'resourceName', type: 'string', versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'configurationKeys', type: 'array', element: 'string', versions: [0, 4], nullableVersions: [0, 4], taggedVersions: null, tag: null, ignorable: false },
   ],
 };
@@ -1330,32 +1330,32 @@ const s157: StructSchema = {
 const s158: StructSchema = {
   name: 'DescribeConfigsResponseDescribeConfigsSynonym',
   fields: [
-    { name: 'name', type: 'string', versions: [1, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
-    { name: 'value', type: 'string', versions: [1, 4], nullableVersions: [1, 4], taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'name', type: 'string', versions: [1, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
+    { name: 'value', type: 'string', versions: [1, 4], nullableVersions: [1, 4], taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'source', type: 'int8', versions: [1, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
   ],
 };
 const s159: StructSchema = {
   name: 'DescribeConfigsResponseDescribeConfigsResourceResult',
   fields: [
-    { name: 'name', type: 'string', versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
-    { name: 'value', type: 'string', versions: [0, 4], nullableVersions: [0, 4], taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'name', type: 'string', versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
+    { name: 'value', type: 'string', versions: [0, 4], nullableVersions: [0, 4], taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'readOnly', type: 'bool', versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: false },
     { name: 'isDefault', type: 'bool', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: false },
     { name: 'configSource', type: 'int8', versions: [1, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true, default: -1 },
     { name: 'isSensitive', type: 'bool', versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: false },
     { name: 'synonyms', type: 'array', element: 'struct', struct: s158, versions: [1, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true },
     { name: 'configType', type: 'int8', versions: [3, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true, default: 0 },
-    { name: 'documentation', type: 'string', versions: [3, 4], nullableVersions: [3, 4], taggedVersions: null, tag: null, ignorable: true, default: "" },
+    { name: 'documentation', type: 'string', versions: [3, 4], nullableVersions: [3, 4], taggedVersions: null, tag: null, ignorable: true, default: '' },
   ],
 };
 const s160: StructSchema = {
   name: 'DescribeConfigsResponseDescribeConfigsResult',
   fields: [
     { name: 'errorCode', type: 'int16', versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
-    { name: 'errorMessage', type: 'string', versions: [0, 4], nullableVersions: [0, 4], taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'errorMessage', type: 'string', versions: [0, 4], nullableVersions: [0, 4], taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'resourceType', type: 'int8', versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
-    { name: 'resourceName', type: 'string', versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'resourceName', type: 'string', versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'configs', type: 'array', element: 'struct', struct: s159, versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
@@ -1369,8 +1369,8 @@ const s161: StructSchema = {
 const s162: StructSchema = {
   name: 'DescribeDelegationTokenRequestDescribeDelegationTokenOwner',
   fields: [
-    { name: 'principalType', type: 'string', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
-    { name: 'principalName', type: 'string', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'principalType', type: 'string', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
+    { name: 'principalName', type: 'string', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
   ],
 };
 const s163: StructSchema = {
@@ -1382,21 +1382,21 @@ const s163: StructSchema = {
 const s164: StructSchema = {
   name: 'DescribeDelegationTokenResponseDescribedDelegationTokenRenewer',
   fields: [
-    { name: 'principalType', type: 'string', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
-    { name: 'principalName', type: 'string', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'principalType', type: 'string', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
+    { name: 'principalName', type: 'string', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
   ],
 };
 const s165: StructSchema = {
   name: 'DescribeDelegationTokenResponseDescribedDelegationToken',
   fields: [
-    { name: 'principalType', type: 'string', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
-    { name: 'principalName', type: 'string', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
-    { name: 'tokenRequesterPrincipalType', type: 'string', versions: [3, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
-    { name: 'tokenRequesterPrincipalName', type: 'string', versions: [3, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'principalType', type: 'string', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
+    { name: 'principalName', type: 'string', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
+    { name: 'tokenRequesterPrincipalType', type: 'string', versions: [3, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
+    { name: 'tokenRequesterPrincipalName', type: 'string', versions: [3, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'issueTimestamp', type: 'int64', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0n },
     { name: 'expiryTimestamp', type: 'int64', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0n },
     { name: 'maxTimestamp', type: 'int64', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0n },
-    { name: 'tokenId', type: 'string', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'tokenId', type: 'string', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'hmac', type: 'bytes', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
     { name: 'renewers', type: 'array', element: 'struct', struct: s164, versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
@@ -1419,10 +1419,10 @@ const s167: StructSchema = {
 const s168: StructSchema = {
   name: 'DescribeGroupsResponseDescribedGroupMember',
   fields: [
-    { name: 'memberId', type: 'string', versions: [0, 5], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'memberId', type: 'string', versions: [0, 5], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'groupInstanceId', type: 'string', versions: [4, 5], nullableVersions: [4, 5], taggedVersions: null, tag: null, ignorable: true, default: null },
-    { name: 'clientId', type: 'string', versions: [0, 5], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
-    { name: 'clientHost', type: 'string', versions: [0, 5], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'clientId', type: 'string', versions: [0, 5], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
+    { name: 'clientHost', type: 'string', versions: [0, 5], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'memberMetadata', type: 'bytes', versions: [0, 5], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
     { name: 'memberAssignment', type: 'bytes', versions: [0, 5], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
@@ -1431,10 +1431,10 @@ const s169: StructSchema = {
   name: 'DescribeGroupsResponseDescribedGroup',
   fields: [
     { name: 'errorCode', type: 'int16', versions: [0, 5], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
-    { name: 'groupId', type: 'string', versions: [0, 5], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
-    { name: 'groupState', type: 'string', versions: [0, 5], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
-    { name: 'protocolType', type: 'string', versions: [0, 5], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
-    { name: 'protocolData', type: 'string', versions: [0, 5], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'groupId', type: 'string', versions: [0, 5], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
+    { name: 'groupState', type: 'string', versions: [0, 5], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
+    { name: 'protocolType', type: 'string', versions: [0, 5], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
+    { name: 'protocolData', type: 'string', versions: [0, 5], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'members', type: 'array', element: 'struct', struct: s168, versions: [0, 5], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
     { name: 'authorizedOperations', type: 'int32', versions: [3, 5], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: -2147483648 },
   ],
@@ -1449,7 +1449,7 @@ const s170: StructSchema = {
 const s171: StructSchema = {
   name: 'DescribeLogDirsRequestDescribableLogDirTopic',
   fields: [
-    { name: 'topic', type: 'string', versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'topic', type: 'string', versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'partitions', type: 'array', element: 'int32', versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
@@ -1471,7 +1471,7 @@ const s173: StructSchema = {
 const s174: StructSchema = {
   name: 'DescribeLogDirsResponseDescribeLogDirsTopic',
   fields: [
-    { name: 'name', type: 'string', versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'name', type: 'string', versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'partitions', type: 'array', element: 'struct', struct: s173, versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
@@ -1479,7 +1479,7 @@ const s175: StructSchema = {
   name: 'DescribeLogDirsResponseDescribeLogDirsResult',
   fields: [
     { name: 'errorCode', type: 'int16', versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
-    { name: 'logDir', type: 'string', versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'logDir', type: 'string', versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'topics', type: 'array', element: 'struct', struct: s174, versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
     { name: 'totalBytes', type: 'int64', versions: [4, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true, default: -1n },
     { name: 'usableBytes', type: 'int64', versions: [4, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true, default: -1n },
@@ -1496,7 +1496,7 @@ const s176: StructSchema = {
 const s177: StructSchema = {
   name: 'DescribeProducersRequestTopicRequest',
   fields: [
-    { name: 'name', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'name', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'partitionIndexes', type: 'array', element: 'int32', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
@@ -1529,7 +1529,7 @@ const s180: StructSchema = {
 const s181: StructSchema = {
   name: 'DescribeProducersResponseTopicResponse',
   fields: [
-    { name: 'name', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'name', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'partitions', type: 'array', element: 'struct', struct: s180, versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
@@ -1549,7 +1549,7 @@ const s183: StructSchema = {
 const s184: StructSchema = {
   name: 'DescribeQuorumRequestTopicData',
   fields: [
-    { name: 'topicName', type: 'string', versions: [0, 2], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'topicName', type: 'string', versions: [0, 2], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'partitions', type: 'array', element: 'struct', struct: s183, versions: [0, 2], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
@@ -1563,7 +1563,7 @@ const s186: StructSchema = {
   name: 'DescribeQuorumResponseReplicaState',
   fields: [
     { name: 'replicaId', type: 'int32', versions: [0, 2], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
-    { name: 'replicaDirectoryId', type: 'uuid', versions: [2, 2], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "AAAAAAAAAAAAAAAAAAAAAA" },
+    { name: 'replicaDirectoryId', type: 'uuid', versions: [2, 2], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 'AAAAAAAAAAAAAAAAAAAAAA' },
     { name: 'logEndOffset', type: 'int64', versions: [0, 2], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0n },
     { name: 'lastFetchTimestamp', type: 'int64', versions: [1, 2], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true, default: -1n },
     { name: 'lastCaughtUpTimestamp', type: 'int64', versions: [1, 2], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true, default: -1n },
@@ -1574,7 +1574,7 @@ const s187: StructSchema = {
   fields: [
     { name: 'partitionIndex', type: 'int32', versions: [0, 2], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'errorCode', type: 'int16', versions: [0, 2], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
-    { name: 'errorMessage', type: 'string', versions: [2, 2], nullableVersions: [2, 2], taggedVersions: null, tag: null, ignorable: true, default: "" },
+    { name: 'errorMessage', type: 'string', versions: [2, 2], nullableVersions: [2, 2], taggedVersions: null, tag: null, ignorable: true, default: '' },
     { name: 'leaderId', type: 'int32', versions: [0, 2], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'leaderEpoch', type: 'int32', versions: [0, 2], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'highWatermark', type: 'int64', versions: [0, 2], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0n },
@@ -1585,15 +1585,15 @@ const s187: StructSchema = {
 const s188: StructSchema = {
   name: 'DescribeQuorumResponseTopicData',
   fields: [
-    { name: 'topicName', type: 'string', versions: [0, 2], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'topicName', type: 'string', versions: [0, 2], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'partitions', type: 'array', element: 'struct', struct: s187, versions: [0, 2], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
 const s189: StructSchema = {
   name: 'DescribeQuorumResponseListener',
   fields: [
-    { name: 'name', type: 'string', versions: [2, 2], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
-    { name: 'host', type: 'string', versions: [2, 2], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'name', type: 'string', versions: [2, 2], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
+    { name: 'host', type: 'string', versions: [2, 2], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'port', type: 'uint16', versions: [2, 2], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
   ],
 };
@@ -1608,7 +1608,7 @@ const s191: StructSchema = {
   name: 'DescribeQuorumResponse',
   fields: [
     { name: 'errorCode', type: 'int16', versions: [0, 2], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
-    { name: 'errorMessage', type: 'string', versions: [2, 2], nullableVersions: [2, 2], taggedVersions: null, tag: null, ignorable: true, default: "" },
+    { name: 'errorMessage', type: 'string', versions: [2, 2], nullableVersions: [2, 2], taggedVersions: null, tag: null, ignorable: true, default: '' },
     { name: 'topics', type: 'array', element: 'struct', struct: s188, versions: [0, 2], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
     { name: 'nodes', type: 'array', element: 'struct', struct: s190, versions: [2, 2], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
@@ -1616,13 +1616,13 @@ const s191: StructSchema = {
 const s192: StructSchema = {
   name: 'DescribeTopicPartitionsRequestTopicRequest',
   fields: [
-    { name: 'name', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'name', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
   ],
 };
 const s193: StructSchema = {
   name: 'DescribeTopicPartitionsRequestCursor',
   fields: [
-    { name: 'topicName', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'topicName', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'partitionIndex', type: 'int32', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
   ],
 };
@@ -1652,8 +1652,8 @@ const s196: StructSchema = {
   name: 'DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic',
   fields: [
     { name: 'errorCode', type: 'int16', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
-    { name: 'name', type: 'string', versions: [0, 0], nullableVersions: [0, 0], taggedVersions: null, tag: null, ignorable: false, default: "" },
-    { name: 'topicId', type: 'uuid', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true, default: "AAAAAAAAAAAAAAAAAAAAAA" },
+    { name: 'name', type: 'string', versions: [0, 0], nullableVersions: [0, 0], taggedVersions: null, tag: null, ignorable: false, default: '' },
+    { name: 'topicId', type: 'uuid', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true, default: 'AAAAAAAAAAAAAAAAAAAAAA' },
     { name: 'isInternal', type: 'bool', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true, default: false },
     { name: 'partitions', type: 'array', element: 'struct', struct: s195, versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
     { name: 'topicAuthorizedOperations', type: 'int32', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: -2147483648 },
@@ -1662,7 +1662,7 @@ const s196: StructSchema = {
 const s197: StructSchema = {
   name: 'DescribeTopicPartitionsResponseCursor',
   fields: [
-    { name: 'topicName', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'topicName', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'partitionIndex', type: 'int32', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
   ],
 };
@@ -1683,7 +1683,7 @@ const s199: StructSchema = {
 const s200: StructSchema = {
   name: 'DescribeTransactionsResponseTopicData',
   fields: [
-    { name: 'topic', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'topic', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'partitions', type: 'array', element: 'int32', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
@@ -1691,8 +1691,8 @@ const s201: StructSchema = {
   name: 'DescribeTransactionsResponseTransactionState',
   fields: [
     { name: 'errorCode', type: 'int16', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
-    { name: 'transactionalId', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
-    { name: 'transactionState', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'transactionalId', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
+    { name: 'transactionState', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'transactionTimeoutMs', type: 'int32', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'transactionStartTimeMs', type: 'int64', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0n },
     { name: 'producerId', type: 'int64', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0n },
@@ -1710,7 +1710,7 @@ const s202: StructSchema = {
 const s203: StructSchema = {
   name: 'DescribeUserScramCredentialsRequestUserName',
   fields: [
-    { name: 'name', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'name', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
   ],
 };
 const s204: StructSchema = {
@@ -1729,9 +1729,9 @@ const s205: StructSchema = {
 const s206: StructSchema = {
   name: 'DescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult',
   fields: [
-    { name: 'user', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'user', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'errorCode', type: 'int16', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
-    { name: 'errorMessage', type: 'string', versions: [0, 0], nullableVersions: [0, 0], taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'errorMessage', type: 'string', versions: [0, 0], nullableVersions: [0, 0], taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'credentialInfos', type: 'array', element: 'struct', struct: s205, versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
@@ -1740,14 +1740,14 @@ const s207: StructSchema = {
   fields: [
     { name: 'throttleTimeMs', type: 'int32', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'errorCode', type: 'int16', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
-    { name: 'errorMessage', type: 'string', versions: [0, 0], nullableVersions: [0, 0], taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'errorMessage', type: 'string', versions: [0, 0], nullableVersions: [0, 0], taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'results', type: 'array', element: 'struct', struct: s206, versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
 const s208: StructSchema = {
   name: 'ElectLeadersRequestTopicPartitions',
   fields: [
-    { name: 'topic', type: 'string', versions: [0, 2], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'topic', type: 'string', versions: [0, 2], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'partitions', type: 'array', element: 'int32', versions: [0, 2], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
@@ -1764,13 +1764,13 @@ const s210: StructSchema = {
   fields: [
     { name: 'partitionId', type: 'int32', versions: [0, 2], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'errorCode', type: 'int16', versions: [0, 2], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
-    { name: 'errorMessage', type: 'string', versions: [0, 2], nullableVersions: [0, 2], taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'errorMessage', type: 'string', versions: [0, 2], nullableVersions: [0, 2], taggedVersions: null, tag: null, ignorable: false, default: '' },
   ],
 };
 const s211: StructSchema = {
   name: 'ElectLeadersResponseReplicaElectionResult',
   fields: [
-    { name: 'topic', type: 'string', versions: [0, 2], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'topic', type: 'string', versions: [0, 2], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'partitionResult', type: 'array', element: 'struct', struct: s210, versions: [0, 2], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
@@ -1786,7 +1786,7 @@ const s213: StructSchema = {
   name: 'EndQuorumEpochRequestReplicaInfo',
   fields: [
     { name: 'candidateId', type: 'int32', versions: [1, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
-    { name: 'candidateDirectoryId', type: 'uuid', versions: [1, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "AAAAAAAAAAAAAAAAAAAAAA" },
+    { name: 'candidateDirectoryId', type: 'uuid', versions: [1, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 'AAAAAAAAAAAAAAAAAAAAAA' },
   ],
 };
 const s214: StructSchema = {
@@ -1802,15 +1802,15 @@ const s214: StructSchema = {
 const s215: StructSchema = {
   name: 'EndQuorumEpochRequestTopicData',
   fields: [
-    { name: 'topicName', type: 'string', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'topicName', type: 'string', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'partitions', type: 'array', element: 'struct', struct: s214, versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
 const s216: StructSchema = {
   name: 'EndQuorumEpochRequestLeaderEndpoint',
   fields: [
-    { name: 'name', type: 'string', versions: [1, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
-    { name: 'host', type: 'string', versions: [1, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'name', type: 'string', versions: [1, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
+    { name: 'host', type: 'string', versions: [1, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'port', type: 'uint16', versions: [1, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
   ],
 };
@@ -1834,7 +1834,7 @@ const s218: StructSchema = {
 const s219: StructSchema = {
   name: 'EndQuorumEpochResponseTopicData',
   fields: [
-    { name: 'topicName', type: 'string', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'topicName', type: 'string', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'partitions', type: 'array', element: 'struct', struct: s218, versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
@@ -1842,7 +1842,7 @@ const s220: StructSchema = {
   name: 'EndQuorumEpochResponseNodeEndpoint',
   fields: [
     { name: 'nodeId', type: 'int32', versions: [1, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
-    { name: 'host', type: 'string', versions: [1, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'host', type: 'string', versions: [1, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'port', type: 'uint16', versions: [1, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
   ],
 };
@@ -1857,7 +1857,7 @@ const s221: StructSchema = {
 const s222: StructSchema = {
   name: 'EndTxnRequest',
   fields: [
-    { name: 'transactionalId', type: 'string', versions: [0, 5], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'transactionalId', type: 'string', versions: [0, 5], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'producerId', type: 'int64', versions: [0, 5], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0n },
     { name: 'producerEpoch', type: 'int16', versions: [0, 5], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'committed', type: 'bool', versions: [0, 5], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: false },
@@ -1918,22 +1918,22 @@ const s229: StructSchema = {
     { name: 'lastFetchedEpoch', type: 'int32', versions: [12, 17], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: -1 },
     { name: 'logStartOffset', type: 'int64', versions: [5, 17], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true, default: -1n },
     { name: 'partitionMaxBytes', type: 'int32', versions: [0, 17], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
-    { name: 'replicaDirectoryId', type: 'uuid', versions: [17, 17], nullableVersions: null, taggedVersions: [17, 17], tag: 0, ignorable: true, default: "AAAAAAAAAAAAAAAAAAAAAA" },
+    { name: 'replicaDirectoryId', type: 'uuid', versions: [17, 17], nullableVersions: null, taggedVersions: [17, 17], tag: 0, ignorable: true, default: 'AAAAAAAAAAAAAAAAAAAAAA' },
   ],
 };
 const s230: StructSchema = {
   name: 'FetchRequestFetchTopic',
   fields: [
-    { name: 'topic', type: 'string', versions: [0, 12], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true, default: "" },
-    { name: 'topicId', type: 'uuid', versions: [13, 17], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true, default: "AAAAAAAAAAAAAAAAAAAAAA" },
+    { name: 'topic', type: 'string', versions: [0, 12], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true, default: '' },
+    { name: 'topicId', type: 'uuid', versions: [13, 17], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true, default: 'AAAAAAAAAAAAAAAAAAAAAA' },
     { name: 'partitions', type: 'array', element: 'struct', struct: s229, versions: [0, 17], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
 const s231: StructSchema = {
   name: 'FetchRequestForgottenTopic',
   fields: [
-    { name: 'topic', type: 'string', versions: [7, 12], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true, default: "" },
-    { name: 'topicId', type: 'uuid', versions: [13, 17], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true, default: "AAAAAAAAAAAAAAAAAAAAAA" },
+    { name: 'topic', type: 'string', versions: [7, 12], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true, default: '' },
+    { name: 'topicId', type: 'uuid', versions: [13, 17], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true, default: 'AAAAAAAAAAAAAAAAAAAAAA' },
     { name: 'partitions', type: 'array', element: 'int32', versions: [7, 17], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
@@ -1951,7 +1951,7 @@ const s232: StructSchema = {
     { name: 'sessionEpoch', type: 'int32', versions: [7, 17], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true, default: -1 },
     { name: 'topics', type: 'array', element: 'struct', struct: s230, versions: [0, 17], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
     { name: 'forgottenTopicsData', type: 'array', element: 'struct', struct: s231, versions: [7, 17], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
-    { name: 'rackId', type: 'string', versions: [11, 17], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true, default: "" },
+    { name: 'rackId', type: 'string', versions: [11, 17], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true, default: '' },
   ],
 };
 const s233: StructSchema = {
@@ -2001,8 +2001,8 @@ const s237: StructSchema = {
 const s238: StructSchema = {
   name: 'FetchResponseFetchableTopicResponse',
   fields: [
-    { name: 'topic', type: 'string', versions: [0, 12], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true, default: "" },
-    { name: 'topicId', type: 'uuid', versions: [13, 17], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true, default: "AAAAAAAAAAAAAAAAAAAAAA" },
+    { name: 'topic', type: 'string', versions: [0, 12], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true, default: '' },
+    { name: 'topicId', type: 'uuid', versions: [13, 17], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true, default: 'AAAAAAAAAAAAAAAAAAAAAA' },
     { name: 'partitions', type: 'array', element: 'struct', struct: s237, versions: [0, 17], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
@@ -2010,7 +2010,7 @@ const s239: StructSchema = {
   name: 'FetchResponseNodeEndpoint',
   fields: [
     { name: 'nodeId', type: 'int32', versions: [16, 17], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
-    { name: 'host', type: 'string', versions: [16, 17], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'host', type: 'string', versions: [16, 17], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'port', type: 'int32', versions: [16, 17], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'rack', type: 'string', versions: [16, 17], nullableVersions: [16, 17], taggedVersions: null, tag: null, ignorable: false, default: null },
   ],
@@ -2039,13 +2039,13 @@ const s242: StructSchema = {
     { name: 'currentLeaderEpoch', type: 'int32', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'snapshotId', type: 'struct', struct: s241, versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
     { name: 'position', type: 'int64', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0n },
-    { name: 'replicaDirectoryId', type: 'uuid', versions: [1, 1], nullableVersions: null, taggedVersions: [1, 1], tag: 0, ignorable: true, default: "AAAAAAAAAAAAAAAAAAAAAA" },
+    { name: 'replicaDirectoryId', type: 'uuid', versions: [1, 1], nullableVersions: null, taggedVersions: [1, 1], tag: 0, ignorable: true, default: 'AAAAAAAAAAAAAAAAAAAAAA' },
   ],
 };
 const s243: StructSchema = {
   name: 'FetchSnapshotRequestTopicSnapshot',
   fields: [
-    { name: 'name', type: 'string', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'name', type: 'string', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'partitions', type: 'array', element: 'struct', struct: s242, versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
@@ -2087,7 +2087,7 @@ const s247: StructSchema = {
 const s248: StructSchema = {
   name: 'FetchSnapshotResponseTopicSnapshot',
   fields: [
-    { name: 'name', type: 'string', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'name', type: 'string', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'partitions', type: 'array', element: 'struct', struct: s247, versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
@@ -2095,7 +2095,7 @@ const s249: StructSchema = {
   name: 'FetchSnapshotResponseNodeEndpoint',
   fields: [
     { name: 'nodeId', type: 'int32', versions: [1, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
-    { name: 'host', type: 'string', versions: [1, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'host', type: 'string', versions: [1, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'port', type: 'uint16', versions: [1, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
   ],
 };
@@ -2111,7 +2111,7 @@ const s250: StructSchema = {
 const s251: StructSchema = {
   name: 'FindCoordinatorRequest',
   fields: [
-    { name: 'key', type: 'string', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'key', type: 'string', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'keyType', type: 'int8', versions: [1, 6], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'coordinatorKeys', type: 'array', element: 'string', versions: [4, 6], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
@@ -2119,12 +2119,12 @@ const s251: StructSchema = {
 const s252: StructSchema = {
   name: 'FindCoordinatorResponseCoordinator',
   fields: [
-    { name: 'key', type: 'string', versions: [4, 6], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'key', type: 'string', versions: [4, 6], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'nodeId', type: 'int32', versions: [4, 6], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
-    { name: 'host', type: 'string', versions: [4, 6], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'host', type: 'string', versions: [4, 6], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'port', type: 'int32', versions: [4, 6], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'errorCode', type: 'int16', versions: [4, 6], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
-    { name: 'errorMessage', type: 'string', versions: [4, 6], nullableVersions: [4, 6], taggedVersions: null, tag: null, ignorable: true, default: "" },
+    { name: 'errorMessage', type: 'string', versions: [4, 6], nullableVersions: [4, 6], taggedVersions: null, tag: null, ignorable: true, default: '' },
   ],
 };
 const s253: StructSchema = {
@@ -2132,9 +2132,9 @@ const s253: StructSchema = {
   fields: [
     { name: 'throttleTimeMs', type: 'int32', versions: [1, 6], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true, default: 0 },
     { name: 'errorCode', type: 'int16', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
-    { name: 'errorMessage', type: 'string', versions: [1, 3], nullableVersions: [1, 3], taggedVersions: null, tag: null, ignorable: true, default: "" },
+    { name: 'errorMessage', type: 'string', versions: [1, 3], nullableVersions: [1, 3], taggedVersions: null, tag: null, ignorable: true, default: '' },
     { name: 'nodeId', type: 'int32', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
-    { name: 'host', type: 'string', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'host', type: 'string', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'port', type: 'int32', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'coordinators', type: 'array', element: 'struct', struct: s252, versions: [4, 6], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
@@ -2142,7 +2142,7 @@ const s253: StructSchema = {
 const s254: StructSchema = {
   name: 'GetTelemetrySubscriptionsRequest',
   fields: [
-    { name: 'clientInstanceId', type: 'uuid', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "AAAAAAAAAAAAAAAAAAAAAA" },
+    { name: 'clientInstanceId', type: 'uuid', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 'AAAAAAAAAAAAAAAAAAAAAA' },
   ],
 };
 const s255: StructSchema = {
@@ -2150,7 +2150,7 @@ const s255: StructSchema = {
   fields: [
     { name: 'throttleTimeMs', type: 'int32', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'errorCode', type: 'int16', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
-    { name: 'clientInstanceId', type: 'uuid', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "AAAAAAAAAAAAAAAAAAAAAA" },
+    { name: 'clientInstanceId', type: 'uuid', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 'AAAAAAAAAAAAAAAAAAAAAA' },
     { name: 'subscriptionId', type: 'int32', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'acceptedCompressionTypes', type: 'array', element: 'int8', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
     { name: 'pushIntervalMs', type: 'int32', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
@@ -2162,9 +2162,9 @@ const s255: StructSchema = {
 const s256: StructSchema = {
   name: 'HeartbeatRequest',
   fields: [
-    { name: 'groupId', type: 'string', versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'groupId', type: 'string', versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'generationId', type: 'int32', versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
-    { name: 'memberId', type: 'string', versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'memberId', type: 'string', versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'groupInstanceId', type: 'string', versions: [3, 4], nullableVersions: [3, 4], taggedVersions: null, tag: null, ignorable: false, default: null },
   ],
 };
@@ -2178,16 +2178,16 @@ const s257: StructSchema = {
 const s258: StructSchema = {
   name: 'IncrementalAlterConfigsRequestAlterableConfig',
   fields: [
-    { name: 'name', type: 'string', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'name', type: 'string', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'configOperation', type: 'int8', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
-    { name: 'value', type: 'string', versions: [0, 1], nullableVersions: [0, 1], taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'value', type: 'string', versions: [0, 1], nullableVersions: [0, 1], taggedVersions: null, tag: null, ignorable: false, default: '' },
   ],
 };
 const s259: StructSchema = {
   name: 'IncrementalAlterConfigsRequestAlterConfigsResource',
   fields: [
     { name: 'resourceType', type: 'int8', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
-    { name: 'resourceName', type: 'string', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'resourceName', type: 'string', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'configs', type: 'array', element: 'struct', struct: s258, versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
@@ -2202,9 +2202,9 @@ const s261: StructSchema = {
   name: 'IncrementalAlterConfigsResponseAlterConfigsResourceResponse',
   fields: [
     { name: 'errorCode', type: 'int16', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
-    { name: 'errorMessage', type: 'string', versions: [0, 1], nullableVersions: [0, 1], taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'errorMessage', type: 'string', versions: [0, 1], nullableVersions: [0, 1], taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'resourceType', type: 'int8', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
-    { name: 'resourceName', type: 'string', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'resourceName', type: 'string', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
   ],
 };
 const s262: StructSchema = {
@@ -2217,7 +2217,7 @@ const s262: StructSchema = {
 const s263: StructSchema = {
   name: 'InitProducerIdRequest',
   fields: [
-    { name: 'transactionalId', type: 'string', versions: [0, 5], nullableVersions: [0, 5], taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'transactionalId', type: 'string', versions: [0, 5], nullableVersions: [0, 5], taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'transactionTimeoutMs', type: 'int32', versions: [0, 5], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'producerId', type: 'int64', versions: [3, 5], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: -1n },
     { name: 'producerEpoch', type: 'int16', versions: [3, 5], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: -1 },
@@ -2243,14 +2243,14 @@ const s265: StructSchema = {
 const s266: StructSchema = {
   name: 'InitializeShareGroupStateRequestInitializeStateData',
   fields: [
-    { name: 'topicId', type: 'uuid', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "AAAAAAAAAAAAAAAAAAAAAA" },
+    { name: 'topicId', type: 'uuid', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 'AAAAAAAAAAAAAAAAAAAAAA' },
     { name: 'partitions', type: 'array', element: 'struct', struct: s265, versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
 const s267: StructSchema = {
   name: 'InitializeShareGroupStateRequest',
   fields: [
-    { name: 'groupId', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'groupId', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'topics', type: 'array', element: 'struct', struct: s266, versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
@@ -2265,7 +2265,7 @@ const s268: StructSchema = {
 const s269: StructSchema = {
   name: 'InitializeShareGroupStateResponseInitializeStateResult',
   fields: [
-    { name: 'topicId', type: 'uuid', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "AAAAAAAAAAAAAAAAAAAAAA" },
+    { name: 'topicId', type: 'uuid', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 'AAAAAAAAAAAAAAAAAAAAAA' },
     { name: 'partitions', type: 'array', element: 'struct', struct: s268, versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
@@ -2278,19 +2278,19 @@ const s270: StructSchema = {
 const s271: StructSchema = {
   name: 'JoinGroupRequestJoinGroupRequestProtocol',
   fields: [
-    { name: 'name', type: 'string', versions: [0, 9], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'name', type: 'string', versions: [0, 9], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'metadata', type: 'bytes', versions: [0, 9], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
 const s272: StructSchema = {
   name: 'JoinGroupRequest',
   fields: [
-    { name: 'groupId', type: 'string', versions: [0, 9], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'groupId', type: 'string', versions: [0, 9], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'sessionTimeoutMs', type: 'int32', versions: [0, 9], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'rebalanceTimeoutMs', type: 'int32', versions: [1, 9], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true, default: -1 },
-    { name: 'memberId', type: 'string', versions: [0, 9], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'memberId', type: 'string', versions: [0, 9], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'groupInstanceId', type: 'string', versions: [5, 9], nullableVersions: [5, 9], taggedVersions: null, tag: null, ignorable: false, default: null },
-    { name: 'protocolType', type: 'string', versions: [0, 9], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'protocolType', type: 'string', versions: [0, 9], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'protocols', type: 'array', element: 'struct', struct: s271, versions: [0, 9], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
     { name: 'reason', type: 'string', versions: [8, 9], nullableVersions: [8, 9], taggedVersions: null, tag: null, ignorable: true, default: null },
   ],
@@ -2298,7 +2298,7 @@ const s272: StructSchema = {
 const s273: StructSchema = {
   name: 'JoinGroupResponseJoinGroupResponseMember',
   fields: [
-    { name: 'memberId', type: 'string', versions: [0, 9], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'memberId', type: 'string', versions: [0, 9], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'groupInstanceId', type: 'string', versions: [5, 9], nullableVersions: [5, 9], taggedVersions: null, tag: null, ignorable: true, default: null },
     { name: 'metadata', type: 'bytes', versions: [0, 9], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
@@ -2310,10 +2310,10 @@ const s274: StructSchema = {
     { name: 'errorCode', type: 'int16', versions: [0, 9], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'generationId', type: 'int32', versions: [0, 9], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: -1 },
     { name: 'protocolType', type: 'string', versions: [7, 9], nullableVersions: [7, 9], taggedVersions: null, tag: null, ignorable: true, default: null },
-    { name: 'protocolName', type: 'string', versions: [0, 9], nullableVersions: [7, 9], taggedVersions: null, tag: null, ignorable: false, default: "" },
-    { name: 'leader', type: 'string', versions: [0, 9], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'protocolName', type: 'string', versions: [0, 9], nullableVersions: [7, 9], taggedVersions: null, tag: null, ignorable: false, default: '' },
+    { name: 'leader', type: 'string', versions: [0, 9], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'skipAssignment', type: 'bool', versions: [9, 9], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: false },
-    { name: 'memberId', type: 'string', versions: [0, 9], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'memberId', type: 'string', versions: [0, 9], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'members', type: 'array', element: 'struct', struct: s273, versions: [0, 9], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
@@ -2327,7 +2327,7 @@ const s275: StructSchema = {
 const s276: StructSchema = {
   name: 'LeaderAndIsrRequestLeaderAndIsrPartitionState',
   fields: [
-    { name: 'topicName', type: 'string', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true, default: "" },
+    { name: 'topicName', type: 'string', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true, default: '' },
     { name: 'partitionIndex', type: 'int32', versions: [0, 7], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'controllerEpoch', type: 'int32', versions: [0, 7], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'leader', type: 'int32', versions: [0, 7], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
@@ -2344,8 +2344,8 @@ const s276: StructSchema = {
 const s277: StructSchema = {
   name: 'LeaderAndIsrRequestLeaderAndIsrTopicState',
   fields: [
-    { name: 'topicName', type: 'string', versions: [2, 7], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
-    { name: 'topicId', type: 'uuid', versions: [5, 7], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true, default: "AAAAAAAAAAAAAAAAAAAAAA" },
+    { name: 'topicName', type: 'string', versions: [2, 7], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
+    { name: 'topicId', type: 'uuid', versions: [5, 7], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true, default: 'AAAAAAAAAAAAAAAAAAAAAA' },
     { name: 'partitionStates', type: 'array', element: 'struct', struct: s276, versions: [2, 7], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
@@ -2353,7 +2353,7 @@ const s278: StructSchema = {
   name: 'LeaderAndIsrRequestLeaderAndIsrLiveLeader',
   fields: [
     { name: 'brokerId', type: 'int32', versions: [0, 7], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
-    { name: 'hostName', type: 'string', versions: [0, 7], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'hostName', type: 'string', versions: [0, 7], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'port', type: 'int32', versions: [0, 7], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
   ],
 };
@@ -2373,7 +2373,7 @@ const s279: StructSchema = {
 const s280: StructSchema = {
   name: 'LeaderAndIsrResponseLeaderAndIsrPartitionError',
   fields: [
-    { name: 'topicName', type: 'string', versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true, default: "" },
+    { name: 'topicName', type: 'string', versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true, default: '' },
     { name: 'partitionIndex', type: 'int32', versions: [0, 7], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'errorCode', type: 'int16', versions: [0, 7], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
   ],
@@ -2381,7 +2381,7 @@ const s280: StructSchema = {
 const s281: StructSchema = {
   name: 'LeaderAndIsrResponseLeaderAndIsrTopicError',
   fields: [
-    { name: 'topicId', type: 'uuid', versions: [5, 7], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "AAAAAAAAAAAAAAAAAAAAAA" },
+    { name: 'topicId', type: 'uuid', versions: [5, 7], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 'AAAAAAAAAAAAAAAAAAAAAA' },
     { name: 'partitionErrors', type: 'array', element: 'struct', struct: s280, versions: [5, 7], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
@@ -2397,7 +2397,7 @@ const s283: StructSchema = {
   name: 'LeaderChangeMessageVoter',
   fields: [
     { name: 'voterId', type: 'int32', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
-    { name: 'voterDirectoryId', type: 'uuid', versions: [1, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "AAAAAAAAAAAAAAAAAAAAAA" },
+    { name: 'voterDirectoryId', type: 'uuid', versions: [1, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 'AAAAAAAAAAAAAAAAAAAAAA' },
   ],
 };
 const s284: StructSchema = {
@@ -2412,7 +2412,7 @@ const s284: StructSchema = {
 const s285: StructSchema = {
   name: 'LeaveGroupRequestMemberIdentity',
   fields: [
-    { name: 'memberId', type: 'string', versions: [3, 5], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'memberId', type: 'string', versions: [3, 5], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'groupInstanceId', type: 'string', versions: [3, 5], nullableVersions: [3, 5], taggedVersions: null, tag: null, ignorable: false, default: null },
     { name: 'reason', type: 'string', versions: [5, 5], nullableVersions: [5, 5], taggedVersions: null, tag: null, ignorable: true, default: null },
   ],
@@ -2420,16 +2420,16 @@ const s285: StructSchema = {
 const s286: StructSchema = {
   name: 'LeaveGroupRequest',
   fields: [
-    { name: 'groupId', type: 'string', versions: [0, 5], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
-    { name: 'memberId', type: 'string', versions: [0, 2], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'groupId', type: 'string', versions: [0, 5], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
+    { name: 'memberId', type: 'string', versions: [0, 2], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'members', type: 'array', element: 'struct', struct: s285, versions: [3, 5], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
 const s287: StructSchema = {
   name: 'LeaveGroupResponseMemberResponse',
   fields: [
-    { name: 'memberId', type: 'string', versions: [3, 5], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
-    { name: 'groupInstanceId', type: 'string', versions: [3, 5], nullableVersions: [3, 5], taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'memberId', type: 'string', versions: [3, 5], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
+    { name: 'groupInstanceId', type: 'string', versions: [3, 5], nullableVersions: [3, 5], taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'errorCode', type: 'int16', versions: [3, 5], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
   ],
 };
@@ -2449,7 +2449,7 @@ const s289: StructSchema = {
 const s290: StructSchema = {
   name: 'ListClientMetricsResourcesResponseClientMetricsResource',
   fields: [
-    { name: 'name', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'name', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
   ],
 };
 const s291: StructSchema = {
@@ -2470,10 +2470,10 @@ const s292: StructSchema = {
 const s293: StructSchema = {
   name: 'ListGroupsResponseListedGroup',
   fields: [
-    { name: 'groupId', type: 'string', versions: [0, 5], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
-    { name: 'protocolType', type: 'string', versions: [0, 5], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
-    { name: 'groupState', type: 'string', versions: [4, 5], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true, default: "" },
-    { name: 'groupType', type: 'string', versions: [5, 5], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true, default: "" },
+    { name: 'groupId', type: 'string', versions: [0, 5], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
+    { name: 'protocolType', type: 'string', versions: [0, 5], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
+    { name: 'groupState', type: 'string', versions: [4, 5], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true, default: '' },
+    { name: 'groupType', type: 'string', versions: [5, 5], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true, default: '' },
   ],
 };
 const s294: StructSchema = {
@@ -2496,7 +2496,7 @@ const s295: StructSchema = {
 const s296: StructSchema = {
   name: 'ListOffsetsRequestListOffsetsTopic',
   fields: [
-    { name: 'name', type: 'string', versions: [0, 10], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'name', type: 'string', versions: [0, 10], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'partitions', type: 'array', element: 'struct', struct: s295, versions: [0, 10], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
@@ -2523,7 +2523,7 @@ const s298: StructSchema = {
 const s299: StructSchema = {
   name: 'ListOffsetsResponseListOffsetsTopicResponse',
   fields: [
-    { name: 'name', type: 'string', versions: [0, 10], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'name', type: 'string', versions: [0, 10], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'partitions', type: 'array', element: 'struct', struct: s298, versions: [0, 10], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
@@ -2537,7 +2537,7 @@ const s300: StructSchema = {
 const s301: StructSchema = {
   name: 'ListPartitionReassignmentsRequestListPartitionReassignmentsTopics',
   fields: [
-    { name: 'name', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'name', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'partitionIndexes', type: 'array', element: 'int32', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
@@ -2560,7 +2560,7 @@ const s303: StructSchema = {
 const s304: StructSchema = {
   name: 'ListPartitionReassignmentsResponseOngoingTopicReassignment',
   fields: [
-    { name: 'name', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'name', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'partitions', type: 'array', element: 'struct', struct: s303, versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
@@ -2569,7 +2569,7 @@ const s305: StructSchema = {
   fields: [
     { name: 'throttleTimeMs', type: 'int32', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'errorCode', type: 'int16', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
-    { name: 'errorMessage', type: 'string', versions: [0, 0], nullableVersions: [0, 0], taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'errorMessage', type: 'string', versions: [0, 0], nullableVersions: [0, 0], taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'topics', type: 'array', element: 'struct', struct: s304, versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
@@ -2584,9 +2584,9 @@ const s306: StructSchema = {
 const s307: StructSchema = {
   name: 'ListTransactionsResponseTransactionState',
   fields: [
-    { name: 'transactionalId', type: 'string', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'transactionalId', type: 'string', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'producerId', type: 'int64', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0n },
-    { name: 'transactionState', type: 'string', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'transactionState', type: 'string', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
   ],
 };
 const s308: StructSchema = {
@@ -2601,8 +2601,8 @@ const s308: StructSchema = {
 const s309: StructSchema = {
   name: 'MetadataRequestMetadataRequestTopic',
   fields: [
-    { name: 'topicId', type: 'uuid', versions: [10, 12], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true, default: "AAAAAAAAAAAAAAAAAAAAAA" },
-    { name: 'name', type: 'string', versions: [0, 12], nullableVersions: [10, 12], taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'topicId', type: 'uuid', versions: [10, 12], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true, default: 'AAAAAAAAAAAAAAAAAAAAAA' },
+    { name: 'name', type: 'string', versions: [0, 12], nullableVersions: [10, 12], taggedVersions: null, tag: null, ignorable: false, default: '' },
   ],
 };
 const s310: StructSchema = {
@@ -2618,7 +2618,7 @@ const s311: StructSchema = {
   name: 'MetadataResponseMetadataResponseBroker',
   fields: [
     { name: 'nodeId', type: 'int32', versions: [0, 12], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
-    { name: 'host', type: 'string', versions: [0, 12], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'host', type: 'string', versions: [0, 12], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'port', type: 'int32', versions: [0, 12], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'rack', type: 'string', versions: [1, 12], nullableVersions: [1, 12], taggedVersions: null, tag: null, ignorable: true, default: null },
   ],
@@ -2639,8 +2639,8 @@ const s313: StructSchema = {
   name: 'MetadataResponseMetadataResponseTopic',
   fields: [
     { name: 'errorCode', type: 'int16', versions: [0, 12], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
-    { name: 'name', type: 'string', versions: [0, 12], nullableVersions: [12, 12], taggedVersions: null, tag: null, ignorable: false, default: "" },
-    { name: 'topicId', type: 'uuid', versions: [10, 12], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true, default: "AAAAAAAAAAAAAAAAAAAAAA" },
+    { name: 'name', type: 'string', versions: [0, 12], nullableVersions: [12, 12], taggedVersions: null, tag: null, ignorable: false, default: '' },
+    { name: 'topicId', type: 'uuid', versions: [10, 12], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true, default: 'AAAAAAAAAAAAAAAAAAAAAA' },
     { name: 'isInternal', type: 'bool', versions: [1, 12], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true, default: false },
     { name: 'partitions', type: 'array', element: 'struct', struct: s312, versions: [0, 12], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
     { name: 'topicAuthorizedOperations', type: 'int32', versions: [8, 12], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: -2147483648 },
@@ -2664,22 +2664,22 @@ const s315: StructSchema = {
     { name: 'committedOffset', type: 'int64', versions: [0, 9], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0n },
     { name: 'committedLeaderEpoch', type: 'int32', versions: [6, 9], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true, default: -1 },
     { name: 'commitTimestamp', type: 'int64', versions: [1, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: -1n },
-    { name: 'committedMetadata', type: 'string', versions: [0, 9], nullableVersions: [0, 9], taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'committedMetadata', type: 'string', versions: [0, 9], nullableVersions: [0, 9], taggedVersions: null, tag: null, ignorable: false, default: '' },
   ],
 };
 const s316: StructSchema = {
   name: 'OffsetCommitRequestOffsetCommitRequestTopic',
   fields: [
-    { name: 'name', type: 'string', versions: [0, 9], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'name', type: 'string', versions: [0, 9], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'partitions', type: 'array', element: 'struct', struct: s315, versions: [0, 9], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
 const s317: StructSchema = {
   name: 'OffsetCommitRequest',
   fields: [
-    { name: 'groupId', type: 'string', versions: [0, 9], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'groupId', type: 'string', versions: [0, 9], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'generationIdOrMemberEpoch', type: 'int32', versions: [1, 9], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true, default: -1 },
-    { name: 'memberId', type: 'string', versions: [1, 9], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true, default: "" },
+    { name: 'memberId', type: 'string', versions: [1, 9], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true, default: '' },
     { name: 'groupInstanceId', type: 'string', versions: [7, 9], nullableVersions: [7, 9], taggedVersions: null, tag: null, ignorable: false, default: null },
     { name: 'retentionTimeMs', type: 'int64', versions: [2, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true, default: -1n },
     { name: 'topics', type: 'array', element: 'struct', struct: s316, versions: [0, 9], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
@@ -2695,7 +2695,7 @@ const s318: StructSchema = {
 const s319: StructSchema = {
   name: 'OffsetCommitResponseOffsetCommitResponseTopic',
   fields: [
-    { name: 'name', type: 'string', versions: [0, 9], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'name', type: 'string', versions: [0, 9], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'partitions', type: 'array', element: 'struct', struct: s318, versions: [0, 9], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
@@ -2715,14 +2715,14 @@ const s321: StructSchema = {
 const s322: StructSchema = {
   name: 'OffsetDeleteRequestOffsetDeleteRequestTopic',
   fields: [
-    { name: 'name', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'name', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'partitions', type: 'array', element: 'struct', struct: s321, versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
 const s323: StructSchema = {
   name: 'OffsetDeleteRequest',
   fields: [
-    { name: 'groupId', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'groupId', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'topics', type: 'array', element: 'struct', struct: s322, versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
@@ -2736,7 +2736,7 @@ const s324: StructSchema = {
 const s325: StructSchema = {
   name: 'OffsetDeleteResponseOffsetDeleteResponseTopic',
   fields: [
-    { name: 'name', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'name', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'partitions', type: 'array', element: 'struct', struct: s324, versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
@@ -2751,21 +2751,21 @@ const s326: StructSchema = {
 const s327: StructSchema = {
   name: 'OffsetFetchRequestOffsetFetchRequestTopic',
   fields: [
-    { name: 'name', type: 'string', versions: [0, 7], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'name', type: 'string', versions: [0, 7], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'partitionIndexes', type: 'array', element: 'int32', versions: [0, 7], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
 const s328: StructSchema = {
   name: 'OffsetFetchRequestOffsetFetchRequestTopics',
   fields: [
-    { name: 'name', type: 'string', versions: [8, 9], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'name', type: 'string', versions: [8, 9], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'partitionIndexes', type: 'array', element: 'int32', versions: [8, 9], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
 const s329: StructSchema = {
   name: 'OffsetFetchRequestOffsetFetchRequestGroup',
   fields: [
-    { name: 'groupId', type: 'string', versions: [8, 9], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'groupId', type: 'string', versions: [8, 9], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'memberId', type: 'string', versions: [9, 9], nullableVersions: [9, 9], taggedVersions: null, tag: null, ignorable: true, default: null },
     { name: 'memberEpoch', type: 'int32', versions: [9, 9], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true, default: -1 },
     { name: 'topics', type: 'array', element: 'struct', struct: s328, versions: [8, 9], nullableVersions: [8, 9], taggedVersions: null, tag: null, ignorable: false },
@@ -2774,7 +2774,7 @@ const s329: StructSchema = {
 const s330: StructSchema = {
   name: 'OffsetFetchRequest',
   fields: [
-    { name: 'groupId', type: 'string', versions: [0, 7], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'groupId', type: 'string', versions: [0, 7], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'topics', type: 'array', element: 'struct', struct: s327, versions: [0, 7], nullableVersions: [2, 7], taggedVersions: null, tag: null, ignorable: false },
     { name: 'groups', type: 'array', element: 'struct', struct: s329, versions: [8, 9], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
     { name: 'requireStable', type: 'bool', versions: [7, 9], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: false },
@@ -2786,14 +2786,14 @@ const s331: StructSchema = {
     { name: 'partitionIndex', type: 'int32', versions: [0, 7], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'committedOffset', type: 'int64', versions: [0, 7], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0n },
     { name: 'committedLeaderEpoch', type: 'int32', versions: [5, 7], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true, default: -1 },
-    { name: 'metadata', type: 'string', versions: [0, 7], nullableVersions: [0, 7], taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'metadata', type: 'string', versions: [0, 7], nullableVersions: [0, 7], taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'errorCode', type: 'int16', versions: [0, 7], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
   ],
 };
 const s332: StructSchema = {
   name: 'OffsetFetchResponseOffsetFetchResponseTopic',
   fields: [
-    { name: 'name', type: 'string', versions: [0, 7], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'name', type: 'string', versions: [0, 7], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'partitions', type: 'array', element: 'struct', struct: s331, versions: [0, 7], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
@@ -2803,21 +2803,21 @@ const s333: StructSchema = {
     { name: 'partitionIndex', type: 'int32', versions: [8, 9], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'committedOffset', type: 'int64', versions: [8, 9], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0n },
     { name: 'committedLeaderEpoch', type: 'int32', versions: [8, 9], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true, default: -1 },
-    { name: 'metadata', type: 'string', versions: [8, 9], nullableVersions: [8, 9], taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'metadata', type: 'string', versions: [8, 9], nullableVersions: [8, 9], taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'errorCode', type: 'int16', versions: [8, 9], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
   ],
 };
 const s334: StructSchema = {
   name: 'OffsetFetchResponseOffsetFetchResponseTopics',
   fields: [
-    { name: 'name', type: 'string', versions: [8, 9], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'name', type: 'string', versions: [8, 9], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'partitions', type: 'array', element: 'struct', struct: s333, versions: [8, 9], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
 const s335: StructSchema = {
   name: 'OffsetFetchResponseOffsetFetchResponseGroup',
   fields: [
-    { name: 'groupId', type: 'string', versions: [8, 9], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'groupId', type: 'string', versions: [8, 9], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'topics', type: 'array', element: 'struct', struct: s334, versions: [8, 9], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
     { name: 'errorCode', type: 'int16', versions: [8, 9], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
   ],
@@ -2842,7 +2842,7 @@ const s337: StructSchema = {
 const s338: StructSchema = {
   name: 'OffsetForLeaderEpochRequestOffsetForLeaderTopic',
   fields: [
-    { name: 'topic', type: 'string', versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'topic', type: 'string', versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'partitions', type: 'array', element: 'struct', struct: s337, versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
@@ -2865,7 +2865,7 @@ const s340: StructSchema = {
 const s341: StructSchema = {
   name: 'OffsetForLeaderEpochResponseOffsetForLeaderTopicResult',
   fields: [
-    { name: 'topic', type: 'string', versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'topic', type: 'string', versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'partitions', type: 'array', element: 'struct', struct: s340, versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
@@ -2886,7 +2886,7 @@ const s343: StructSchema = {
 const s344: StructSchema = {
   name: 'ProduceRequestTopicProduceData',
   fields: [
-    { name: 'name', type: 'string', versions: [0, 11], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'name', type: 'string', versions: [0, 11], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'partitionData', type: 'array', element: 'struct', struct: s343, versions: [0, 11], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
@@ -2929,7 +2929,7 @@ const s348: StructSchema = {
 const s349: StructSchema = {
   name: 'ProduceResponseTopicProduceResponse',
   fields: [
-    { name: 'name', type: 'string', versions: [0, 11], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'name', type: 'string', versions: [0, 11], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'partitionResponses', type: 'array', element: 'struct', struct: s348, versions: [0, 11], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
@@ -2937,7 +2937,7 @@ const s350: StructSchema = {
   name: 'ProduceResponseNodeEndpoint',
   fields: [
     { name: 'nodeId', type: 'int32', versions: [10, 11], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
-    { name: 'host', type: 'string', versions: [10, 11], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'host', type: 'string', versions: [10, 11], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'port', type: 'int32', versions: [10, 11], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'rack', type: 'string', versions: [10, 11], nullableVersions: [10, 11], taggedVersions: null, tag: null, ignorable: false, default: null },
   ],
@@ -2953,7 +2953,7 @@ const s351: StructSchema = {
 const s352: StructSchema = {
   name: 'PushTelemetryRequest',
   fields: [
-    { name: 'clientInstanceId', type: 'uuid', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "AAAAAAAAAAAAAAAAAAAAAA" },
+    { name: 'clientInstanceId', type: 'uuid', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 'AAAAAAAAAAAAAAAAAAAAAA' },
     { name: 'subscriptionId', type: 'int32', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'terminating', type: 'bool', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: false },
     { name: 'compressionType', type: 'int8', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
@@ -2977,14 +2977,14 @@ const s354: StructSchema = {
 const s355: StructSchema = {
   name: 'ReadShareGroupStateRequestReadStateData',
   fields: [
-    { name: 'topicId', type: 'uuid', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "AAAAAAAAAAAAAAAAAAAAAA" },
+    { name: 'topicId', type: 'uuid', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 'AAAAAAAAAAAAAAAAAAAAAA' },
     { name: 'partitions', type: 'array', element: 'struct', struct: s354, versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
 const s356: StructSchema = {
   name: 'ReadShareGroupStateRequest',
   fields: [
-    { name: 'groupId', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'groupId', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'topics', type: 'array', element: 'struct', struct: s355, versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
@@ -3011,7 +3011,7 @@ const s358: StructSchema = {
 const s359: StructSchema = {
   name: 'ReadShareGroupStateResponseReadStateResult',
   fields: [
-    { name: 'topicId', type: 'uuid', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "AAAAAAAAAAAAAAAAAAAAAA" },
+    { name: 'topicId', type: 'uuid', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 'AAAAAAAAAAAAAAAAAAAAAA' },
     { name: 'partitions', type: 'array', element: 'struct', struct: s358, versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
@@ -3031,14 +3031,14 @@ const s361: StructSchema = {
 const s362: StructSchema = {
   name: 'ReadShareGroupStateSummaryRequestReadStateSummaryData',
   fields: [
-    { name: 'topicId', type: 'uuid', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "AAAAAAAAAAAAAAAAAAAAAA" },
+    { name: 'topicId', type: 'uuid', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 'AAAAAAAAAAAAAAAAAAAAAA' },
     { name: 'partitions', type: 'array', element: 'struct', struct: s361, versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
 const s363: StructSchema = {
   name: 'ReadShareGroupStateSummaryRequest',
   fields: [
-    { name: 'groupId', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'groupId', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'topics', type: 'array', element: 'struct', struct: s362, versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
@@ -3055,7 +3055,7 @@ const s364: StructSchema = {
 const s365: StructSchema = {
   name: 'ReadShareGroupStateSummaryResponseReadStateSummaryResult',
   fields: [
-    { name: 'topicId', type: 'uuid', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "AAAAAAAAAAAAAAAAAAAAAA" },
+    { name: 'topicId', type: 'uuid', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 'AAAAAAAAAAAAAAAAAAAAAA' },
     { name: 'partitions', type: 'array', element: 'struct', struct: s364, versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
@@ -3068,9 +3068,9 @@ const s366: StructSchema = {
 const s367: StructSchema = {
   name: 'RemoveRaftVoterRequest',
   fields: [
-    { name: 'clusterId', type: 'string', versions: [0, 0], nullableVersions: [0, 0], taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'clusterId', type: 'string', versions: [0, 0], nullableVersions: [0, 0], taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'voterId', type: 'int32', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
-    { name: 'voterDirectoryId', type: 'uuid', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "AAAAAAAAAAAAAAAAAAAAAA" },
+    { name: 'voterDirectoryId', type: 'uuid', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 'AAAAAAAAAAAAAAAAAAAAAA' },
   ],
 };
 const s368: StructSchema = {
@@ -3078,7 +3078,7 @@ const s368: StructSchema = {
   fields: [
     { name: 'throttleTimeMs', type: 'int32', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'errorCode', type: 'int16', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
-    { name: 'errorMessage', type: 'string', versions: [0, 0], nullableVersions: [0, 0], taggedVersions: null, tag: null, ignorable: true, default: "" },
+    { name: 'errorMessage', type: 'string', versions: [0, 0], nullableVersions: [0, 0], taggedVersions: null, tag: null, ignorable: true, default: '' },
   ],
 };
 const s369: StructSchema = {
@@ -3102,7 +3102,7 @@ const s371: StructSchema = {
     { name: 'requestApiKey', type: 'int16', versions: [0, 2], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'requestApiVersion', type: 'int16', versions: [0, 2], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'correlationId', type: 'int32', versions: [0, 2], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
-    { name: 'clientId', type: 'string', versions: [1, 2], nullableVersions: [1, 2], taggedVersions: null, tag: null, ignorable: true, flexibleVersions: null, default: "" },
+    { name: 'clientId', type: 'string', versions: [1, 2], nullableVersions: [1, 2], taggedVersions: null, tag: null, ignorable: true, flexibleVersions: null, default: '' },
   ],
 };
 const s372: StructSchema = {
@@ -3121,7 +3121,7 @@ const s374: StructSchema = {
   name: 'SaslAuthenticateResponse',
   fields: [
     { name: 'errorCode', type: 'int16', versions: [0, 2], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
-    { name: 'errorMessage', type: 'string', versions: [0, 2], nullableVersions: [0, 2], taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'errorMessage', type: 'string', versions: [0, 2], nullableVersions: [0, 2], taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'authBytes', type: 'bytes', versions: [0, 2], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
     { name: 'sessionLifetimeMs', type: 'int64', versions: [1, 2], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true, default: 0n },
   ],
@@ -3129,7 +3129,7 @@ const s374: StructSchema = {
 const s375: StructSchema = {
   name: 'SaslHandshakeRequest',
   fields: [
-    { name: 'mechanism', type: 'string', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'mechanism', type: 'string', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
   ],
 };
 const s376: StructSchema = {
@@ -3157,7 +3157,7 @@ const s378: StructSchema = {
 const s379: StructSchema = {
   name: 'ShareAcknowledgeRequestAcknowledgeTopic',
   fields: [
-    { name: 'topicId', type: 'uuid', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "AAAAAAAAAAAAAAAAAAAAAA" },
+    { name: 'topicId', type: 'uuid', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 'AAAAAAAAAAAAAAAAAAAAAA' },
     { name: 'partitions', type: 'array', element: 'struct', struct: s378, versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
@@ -3165,7 +3165,7 @@ const s380: StructSchema = {
   name: 'ShareAcknowledgeRequest',
   fields: [
     { name: 'groupId', type: 'string', versions: [0, 0], nullableVersions: [0, 0], taggedVersions: null, tag: null, ignorable: false, default: null },
-    { name: 'memberId', type: 'string', versions: [0, 0], nullableVersions: [0, 0], taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'memberId', type: 'string', versions: [0, 0], nullableVersions: [0, 0], taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'shareSessionEpoch', type: 'int32', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'topics', type: 'array', element: 'struct', struct: s379, versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
@@ -3189,7 +3189,7 @@ const s382: StructSchema = {
 const s383: StructSchema = {
   name: 'ShareAcknowledgeResponseShareAcknowledgeTopicResponse',
   fields: [
-    { name: 'topicId', type: 'uuid', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true, default: "AAAAAAAAAAAAAAAAAAAAAA" },
+    { name: 'topicId', type: 'uuid', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true, default: 'AAAAAAAAAAAAAAAAAAAAAA' },
     { name: 'partitions', type: 'array', element: 'struct', struct: s382, versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
@@ -3197,7 +3197,7 @@ const s384: StructSchema = {
   name: 'ShareAcknowledgeResponseNodeEndpoint',
   fields: [
     { name: 'nodeId', type: 'int32', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
-    { name: 'host', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'host', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'port', type: 'int32', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'rack', type: 'string', versions: [0, 0], nullableVersions: [0, 0], taggedVersions: null, tag: null, ignorable: false, default: null },
   ],
@@ -3231,14 +3231,14 @@ const s387: StructSchema = {
 const s388: StructSchema = {
   name: 'ShareFetchRequestFetchTopic',
   fields: [
-    { name: 'topicId', type: 'uuid', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "AAAAAAAAAAAAAAAAAAAAAA" },
+    { name: 'topicId', type: 'uuid', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 'AAAAAAAAAAAAAAAAAAAAAA' },
     { name: 'partitions', type: 'array', element: 'struct', struct: s387, versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
 const s389: StructSchema = {
   name: 'ShareFetchRequestForgottenTopic',
   fields: [
-    { name: 'topicId', type: 'uuid', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "AAAAAAAAAAAAAAAAAAAAAA" },
+    { name: 'topicId', type: 'uuid', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 'AAAAAAAAAAAAAAAAAAAAAA' },
     { name: 'partitions', type: 'array', element: 'int32', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
@@ -3246,7 +3246,7 @@ const s390: StructSchema = {
   name: 'ShareFetchRequest',
   fields: [
     { name: 'groupId', type: 'string', versions: [0, 0], nullableVersions: [0, 0], taggedVersions: null, tag: null, ignorable: false, default: null },
-    { name: 'memberId', type: 'string', versions: [0, 0], nullableVersions: [0, 0], taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'memberId', type: 'string', versions: [0, 0], nullableVersions: [0, 0], taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'shareSessionEpoch', type: 'int32', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'maxWaitMs', type: 'int32', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'minBytes', type: 'int32', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
@@ -3286,7 +3286,7 @@ const s393: StructSchema = {
 const s394: StructSchema = {
   name: 'ShareFetchResponseShareFetchableTopicResponse',
   fields: [
-    { name: 'topicId', type: 'uuid', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "AAAAAAAAAAAAAAAAAAAAAA" },
+    { name: 'topicId', type: 'uuid', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 'AAAAAAAAAAAAAAAAAAAAAA' },
     { name: 'partitions', type: 'array', element: 'struct', struct: s393, versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
@@ -3294,7 +3294,7 @@ const s395: StructSchema = {
   name: 'ShareFetchResponseNodeEndpoint',
   fields: [
     { name: 'nodeId', type: 'int32', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
-    { name: 'host', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'host', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'port', type: 'int32', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'rack', type: 'string', versions: [0, 0], nullableVersions: [0, 0], taggedVersions: null, tag: null, ignorable: false, default: null },
   ],
@@ -3319,8 +3319,8 @@ const s397: StructSchema = {
 const s398: StructSchema = {
   name: 'ShareGroupDescribeResponseTopicPartitions',
   fields: [
-    { name: 'topicId', type: 'uuid', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "AAAAAAAAAAAAAAAAAAAAAA" },
-    { name: 'topicName', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'topicId', type: 'uuid', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 'AAAAAAAAAAAAAAAAAAAAAA' },
+    { name: 'topicName', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'partitions', type: 'array', element: 'int32', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
@@ -3333,11 +3333,11 @@ const s399: StructSchema = {
 const s400: StructSchema = {
   name: 'ShareGroupDescribeResponseMember',
   fields: [
-    { name: 'memberId', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'memberId', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'rackId', type: 'string', versions: [0, 0], nullableVersions: [0, 0], taggedVersions: null, tag: null, ignorable: false, default: null },
     { name: 'memberEpoch', type: 'int32', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
-    { name: 'clientId', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
-    { name: 'clientHost', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'clientId', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
+    { name: 'clientHost', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'subscribedTopicNames', type: 'array', element: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
     { name: 'assignment', type: 'struct', struct: s399, versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
@@ -3347,11 +3347,11 @@ const s401: StructSchema = {
   fields: [
     { name: 'errorCode', type: 'int16', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'errorMessage', type: 'string', versions: [0, 0], nullableVersions: [0, 0], taggedVersions: null, tag: null, ignorable: false, default: null },
-    { name: 'groupId', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
-    { name: 'groupState', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'groupId', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
+    { name: 'groupState', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'groupEpoch', type: 'int32', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'assignmentEpoch', type: 'int32', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
-    { name: 'assignorName', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'assignorName', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'members', type: 'array', element: 'struct', struct: s400, versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
     { name: 'authorizedOperations', type: 'int32', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: -2147483648 },
   ],
@@ -3366,8 +3366,8 @@ const s402: StructSchema = {
 const s403: StructSchema = {
   name: 'ShareGroupHeartbeatRequest',
   fields: [
-    { name: 'groupId', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
-    { name: 'memberId', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'groupId', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
+    { name: 'memberId', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'memberEpoch', type: 'int32', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'rackId', type: 'string', versions: [0, 0], nullableVersions: [0, 0], taggedVersions: null, tag: null, ignorable: false, default: null },
     { name: 'subscribedTopicNames', type: 'array', element: 'string', versions: [0, 0], nullableVersions: [0, 0], taggedVersions: null, tag: null, ignorable: false, default: null },
@@ -3376,7 +3376,7 @@ const s403: StructSchema = {
 const s404: StructSchema = {
   name: 'ShareGroupHeartbeatResponseTopicPartitions',
   fields: [
-    { name: 'topicId', type: 'uuid', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "AAAAAAAAAAAAAAAAAAAAAA" },
+    { name: 'topicId', type: 'uuid', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 'AAAAAAAAAAAAAAAAAAAAAA' },
     { name: 'partitions', type: 'array', element: 'int32', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
@@ -3414,14 +3414,14 @@ const s408: StructSchema = {
 const s409: StructSchema = {
   name: 'StopReplicaRequestStopReplicaPartitionV0',
   fields: [
-    { name: 'topicName', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'topicName', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'partitionIndex', type: 'int32', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
   ],
 };
 const s410: StructSchema = {
   name: 'StopReplicaRequestStopReplicaTopicV1',
   fields: [
-    { name: 'name', type: 'string', versions: [1, 2], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'name', type: 'string', versions: [1, 2], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'partitionIndexes', type: 'array', element: 'int32', versions: [1, 2], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
@@ -3436,7 +3436,7 @@ const s411: StructSchema = {
 const s412: StructSchema = {
   name: 'StopReplicaRequestStopReplicaTopicState',
   fields: [
-    { name: 'topicName', type: 'string', versions: [3, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'topicName', type: 'string', versions: [3, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'partitionStates', type: 'array', element: 'struct', struct: s411, versions: [3, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
@@ -3456,7 +3456,7 @@ const s413: StructSchema = {
 const s414: StructSchema = {
   name: 'StopReplicaResponseStopReplicaPartitionError',
   fields: [
-    { name: 'topicName', type: 'string', versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'topicName', type: 'string', versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'partitionIndex', type: 'int32', versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'errorCode', type: 'int16', versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
   ],
@@ -3471,16 +3471,16 @@ const s415: StructSchema = {
 const s416: StructSchema = {
   name: 'SyncGroupRequestSyncGroupRequestAssignment',
   fields: [
-    { name: 'memberId', type: 'string', versions: [0, 5], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'memberId', type: 'string', versions: [0, 5], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'assignment', type: 'bytes', versions: [0, 5], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
 const s417: StructSchema = {
   name: 'SyncGroupRequest',
   fields: [
-    { name: 'groupId', type: 'string', versions: [0, 5], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'groupId', type: 'string', versions: [0, 5], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'generationId', type: 'int32', versions: [0, 5], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
-    { name: 'memberId', type: 'string', versions: [0, 5], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'memberId', type: 'string', versions: [0, 5], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'groupInstanceId', type: 'string', versions: [3, 5], nullableVersions: [3, 5], taggedVersions: null, tag: null, ignorable: false, default: null },
     { name: 'protocolType', type: 'string', versions: [5, 5], nullableVersions: [5, 5], taggedVersions: null, tag: null, ignorable: true, default: null },
     { name: 'protocolName', type: 'string', versions: [5, 5], nullableVersions: [5, 5], taggedVersions: null, tag: null, ignorable: true, default: null },
@@ -3503,25 +3503,25 @@ const s419: StructSchema = {
     { name: 'partitionIndex', type: 'int32', versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'committedOffset', type: 'int64', versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0n },
     { name: 'committedLeaderEpoch', type: 'int32', versions: [2, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true, default: -1 },
-    { name: 'committedMetadata', type: 'string', versions: [0, 4], nullableVersions: [0, 4], taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'committedMetadata', type: 'string', versions: [0, 4], nullableVersions: [0, 4], taggedVersions: null, tag: null, ignorable: false, default: '' },
   ],
 };
 const s420: StructSchema = {
   name: 'TxnOffsetCommitRequestTxnOffsetCommitRequestTopic',
   fields: [
-    { name: 'name', type: 'string', versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'name', type: 'string', versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'partitions', type: 'array', element: 'struct', struct: s419, versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
 const s421: StructSchema = {
   name: 'TxnOffsetCommitRequest',
   fields: [
-    { name: 'transactionalId', type: 'string', versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
-    { name: 'groupId', type: 'string', versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'transactionalId', type: 'string', versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
+    { name: 'groupId', type: 'string', versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'producerId', type: 'int64', versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0n },
     { name: 'producerEpoch', type: 'int16', versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'generationId', type: 'int32', versions: [3, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: -1 },
-    { name: 'memberId', type: 'string', versions: [3, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'memberId', type: 'string', versions: [3, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'groupInstanceId', type: 'string', versions: [3, 4], nullableVersions: [3, 4], taggedVersions: null, tag: null, ignorable: false, default: null },
     { name: 'topics', type: 'array', element: 'struct', struct: s420, versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
@@ -3536,7 +3536,7 @@ const s422: StructSchema = {
 const s423: StructSchema = {
   name: 'TxnOffsetCommitResponseTxnOffsetCommitResponseTopic',
   fields: [
-    { name: 'name', type: 'string', versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'name', type: 'string', versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'partitions', type: 'array', element: 'struct', struct: s422, versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
@@ -3558,13 +3558,13 @@ const s426: StructSchema = {
   fields: [
     { name: 'throttleTimeMs', type: 'int32', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'errorCode', type: 'int16', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
-    { name: 'errorMessage', type: 'string', versions: [0, 0], nullableVersions: [0, 0], taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'errorMessage', type: 'string', versions: [0, 0], nullableVersions: [0, 0], taggedVersions: null, tag: null, ignorable: false, default: '' },
   ],
 };
 const s427: StructSchema = {
   name: 'UpdateFeaturesRequestFeatureUpdateKey',
   fields: [
-    { name: 'feature', type: 'string', versions: [0, 2], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'feature', type: 'string', versions: [0, 2], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'maxVersionLevel', type: 'int16', versions: [0, 2], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'allowDowngrade', type: 'bool', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: false },
     { name: 'upgradeType', type: 'int8', versions: [1, 2], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 1 },
@@ -3581,9 +3581,9 @@ const s428: StructSchema = {
 const s429: StructSchema = {
   name: 'UpdateFeaturesResponseUpdatableFeatureResult',
   fields: [
-    { name: 'feature', type: 'string', versions: [0, 2], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'feature', type: 'string', versions: [0, 2], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'errorCode', type: 'int16', versions: [0, 2], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
-    { name: 'errorMessage', type: 'string', versions: [0, 2], nullableVersions: [0, 2], taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'errorMessage', type: 'string', versions: [0, 2], nullableVersions: [0, 2], taggedVersions: null, tag: null, ignorable: false, default: '' },
   ],
 };
 const s430: StructSchema = {
@@ -3591,14 +3591,14 @@ const s430: StructSchema = {
   fields: [
     { name: 'throttleTimeMs', type: 'int32', versions: [0, 2], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'errorCode', type: 'int16', versions: [0, 2], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
-    { name: 'errorMessage', type: 'string', versions: [0, 2], nullableVersions: [0, 2], taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'errorMessage', type: 'string', versions: [0, 2], nullableVersions: [0, 2], taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'results', type: 'array', element: 'struct', struct: s429, versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true },
   ],
 };
 const s431: StructSchema = {
   name: 'UpdateMetadataRequestUpdateMetadataPartitionState',
   fields: [
-    { name: 'topicName', type: 'string', versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true, default: "" },
+    { name: 'topicName', type: 'string', versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true, default: '' },
     { name: 'partitionIndex', type: 'int32', versions: [0, 8], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'controllerEpoch', type: 'int32', versions: [0, 8], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'leader', type: 'int32', versions: [0, 8], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
@@ -3612,8 +3612,8 @@ const s431: StructSchema = {
 const s432: StructSchema = {
   name: 'UpdateMetadataRequestUpdateMetadataTopicState',
   fields: [
-    { name: 'topicName', type: 'string', versions: [5, 8], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
-    { name: 'topicId', type: 'uuid', versions: [7, 8], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true, default: "AAAAAAAAAAAAAAAAAAAAAA" },
+    { name: 'topicName', type: 'string', versions: [5, 8], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
+    { name: 'topicId', type: 'uuid', versions: [7, 8], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true, default: 'AAAAAAAAAAAAAAAAAAAAAA' },
     { name: 'partitionStates', type: 'array', element: 'struct', struct: s431, versions: [5, 8], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
@@ -3621,8 +3621,8 @@ const s433: StructSchema = {
   name: 'UpdateMetadataRequestUpdateMetadataEndpoint',
   fields: [
     { name: 'port', type: 'int32', versions: [1, 8], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
-    { name: 'host', type: 'string', versions: [1, 8], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
-    { name: 'listener', type: 'string', versions: [3, 8], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true, default: "" },
+    { name: 'host', type: 'string', versions: [1, 8], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
+    { name: 'listener', type: 'string', versions: [3, 8], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true, default: '' },
     { name: 'securityProtocol', type: 'int16', versions: [1, 8], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
   ],
 };
@@ -3630,10 +3630,10 @@ const s434: StructSchema = {
   name: 'UpdateMetadataRequestUpdateMetadataBroker',
   fields: [
     { name: 'id', type: 'int32', versions: [0, 8], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
-    { name: 'v0Host', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true, default: "" },
+    { name: 'v0Host', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true, default: '' },
     { name: 'v0Port', type: 'int32', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true, default: 0 },
     { name: 'endpoints', type: 'array', element: 'struct', struct: s433, versions: [1, 8], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true },
-    { name: 'rack', type: 'string', versions: [2, 8], nullableVersions: [2, 8], taggedVersions: null, tag: null, ignorable: true, default: "" },
+    { name: 'rack', type: 'string', versions: [2, 8], nullableVersions: [2, 8], taggedVersions: null, tag: null, ignorable: true, default: '' },
   ],
 };
 const s435: StructSchema = {
@@ -3658,8 +3658,8 @@ const s436: StructSchema = {
 const s437: StructSchema = {
   name: 'UpdateRaftVoterRequestListener',
   fields: [
-    { name: 'name', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
-    { name: 'host', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'name', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
+    { name: 'host', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'port', type: 'uint16', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
   ],
 };
@@ -3673,10 +3673,10 @@ const s438: StructSchema = {
 const s439: StructSchema = {
   name: 'UpdateRaftVoterRequest',
   fields: [
-    { name: 'clusterId', type: 'string', versions: [0, 0], nullableVersions: [0, 0], taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'clusterId', type: 'string', versions: [0, 0], nullableVersions: [0, 0], taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'currentLeaderEpoch', type: 'int32', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'voterId', type: 'int32', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
-    { name: 'voterDirectoryId', type: 'uuid', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "AAAAAAAAAAAAAAAAAAAAAA" },
+    { name: 'voterDirectoryId', type: 'uuid', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 'AAAAAAAAAAAAAAAAAAAAAA' },
     { name: 'listeners', type: 'array', element: 'struct', struct: s437, versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
     { name: 'kRaftVersionFeature', type: 'struct', struct: s438, versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
@@ -3686,7 +3686,7 @@ const s440: StructSchema = {
   fields: [
     { name: 'leaderId', type: 'int32', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: -1 },
     { name: 'leaderEpoch', type: 'int32', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: -1 },
-    { name: 'host', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'host', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'port', type: 'int32', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
   ],
 };
@@ -3704,8 +3704,8 @@ const s442: StructSchema = {
     { name: 'partitionIndex', type: 'int32', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'candidateEpoch', type: 'int32', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'candidateId', type: 'int32', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
-    { name: 'candidateDirectoryId', type: 'uuid', versions: [1, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true, default: "AAAAAAAAAAAAAAAAAAAAAA" },
-    { name: 'voterDirectoryId', type: 'uuid', versions: [1, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true, default: "AAAAAAAAAAAAAAAAAAAAAA" },
+    { name: 'candidateDirectoryId', type: 'uuid', versions: [1, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true, default: 'AAAAAAAAAAAAAAAAAAAAAA' },
+    { name: 'voterDirectoryId', type: 'uuid', versions: [1, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true, default: 'AAAAAAAAAAAAAAAAAAAAAA' },
     { name: 'lastOffsetEpoch', type: 'int32', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'lastOffset', type: 'int64', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0n },
   ],
@@ -3713,7 +3713,7 @@ const s442: StructSchema = {
 const s443: StructSchema = {
   name: 'VoteRequestTopicData',
   fields: [
-    { name: 'topicName', type: 'string', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'topicName', type: 'string', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'partitions', type: 'array', element: 'struct', struct: s442, versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
@@ -3738,7 +3738,7 @@ const s445: StructSchema = {
 const s446: StructSchema = {
   name: 'VoteResponseTopicData',
   fields: [
-    { name: 'topicName', type: 'string', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'topicName', type: 'string', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'partitions', type: 'array', element: 'struct', struct: s445, versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
@@ -3746,7 +3746,7 @@ const s447: StructSchema = {
   name: 'VoteResponseNodeEndpoint',
   fields: [
     { name: 'nodeId', type: 'int32', versions: [1, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
-    { name: 'host', type: 'string', versions: [1, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'host', type: 'string', versions: [1, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'port', type: 'uint16', versions: [1, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
   ],
 };
@@ -3761,8 +3761,8 @@ const s448: StructSchema = {
 const s449: StructSchema = {
   name: 'VotersRecordEndpoint',
   fields: [
-    { name: 'name', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
-    { name: 'host', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'name', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
+    { name: 'host', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'port', type: 'uint16', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
   ],
 };
@@ -3777,7 +3777,7 @@ const s451: StructSchema = {
   name: 'VotersRecordVoter',
   fields: [
     { name: 'voterId', type: 'int32', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
-    { name: 'voterDirectoryId', type: 'uuid', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "AAAAAAAAAAAAAAAAAAAAAA" },
+    { name: 'voterDirectoryId', type: 'uuid', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 'AAAAAAAAAAAAAAAAAAAAAA' },
     { name: 'endpoints', type: 'array', element: 'struct', struct: s449, versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
     { name: 'kRaftVersionFeature', type: 'struct', struct: s450, versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
@@ -3811,14 +3811,14 @@ const s454: StructSchema = {
 const s455: StructSchema = {
   name: 'WriteShareGroupStateRequestWriteStateData',
   fields: [
-    { name: 'topicId', type: 'uuid', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "AAAAAAAAAAAAAAAAAAAAAA" },
+    { name: 'topicId', type: 'uuid', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 'AAAAAAAAAAAAAAAAAAAAAA' },
     { name: 'partitions', type: 'array', element: 'struct', struct: s454, versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
 const s456: StructSchema = {
   name: 'WriteShareGroupStateRequest',
   fields: [
-    { name: 'groupId', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'groupId', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'topics', type: 'array', element: 'struct', struct: s455, versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
@@ -3833,7 +3833,7 @@ const s457: StructSchema = {
 const s458: StructSchema = {
   name: 'WriteShareGroupStateResponseWriteStateResult',
   fields: [
-    { name: 'topicId', type: 'uuid', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "AAAAAAAAAAAAAAAAAAAAAA" },
+    { name: 'topicId', type: 'uuid', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 'AAAAAAAAAAAAAAAAAAAAAA' },
     { name: 'partitions', type: 'array', element: 'struct', struct: s457, versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
@@ -3846,7 +3846,7 @@ const s459: StructSchema = {
 const s460: StructSchema = {
   name: 'WriteTxnMarkersRequestWritableTxnMarkerTopic',
   fields: [
-    { name: 'name', type: 'string', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'name', type: 'string', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'partitionIndexes', type: 'array', element: 'int32', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
@@ -3876,7 +3876,7 @@ const s463: StructSchema = {
 const s464: StructSchema = {
   name: 'WriteTxnMarkersResponseWritableTxnMarkerTopicResult',
   fields: [
-    { name: 'name', type: 'string', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'name', type: 'string', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'partitions', type: 'array', element: 'struct', struct: s463, versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
@@ -3896,14 +3896,14 @@ const s466: StructSchema = {
 const s467: StructSchema = {
   name: 'ConsumerGroupCurrentMemberAssignmentKey',
   fields: [
-    { name: 'groupId', type: 'string', versions: [8, 8], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
-    { name: 'memberId', type: 'string', versions: [8, 8], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'groupId', type: 'string', versions: [8, 8], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
+    { name: 'memberId', type: 'string', versions: [8, 8], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
   ],
 };
 const s468: StructSchema = {
   name: 'ConsumerGroupCurrentMemberAssignmentValueTopicPartitions',
   fields: [
-    { name: 'topicId', type: 'uuid', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "AAAAAAAAAAAAAAAAAAAAAA" },
+    { name: 'topicId', type: 'uuid', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 'AAAAAAAAAAAAAAAAAAAAAA' },
     { name: 'partitions', type: 'array', element: 'int32', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
@@ -3920,14 +3920,14 @@ const s469: StructSchema = {
 const s470: StructSchema = {
   name: 'ConsumerGroupMemberMetadataKey',
   fields: [
-    { name: 'groupId', type: 'string', versions: [5, 5], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
-    { name: 'memberId', type: 'string', versions: [5, 5], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'groupId', type: 'string', versions: [5, 5], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
+    { name: 'memberId', type: 'string', versions: [5, 5], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
   ],
 };
 const s471: StructSchema = {
   name: 'ConsumerGroupMemberMetadataValueClassicProtocol',
   fields: [
-    { name: 'name', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'name', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'metadata', type: 'bytes', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
@@ -3941,21 +3941,21 @@ const s472: StructSchema = {
 const s473: StructSchema = {
   name: 'ConsumerGroupMemberMetadataValue',
   fields: [
-    { name: 'instanceId', type: 'string', versions: [0, 0], nullableVersions: [0, 0], taggedVersions: null, tag: null, ignorable: false, default: "" },
-    { name: 'rackId', type: 'string', versions: [0, 0], nullableVersions: [0, 0], taggedVersions: null, tag: null, ignorable: false, default: "" },
-    { name: 'clientId', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
-    { name: 'clientHost', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'instanceId', type: 'string', versions: [0, 0], nullableVersions: [0, 0], taggedVersions: null, tag: null, ignorable: false, default: '' },
+    { name: 'rackId', type: 'string', versions: [0, 0], nullableVersions: [0, 0], taggedVersions: null, tag: null, ignorable: false, default: '' },
+    { name: 'clientId', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
+    { name: 'clientHost', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'subscribedTopicNames', type: 'array', element: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
-    { name: 'subscribedTopicRegex', type: 'string', versions: [0, 0], nullableVersions: [0, 0], taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'subscribedTopicRegex', type: 'string', versions: [0, 0], nullableVersions: [0, 0], taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'rebalanceTimeoutMs', type: 'int32', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: -1 },
-    { name: 'serverAssignor', type: 'string', versions: [0, 0], nullableVersions: [0, 0], taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'serverAssignor', type: 'string', versions: [0, 0], nullableVersions: [0, 0], taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'classicMemberMetadata', type: 'struct', struct: s472, versions: [0, 0], nullableVersions: [0, 0], taggedVersions: [0, 0], tag: 0, ignorable: false, default: null },
   ],
 };
 const s474: StructSchema = {
   name: 'ConsumerGroupMetadataKey',
   fields: [
-    { name: 'groupId', type: 'string', versions: [3, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'groupId', type: 'string', versions: [3, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
   ],
 };
 const s475: StructSchema = {
@@ -3967,7 +3967,7 @@ const s475: StructSchema = {
 const s476: StructSchema = {
   name: 'ConsumerGroupPartitionMetadataKey',
   fields: [
-    { name: 'groupId', type: 'string', versions: [4, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'groupId', type: 'string', versions: [4, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
   ],
 };
 const s477: StructSchema = {
@@ -3980,8 +3980,8 @@ const s477: StructSchema = {
 const s478: StructSchema = {
   name: 'ConsumerGroupPartitionMetadataValueTopicMetadata',
   fields: [
-    { name: 'topicId', type: 'uuid', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "AAAAAAAAAAAAAAAAAAAAAA" },
-    { name: 'topicName', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'topicId', type: 'uuid', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 'AAAAAAAAAAAAAAAAAAAAAA' },
+    { name: 'topicName', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'numPartitions', type: 'int32', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'partitionMetadata', type: 'array', element: 'struct', struct: s477, versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
@@ -3995,14 +3995,14 @@ const s479: StructSchema = {
 const s480: StructSchema = {
   name: 'ConsumerGroupTargetAssignmentMemberKey',
   fields: [
-    { name: 'groupId', type: 'string', versions: [7, 7], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
-    { name: 'memberId', type: 'string', versions: [7, 7], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'groupId', type: 'string', versions: [7, 7], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
+    { name: 'memberId', type: 'string', versions: [7, 7], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
   ],
 };
 const s481: StructSchema = {
   name: 'ConsumerGroupTargetAssignmentMemberValueTopicPartition',
   fields: [
-    { name: 'topicId', type: 'uuid', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "AAAAAAAAAAAAAAAAAAAAAA" },
+    { name: 'topicId', type: 'uuid', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 'AAAAAAAAAAAAAAAAAAAAAA' },
     { name: 'partitions', type: 'array', element: 'int32', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
@@ -4015,7 +4015,7 @@ const s482: StructSchema = {
 const s483: StructSchema = {
   name: 'ConsumerGroupTargetAssignmentMetadataKey',
   fields: [
-    { name: 'groupId', type: 'string', versions: [6, 6], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'groupId', type: 'string', versions: [6, 6], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
   ],
 };
 const s484: StructSchema = {
@@ -4027,16 +4027,16 @@ const s484: StructSchema = {
 const s485: StructSchema = {
   name: 'GroupMetadataKey',
   fields: [
-    { name: 'group', type: 'string', versions: [2, 2], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'group', type: 'string', versions: [2, 2], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
   ],
 };
 const s486: StructSchema = {
   name: 'GroupMetadataValueMemberMetadata',
   fields: [
-    { name: 'memberId', type: 'string', versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'memberId', type: 'string', versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'groupInstanceId', type: 'string', versions: [3, 4], nullableVersions: [3, 4], taggedVersions: null, tag: null, ignorable: true, default: null },
-    { name: 'clientId', type: 'string', versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
-    { name: 'clientHost', type: 'string', versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'clientId', type: 'string', versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
+    { name: 'clientHost', type: 'string', versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'rebalanceTimeout', type: 'int32', versions: [1, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true, default: -1 },
     { name: 'sessionTimeout', type: 'int32', versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'subscription', type: 'bytes', versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
@@ -4046,10 +4046,10 @@ const s486: StructSchema = {
 const s487: StructSchema = {
   name: 'GroupMetadataValue',
   fields: [
-    { name: 'protocolType', type: 'string', versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'protocolType', type: 'string', versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'generation', type: 'int32', versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
-    { name: 'protocol', type: 'string', versions: [0, 4], nullableVersions: [0, 4], taggedVersions: null, tag: null, ignorable: false, default: "" },
-    { name: 'leader', type: 'string', versions: [0, 4], nullableVersions: [0, 4], taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'protocol', type: 'string', versions: [0, 4], nullableVersions: [0, 4], taggedVersions: null, tag: null, ignorable: false, default: '' },
+    { name: 'leader', type: 'string', versions: [0, 4], nullableVersions: [0, 4], taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'currentStateTimestamp', type: 'int64', versions: [2, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true, default: -1n },
     { name: 'members', type: 'array', element: 'struct', struct: s486, versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
@@ -4057,8 +4057,8 @@ const s487: StructSchema = {
 const s488: StructSchema = {
   name: 'OffsetCommitKey',
   fields: [
-    { name: 'group', type: 'string', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
-    { name: 'topic', type: 'string', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'group', type: 'string', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
+    { name: 'topic', type: 'string', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'partition', type: 'int32', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
   ],
 };
@@ -4067,7 +4067,7 @@ const s489: StructSchema = {
   fields: [
     { name: 'offset', type: 'int64', versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0n },
     { name: 'leaderEpoch', type: 'int32', versions: [3, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true, default: -1 },
-    { name: 'metadata', type: 'string', versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'metadata', type: 'string', versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'commitTimestamp', type: 'int64', versions: [0, 4], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0n },
     { name: 'expireTimestamp', type: 'int64', versions: [1, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: true, default: -1n },
   ],
@@ -4075,14 +4075,14 @@ const s489: StructSchema = {
 const s490: StructSchema = {
   name: 'ShareGroupCurrentMemberAssignmentKey',
   fields: [
-    { name: 'groupId', type: 'string', versions: [14, 14], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
-    { name: 'memberId', type: 'string', versions: [14, 14], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'groupId', type: 'string', versions: [14, 14], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
+    { name: 'memberId', type: 'string', versions: [14, 14], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
   ],
 };
 const s491: StructSchema = {
   name: 'ShareGroupCurrentMemberAssignmentValueTopicPartitions',
   fields: [
-    { name: 'topicId', type: 'uuid', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "AAAAAAAAAAAAAAAAAAAAAA" },
+    { name: 'topicId', type: 'uuid', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 'AAAAAAAAAAAAAAAAAAAAAA' },
     { name: 'partitions', type: 'array', element: 'int32', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
@@ -4098,23 +4098,23 @@ const s492: StructSchema = {
 const s493: StructSchema = {
   name: 'ShareGroupMemberMetadataKey',
   fields: [
-    { name: 'groupId', type: 'string', versions: [10, 10], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
-    { name: 'memberId', type: 'string', versions: [10, 10], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'groupId', type: 'string', versions: [10, 10], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
+    { name: 'memberId', type: 'string', versions: [10, 10], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
   ],
 };
 const s494: StructSchema = {
   name: 'ShareGroupMemberMetadataValue',
   fields: [
-    { name: 'rackId', type: 'string', versions: [0, 0], nullableVersions: [0, 0], taggedVersions: null, tag: null, ignorable: false, default: "" },
-    { name: 'clientId', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
-    { name: 'clientHost', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'rackId', type: 'string', versions: [0, 0], nullableVersions: [0, 0], taggedVersions: null, tag: null, ignorable: false, default: '' },
+    { name: 'clientId', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
+    { name: 'clientHost', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'subscribedTopicNames', type: 'array', element: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
 const s495: StructSchema = {
   name: 'ShareGroupMetadataKey',
   fields: [
-    { name: 'groupId', type: 'string', versions: [11, 11], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'groupId', type: 'string', versions: [11, 11], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
   ],
 };
 const s496: StructSchema = {
@@ -4126,7 +4126,7 @@ const s496: StructSchema = {
 const s497: StructSchema = {
   name: 'ShareGroupPartitionMetadataKey',
   fields: [
-    { name: 'groupId', type: 'string', versions: [9, 9], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'groupId', type: 'string', versions: [9, 9], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
   ],
 };
 const s498: StructSchema = {
@@ -4139,8 +4139,8 @@ const s498: StructSchema = {
 const s499: StructSchema = {
   name: 'ShareGroupPartitionMetadataValueTopicMetadata',
   fields: [
-    { name: 'topicId', type: 'uuid', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "AAAAAAAAAAAAAAAAAAAAAA" },
-    { name: 'topicName', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'topicId', type: 'uuid', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 'AAAAAAAAAAAAAAAAAAAAAA' },
+    { name: 'topicName', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'numPartitions', type: 'int32', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'partitionMetadata', type: 'array', element: 'struct', struct: s498, versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
@@ -4154,22 +4154,22 @@ const s500: StructSchema = {
 const s501: StructSchema = {
   name: 'ShareGroupStatePartitionMetadataKey',
   fields: [
-    { name: 'groupId', type: 'string', versions: [15, 15], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'groupId', type: 'string', versions: [15, 15], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
   ],
 };
 const s502: StructSchema = {
   name: 'ShareGroupStatePartitionMetadataValueTopicPartitionsInfo',
   fields: [
-    { name: 'topicId', type: 'uuid', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "AAAAAAAAAAAAAAAAAAAAAA" },
-    { name: 'topicName', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'topicId', type: 'uuid', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 'AAAAAAAAAAAAAAAAAAAAAA' },
+    { name: 'topicName', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'partitions', type: 'array', element: 'int32', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
 const s503: StructSchema = {
   name: 'ShareGroupStatePartitionMetadataValueTopicInfo',
   fields: [
-    { name: 'topicId', type: 'uuid', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "AAAAAAAAAAAAAAAAAAAAAA" },
-    { name: 'topicName', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'topicId', type: 'uuid', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 'AAAAAAAAAAAAAAAAAAAAAA' },
+    { name: 'topicName', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
   ],
 };
 const s504: StructSchema = {
@@ -4182,14 +4182,14 @@ const s504: StructSchema = {
 const s505: StructSchema = {
   name: 'ShareGroupTargetAssignmentMemberKey',
   fields: [
-    { name: 'groupId', type: 'string', versions: [13, 13], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
-    { name: 'memberId', type: 'string', versions: [13, 13], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'groupId', type: 'string', versions: [13, 13], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
+    { name: 'memberId', type: 'string', versions: [13, 13], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
   ],
 };
 const s506: StructSchema = {
   name: 'ShareGroupTargetAssignmentMemberValueTopicPartition',
   fields: [
-    { name: 'topicId', type: 'uuid', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "AAAAAAAAAAAAAAAAAAAAAA" },
+    { name: 'topicId', type: 'uuid', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 'AAAAAAAAAAAAAAAAAAAAAA' },
     { name: 'partitions', type: 'array', element: 'int32', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
@@ -4202,7 +4202,7 @@ const s507: StructSchema = {
 const s508: StructSchema = {
   name: 'ShareGroupTargetAssignmentMetadataKey',
   fields: [
-    { name: 'groupId', type: 'string', versions: [12, 12], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'groupId', type: 'string', versions: [12, 12], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
   ],
 };
 const s509: StructSchema = {
@@ -4214,13 +4214,13 @@ const s509: StructSchema = {
 const s510: StructSchema = {
   name: 'TransactionLogKey',
   fields: [
-    { name: 'transactionalId', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'transactionalId', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
   ],
 };
 const s511: StructSchema = {
   name: 'TransactionLogValuePartitionsSchema',
   fields: [
-    { name: 'topic', type: 'string', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'topic', type: 'string', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'partitionIds', type: 'array', element: 'int32', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
   ],
 };
@@ -4248,12 +4248,12 @@ const s513: StructSchema = {
 const s514: StructSchema = {
   name: 'AccessControlEntryRecord',
   fields: [
-    { name: 'id', type: 'uuid', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "AAAAAAAAAAAAAAAAAAAAAA" },
+    { name: 'id', type: 'uuid', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 'AAAAAAAAAAAAAAAAAAAAAA' },
     { name: 'resourceType', type: 'int8', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
-    { name: 'resourceName', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'resourceName', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'patternType', type: 'int8', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
-    { name: 'principal', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
-    { name: 'host', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'principal', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
+    { name: 'host', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'operation', type: 'int8', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'permissionType', type: 'int8', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
   ],
@@ -4277,15 +4277,15 @@ const s516: StructSchema = {
 const s517: StructSchema = {
   name: 'ClientQuotaRecordEntityData',
   fields: [
-    { name: 'entityType', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
-    { name: 'entityName', type: 'string', versions: [0, 0], nullableVersions: [0, 0], taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'entityType', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
+    { name: 'entityName', type: 'string', versions: [0, 0], nullableVersions: [0, 0], taggedVersions: null, tag: null, ignorable: false, default: '' },
   ],
 };
 const s518: StructSchema = {
   name: 'ClientQuotaRecord',
   fields: [
     { name: 'entity', type: 'array', element: 'struct', struct: s517, versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
-    { name: 'key', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'key', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'value', type: 'float64', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'remove', type: 'bool', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: false },
   ],
@@ -4294,21 +4294,21 @@ const s519: StructSchema = {
   name: 'ConfigRecord',
   fields: [
     { name: 'resourceType', type: 'int8', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
-    { name: 'resourceName', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
-    { name: 'name', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
-    { name: 'value', type: 'string', versions: [0, 0], nullableVersions: [0, 0], taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'resourceName', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
+    { name: 'name', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
+    { name: 'value', type: 'string', versions: [0, 0], nullableVersions: [0, 0], taggedVersions: null, tag: null, ignorable: false, default: '' },
   ],
 };
 const s520: StructSchema = {
   name: 'DelegationTokenRecord',
   fields: [
-    { name: 'owner', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
-    { name: 'requester', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'owner', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
+    { name: 'requester', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'renewers', type: 'array', element: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
     { name: 'issueTimestamp', type: 'int64', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0n },
     { name: 'maxTimestamp', type: 'int64', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0n },
     { name: 'expirationTimestamp', type: 'int64', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0n },
-    { name: 'tokenId', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'tokenId', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
   ],
 };
 const s521: StructSchema = {
@@ -4319,7 +4319,7 @@ const s521: StructSchema = {
 const s522: StructSchema = {
   name: 'FeatureLevelRecord',
   fields: [
-    { name: 'name', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'name', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'featureLevel', type: 'int16', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
   ],
 };
@@ -4339,7 +4339,7 @@ const s525: StructSchema = {
   name: 'PartitionChangeRecord',
   fields: [
     { name: 'partitionId', type: 'int32', versions: [0, 2], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: -1 },
-    { name: 'topicId', type: 'uuid', versions: [0, 2], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "AAAAAAAAAAAAAAAAAAAAAA" },
+    { name: 'topicId', type: 'uuid', versions: [0, 2], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 'AAAAAAAAAAAAAAAAAAAAAA' },
     { name: 'isr', type: 'array', element: 'int32', versions: [0, 2], nullableVersions: [0, 2], taggedVersions: [0, 2], tag: 0, ignorable: false, default: null },
     { name: 'leader', type: 'int32', versions: [0, 2], nullableVersions: null, taggedVersions: [0, 2], tag: 1, ignorable: false, default: -2 },
     { name: 'replicas', type: 'array', element: 'int32', versions: [0, 2], nullableVersions: [0, 2], taggedVersions: [0, 2], tag: 2, ignorable: false, default: null },
@@ -4355,7 +4355,7 @@ const s526: StructSchema = {
   name: 'PartitionRecord',
   fields: [
     { name: 'partitionId', type: 'int32', versions: [0, 2], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: -1 },
-    { name: 'topicId', type: 'uuid', versions: [0, 2], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "AAAAAAAAAAAAAAAAAAAAAA" },
+    { name: 'topicId', type: 'uuid', versions: [0, 2], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 'AAAAAAAAAAAAAAAAAAAAAA' },
     { name: 'replicas', type: 'array', element: 'int32', versions: [0, 2], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
     { name: 'isr', type: 'array', element: 'int32', versions: [0, 2], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
     { name: 'removingReplicas', type: 'array', element: 'int32', versions: [0, 2], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
@@ -4380,8 +4380,8 @@ const s527: StructSchema = {
 const s528: StructSchema = {
   name: 'RegisterBrokerRecordBrokerEndpoint',
   fields: [
-    { name: 'name', type: 'string', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
-    { name: 'host', type: 'string', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'name', type: 'string', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
+    { name: 'host', type: 'string', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'port', type: 'uint16', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'securityProtocol', type: 'int16', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
   ],
@@ -4389,7 +4389,7 @@ const s528: StructSchema = {
 const s529: StructSchema = {
   name: 'RegisterBrokerRecordBrokerFeature',
   fields: [
-    { name: 'name', type: 'string', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'name', type: 'string', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'minSupportedVersion', type: 'int16', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'maxSupportedVersion', type: 'int16', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
   ],
@@ -4399,11 +4399,11 @@ const s530: StructSchema = {
   fields: [
     { name: 'brokerId', type: 'int32', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'isMigratingZkBroker', type: 'bool', versions: [2, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: false },
-    { name: 'incarnationId', type: 'uuid', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "AAAAAAAAAAAAAAAAAAAAAA" },
+    { name: 'incarnationId', type: 'uuid', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 'AAAAAAAAAAAAAAAAAAAAAA' },
     { name: 'brokerEpoch', type: 'int64', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0n },
     { name: 'endPoints', type: 'array', element: 'struct', struct: s528, versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
     { name: 'features', type: 'array', element: 'struct', struct: s529, versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
-    { name: 'rack', type: 'string', versions: [0, 3], nullableVersions: [0, 3], taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'rack', type: 'string', versions: [0, 3], nullableVersions: [0, 3], taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'fenced', type: 'bool', versions: [0, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: true },
     { name: 'inControlledShutdown', type: 'bool', versions: [1, 3], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: false },
     { name: 'logDirs', type: 'array', element: 'uuid', versions: [3, 3], nullableVersions: null, taggedVersions: [3, 3], tag: 0, ignorable: false },
@@ -4412,8 +4412,8 @@ const s530: StructSchema = {
 const s531: StructSchema = {
   name: 'RegisterControllerRecordControllerEndpoint',
   fields: [
-    { name: 'name', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
-    { name: 'host', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'name', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
+    { name: 'host', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'port', type: 'uint16', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'securityProtocol', type: 'int16', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
   ],
@@ -4421,7 +4421,7 @@ const s531: StructSchema = {
 const s532: StructSchema = {
   name: 'RegisterControllerRecordControllerFeature',
   fields: [
-    { name: 'name', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'name', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'minSupportedVersion', type: 'int16', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'maxSupportedVersion', type: 'int16', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
   ],
@@ -4430,7 +4430,7 @@ const s533: StructSchema = {
   name: 'RegisterControllerRecord',
   fields: [
     { name: 'controllerId', type: 'int32', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
-    { name: 'incarnationId', type: 'uuid', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "AAAAAAAAAAAAAAAAAAAAAA" },
+    { name: 'incarnationId', type: 'uuid', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 'AAAAAAAAAAAAAAAAAAAAAA' },
     { name: 'zkMigrationReady', type: 'bool', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: false },
     { name: 'endPoints', type: 'array', element: 'struct', struct: s531, versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
     { name: 'features', type: 'array', element: 'struct', struct: s532, versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
@@ -4439,33 +4439,33 @@ const s533: StructSchema = {
 const s534: StructSchema = {
   name: 'RemoveAccessControlEntryRecord',
   fields: [
-    { name: 'id', type: 'uuid', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "AAAAAAAAAAAAAAAAAAAAAA" },
+    { name: 'id', type: 'uuid', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 'AAAAAAAAAAAAAAAAAAAAAA' },
   ],
 };
 const s535: StructSchema = {
   name: 'RemoveDelegationTokenRecord',
   fields: [
-    { name: 'tokenId', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'tokenId', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
   ],
 };
 const s536: StructSchema = {
   name: 'RemoveTopicRecord',
   fields: [
-    { name: 'topicId', type: 'uuid', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "AAAAAAAAAAAAAAAAAAAAAA" },
+    { name: 'topicId', type: 'uuid', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 'AAAAAAAAAAAAAAAAAAAAAA' },
   ],
 };
 const s537: StructSchema = {
   name: 'RemoveUserScramCredentialRecord',
   fields: [
-    { name: 'name', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'name', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'mechanism', type: 'int8', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
   ],
 };
 const s538: StructSchema = {
   name: 'TopicRecord',
   fields: [
-    { name: 'name', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
-    { name: 'topicId', type: 'uuid', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "AAAAAAAAAAAAAAAAAAAAAA" },
+    { name: 'name', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
+    { name: 'topicId', type: 'uuid', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 'AAAAAAAAAAAAAAAAAAAAAA' },
   ],
 };
 const s539: StructSchema = {
@@ -4485,7 +4485,7 @@ const s540: StructSchema = {
 const s541: StructSchema = {
   name: 'UserScramCredentialRecord',
   fields: [
-    { name: 'name', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'name', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'mechanism', type: 'int8', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
     { name: 'salt', type: 'bytes', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
     { name: 'storedKey', type: 'bytes', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false },
@@ -4508,11 +4508,11 @@ const s543: StructSchema = {
 const s544: StructSchema = {
   name: 'QuorumStateData',
   fields: [
-    { name: 'clusterId', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
+    { name: 'clusterId', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
     { name: 'leaderId', type: 'int32', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: -1 },
     { name: 'leaderEpoch', type: 'int32', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: -1 },
     { name: 'votedId', type: 'int32', versions: [0, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: -1 },
-    { name: 'votedDirectoryId', type: 'uuid', versions: [1, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "AAAAAAAAAAAAAAAAAAAAAA" },
+    { name: 'votedDirectoryId', type: 'uuid', versions: [1, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 'AAAAAAAAAAAAAAAAAAAAAA' },
     { name: 'appliedOffset', type: 'int64', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0n },
     { name: 'currentVoters', type: 'array', element: 'struct', struct: s543, versions: [0, 0], nullableVersions: [0, 0], taggedVersions: null, tag: null, ignorable: false },
   ],
@@ -4520,8 +4520,8 @@ const s544: StructSchema = {
 const s545: StructSchema = {
   name: 'ShareSnapshotKey',
   fields: [
-    { name: 'groupId', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
-    { name: 'topicId', type: 'uuid', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "AAAAAAAAAAAAAAAAAAAAAA" },
+    { name: 'groupId', type: 'string', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
+    { name: 'topicId', type: 'uuid', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 'AAAAAAAAAAAAAAAAAAAAAA' },
     { name: 'partition', type: 'int32', versions: [0, 0], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
   ],
 };
@@ -4547,8 +4547,8 @@ const s547: StructSchema = {
 const s548: StructSchema = {
   name: 'ShareUpdateKey',
   fields: [
-    { name: 'groupId', type: 'string', versions: [1, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "" },
-    { name: 'topicId', type: 'uuid', versions: [1, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: "AAAAAAAAAAAAAAAAAAAAAA" },
+    { name: 'groupId', type: 'string', versions: [1, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: '' },
+    { name: 'topicId', type: 'uuid', versions: [1, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 'AAAAAAAAAAAAAAAAAAAAAA' },
     { name: 'partition', type: 'int32', versions: [1, 1], nullableVersions: null, taggedVersions: null, tag: null, ignorable: false, default: 0 },
   ],
 };

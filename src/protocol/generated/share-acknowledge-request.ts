@@ -42,7 +42,7 @@ export interface ShareAcknowledgeRequestAcknowledgeTopic {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** AcknowledgeTopic as encoders accept it: every field optional, a missing field takes its default. */
 export interface ShareAcknowledgeRequestAcknowledgeTopicInit {
   readonly topicId?: string;
   readonly partitions?: readonly ShareAcknowledgeRequestAcknowledgePartitionInit[];
@@ -59,7 +59,7 @@ export interface ShareAcknowledgeRequestAcknowledgePartition {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** AcknowledgePartition as encoders accept it: every field optional, a missing field takes its default. */
 export interface ShareAcknowledgeRequestAcknowledgePartitionInit {
   readonly partitionIndex?: number;
   readonly acknowledgementBatches?: readonly ShareAcknowledgeRequestAcknowledgementBatchInit[];
@@ -78,7 +78,7 @@ export interface ShareAcknowledgeRequestAcknowledgementBatch {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** AcknowledgementBatch as encoders accept it: every field optional, a missing field takes its default. */
 export interface ShareAcknowledgeRequestAcknowledgementBatchInit {
   readonly firstOffset?: bigint;
   readonly lastOffset?: bigint;
@@ -89,7 +89,7 @@ export interface ShareAcknowledgeRequestAcknowledgementBatchInit {
 export function encodeShareAcknowledgeRequest(w: Writer, v: ShareAcknowledgeRequestInit, version: number): void {
   if (version < 0 || version > 0) unsupportedVersion('ShareAcknowledgeRequest', version);
   const $groupId = v.groupId === undefined ? null : v.groupId;
-  const $memberId = v.memberId === undefined ? "" : v.memberId;
+  const $memberId = v.memberId === undefined ? '' : v.memberId;
   const $shareSessionEpoch = v.shareSessionEpoch ?? 0;
   const $topics = v.topics ?? [];
   w.compactNullableString($groupId);
@@ -110,7 +110,7 @@ export function decodeShareAcknowledgeRequest(r: Reader, version: number): Share
   let $topics: ShareAcknowledgeRequestAcknowledgeTopic[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("ShareAcknowledgeRequest.topics: null array in a non-nullable field");
+    if (n < 0) r.fail('ShareAcknowledgeRequest.topics: null array in a non-nullable field');
     const a: ShareAcknowledgeRequestAcknowledgeTopic[] = [];
     for (let i = 0; i < n; i++) a.push(decodeShareAcknowledgeRequestAcknowledgeTopic(r, version));
     $topics = a;
@@ -128,7 +128,7 @@ export function decodeShareAcknowledgeRequest(r: Reader, version: number): Share
 }
 
 function encodeShareAcknowledgeRequestAcknowledgeTopic(w: Writer, v: ShareAcknowledgeRequestAcknowledgeTopicInit, version: number): void {
-  const $topicId = v.topicId ?? "AAAAAAAAAAAAAAAAAAAAAA";
+  const $topicId = v.topicId ?? 'AAAAAAAAAAAAAAAAAAAAAA';
   const $partitions = v.partitions ?? [];
   w.uuid($topicId);
   w.compactArrayLength($partitions.length);
@@ -143,7 +143,7 @@ function decodeShareAcknowledgeRequestAcknowledgeTopic(r: Reader, version: numbe
   let $partitions: ShareAcknowledgeRequestAcknowledgePartition[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("ShareAcknowledgeRequestAcknowledgeTopic.partitions: null array in a non-nullable field");
+    if (n < 0) r.fail('ShareAcknowledgeRequestAcknowledgeTopic.partitions: null array in a non-nullable field');
     const a: ShareAcknowledgeRequestAcknowledgePartition[] = [];
     for (let i = 0; i < n; i++) a.push(decodeShareAcknowledgeRequestAcknowledgePartition(r, version));
     $partitions = a;
@@ -176,7 +176,7 @@ function decodeShareAcknowledgeRequestAcknowledgePartition(r: Reader, version: n
   let $acknowledgementBatches: ShareAcknowledgeRequestAcknowledgementBatch[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("ShareAcknowledgeRequestAcknowledgePartition.acknowledgementBatches: null array in a non-nullable field");
+    if (n < 0) r.fail('ShareAcknowledgeRequestAcknowledgePartition.acknowledgementBatches: null array in a non-nullable field');
     const a: ShareAcknowledgeRequestAcknowledgementBatch[] = [];
     for (let i = 0; i < n; i++) a.push(decodeShareAcknowledgeRequestAcknowledgementBatch(r, version));
     $acknowledgementBatches = a;
@@ -212,7 +212,7 @@ function decodeShareAcknowledgeRequestAcknowledgementBatch(r: Reader, version: n
   let $acknowledgeTypes: number[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("ShareAcknowledgeRequestAcknowledgementBatch.acknowledgeTypes: null array in a non-nullable field");
+    if (n < 0) r.fail('ShareAcknowledgeRequestAcknowledgementBatch.acknowledgeTypes: null array in a non-nullable field');
     const a: number[] = [];
     for (let i = 0; i < n; i++) a.push(r.int8());
     $acknowledgeTypes = a;

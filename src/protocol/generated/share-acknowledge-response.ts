@@ -48,7 +48,7 @@ export interface ShareAcknowledgeResponseShareAcknowledgeTopicResponse {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** ShareAcknowledgeTopicResponse as encoders accept it: every field optional, a missing field takes its default. */
 export interface ShareAcknowledgeResponseShareAcknowledgeTopicResponseInit {
   readonly topicId?: string;
   readonly partitions?: readonly ShareAcknowledgeResponsePartitionDataInit[];
@@ -69,7 +69,7 @@ export interface ShareAcknowledgeResponsePartitionData {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** PartitionData as encoders accept it: every field optional, a missing field takes its default. */
 export interface ShareAcknowledgeResponsePartitionDataInit {
   readonly partitionIndex?: number;
   readonly errorCode?: number;
@@ -88,7 +88,7 @@ export interface ShareAcknowledgeResponseLeaderIdAndEpoch {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** LeaderIdAndEpoch as encoders accept it: every field optional, a missing field takes its default. */
 export interface ShareAcknowledgeResponseLeaderIdAndEpochInit {
   readonly leaderId?: number;
   readonly leaderEpoch?: number;
@@ -112,7 +112,7 @@ export interface ShareAcknowledgeResponseNodeEndpoint {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** NodeEndpoint as encoders accept it: every field optional, a missing field takes its default. */
 export interface ShareAcknowledgeResponseNodeEndpointInit {
   readonly nodeId?: number;
   readonly host?: string;
@@ -150,7 +150,7 @@ export function decodeShareAcknowledgeResponse(r: Reader, version: number): Shar
   let $responses: ShareAcknowledgeResponseShareAcknowledgeTopicResponse[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("ShareAcknowledgeResponse.responses: null array in a non-nullable field");
+    if (n < 0) r.fail('ShareAcknowledgeResponse.responses: null array in a non-nullable field');
     const a: ShareAcknowledgeResponseShareAcknowledgeTopicResponse[] = [];
     for (let i = 0; i < n; i++) a.push(decodeShareAcknowledgeResponseShareAcknowledgeTopicResponse(r, version));
     $responses = a;
@@ -158,7 +158,7 @@ export function decodeShareAcknowledgeResponse(r: Reader, version: number): Shar
   let $nodeEndpoints: ShareAcknowledgeResponseNodeEndpoint[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("ShareAcknowledgeResponse.nodeEndpoints: null array in a non-nullable field");
+    if (n < 0) r.fail('ShareAcknowledgeResponse.nodeEndpoints: null array in a non-nullable field');
     const a: ShareAcknowledgeResponseNodeEndpoint[] = [];
     for (let i = 0; i < n; i++) a.push(decodeShareAcknowledgeResponseNodeEndpoint(r, version));
     $nodeEndpoints = a;
@@ -176,7 +176,7 @@ export function decodeShareAcknowledgeResponse(r: Reader, version: number): Shar
 }
 
 function encodeShareAcknowledgeResponseShareAcknowledgeTopicResponse(w: Writer, v: ShareAcknowledgeResponseShareAcknowledgeTopicResponseInit, version: number): void {
-  const $topicId = v.topicId ?? "AAAAAAAAAAAAAAAAAAAAAA";
+  const $topicId = v.topicId ?? 'AAAAAAAAAAAAAAAAAAAAAA';
   const $partitions = v.partitions ?? [];
   w.uuid($topicId);
   w.compactArrayLength($partitions.length);
@@ -191,7 +191,7 @@ function decodeShareAcknowledgeResponseShareAcknowledgeTopicResponse(r: Reader, 
   let $partitions: ShareAcknowledgeResponsePartitionData[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("ShareAcknowledgeResponseShareAcknowledgeTopicResponse.partitions: null array in a non-nullable field");
+    if (n < 0) r.fail('ShareAcknowledgeResponseShareAcknowledgeTopicResponse.partitions: null array in a non-nullable field');
     const a: ShareAcknowledgeResponsePartitionData[] = [];
     for (let i = 0; i < n; i++) a.push(decodeShareAcknowledgeResponsePartitionData(r, version));
     $partitions = a;
@@ -262,7 +262,7 @@ function decodeShareAcknowledgeResponseLeaderIdAndEpoch(r: Reader, version: numb
 
 function encodeShareAcknowledgeResponseNodeEndpoint(w: Writer, v: ShareAcknowledgeResponseNodeEndpointInit, version: number): void {
   const $nodeId = v.nodeId ?? 0;
-  const $host = v.host ?? "";
+  const $host = v.host ?? '';
   const $port = v.port ?? 0;
   const $rack = v.rack === undefined ? null : v.rack;
   w.int32($nodeId);

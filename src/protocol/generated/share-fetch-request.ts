@@ -57,7 +57,7 @@ export interface ShareFetchRequestFetchTopic {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** FetchTopic as encoders accept it: every field optional, a missing field takes its default. */
 export interface ShareFetchRequestFetchTopicInit {
   readonly topicId?: string;
   readonly partitions?: readonly ShareFetchRequestFetchPartitionInit[];
@@ -80,7 +80,7 @@ export interface ShareFetchRequestFetchPartition {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** FetchPartition as encoders accept it: every field optional, a missing field takes its default. */
 export interface ShareFetchRequestFetchPartitionInit {
   readonly partitionIndex?: number;
   readonly partitionMaxBytes?: number;
@@ -100,7 +100,7 @@ export interface ShareFetchRequestAcknowledgementBatch {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** AcknowledgementBatch as encoders accept it: every field optional, a missing field takes its default. */
 export interface ShareFetchRequestAcknowledgementBatchInit {
   readonly firstOffset?: bigint;
   readonly lastOffset?: bigint;
@@ -118,7 +118,7 @@ export interface ShareFetchRequestForgottenTopic {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** ForgottenTopic as encoders accept it: every field optional, a missing field takes its default. */
 export interface ShareFetchRequestForgottenTopicInit {
   readonly topicId?: string;
   readonly partitions?: readonly number[];
@@ -128,7 +128,7 @@ export interface ShareFetchRequestForgottenTopicInit {
 export function encodeShareFetchRequest(w: Writer, v: ShareFetchRequestInit, version: number): void {
   if (version < 0 || version > 0) unsupportedVersion('ShareFetchRequest', version);
   const $groupId = v.groupId === undefined ? null : v.groupId;
-  const $memberId = v.memberId === undefined ? "" : v.memberId;
+  const $memberId = v.memberId === undefined ? '' : v.memberId;
   const $shareSessionEpoch = v.shareSessionEpoch ?? 0;
   const $maxWaitMs = v.maxWaitMs ?? 0;
   const $minBytes = v.minBytes ?? 0;
@@ -163,7 +163,7 @@ export function decodeShareFetchRequest(r: Reader, version: number): ShareFetchR
   let $topics: ShareFetchRequestFetchTopic[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("ShareFetchRequest.topics: null array in a non-nullable field");
+    if (n < 0) r.fail('ShareFetchRequest.topics: null array in a non-nullable field');
     const a: ShareFetchRequestFetchTopic[] = [];
     for (let i = 0; i < n; i++) a.push(decodeShareFetchRequestFetchTopic(r, version));
     $topics = a;
@@ -171,7 +171,7 @@ export function decodeShareFetchRequest(r: Reader, version: number): ShareFetchR
   let $forgottenTopicsData: ShareFetchRequestForgottenTopic[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("ShareFetchRequest.forgottenTopicsData: null array in a non-nullable field");
+    if (n < 0) r.fail('ShareFetchRequest.forgottenTopicsData: null array in a non-nullable field');
     const a: ShareFetchRequestForgottenTopic[] = [];
     for (let i = 0; i < n; i++) a.push(decodeShareFetchRequestForgottenTopic(r, version));
     $forgottenTopicsData = a;
@@ -189,7 +189,7 @@ export function decodeShareFetchRequest(r: Reader, version: number): ShareFetchR
 }
 
 function encodeShareFetchRequestFetchTopic(w: Writer, v: ShareFetchRequestFetchTopicInit, version: number): void {
-  const $topicId = v.topicId ?? "AAAAAAAAAAAAAAAAAAAAAA";
+  const $topicId = v.topicId ?? 'AAAAAAAAAAAAAAAAAAAAAA';
   const $partitions = v.partitions ?? [];
   w.uuid($topicId);
   w.compactArrayLength($partitions.length);
@@ -204,7 +204,7 @@ function decodeShareFetchRequestFetchTopic(r: Reader, version: number): ShareFet
   let $partitions: ShareFetchRequestFetchPartition[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("ShareFetchRequestFetchTopic.partitions: null array in a non-nullable field");
+    if (n < 0) r.fail('ShareFetchRequestFetchTopic.partitions: null array in a non-nullable field');
     const a: ShareFetchRequestFetchPartition[] = [];
     for (let i = 0; i < n; i++) a.push(decodeShareFetchRequestFetchPartition(r, version));
     $partitions = a;
@@ -240,7 +240,7 @@ function decodeShareFetchRequestFetchPartition(r: Reader, version: number): Shar
   let $acknowledgementBatches: ShareFetchRequestAcknowledgementBatch[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("ShareFetchRequestFetchPartition.acknowledgementBatches: null array in a non-nullable field");
+    if (n < 0) r.fail('ShareFetchRequestFetchPartition.acknowledgementBatches: null array in a non-nullable field');
     const a: ShareFetchRequestAcknowledgementBatch[] = [];
     for (let i = 0; i < n; i++) a.push(decodeShareFetchRequestAcknowledgementBatch(r, version));
     $acknowledgementBatches = a;
@@ -276,7 +276,7 @@ function decodeShareFetchRequestAcknowledgementBatch(r: Reader, version: number)
   let $acknowledgeTypes: number[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("ShareFetchRequestAcknowledgementBatch.acknowledgeTypes: null array in a non-nullable field");
+    if (n < 0) r.fail('ShareFetchRequestAcknowledgementBatch.acknowledgeTypes: null array in a non-nullable field');
     const a: number[] = [];
     for (let i = 0; i < n; i++) a.push(r.int8());
     $acknowledgeTypes = a;
@@ -294,7 +294,7 @@ function decodeShareFetchRequestAcknowledgementBatch(r: Reader, version: number)
 }
 
 function encodeShareFetchRequestForgottenTopic(w: Writer, v: ShareFetchRequestForgottenTopicInit, version: number): void {
-  const $topicId = v.topicId ?? "AAAAAAAAAAAAAAAAAAAAAA";
+  const $topicId = v.topicId ?? 'AAAAAAAAAAAAAAAAAAAAAA';
   const $partitions = v.partitions ?? [];
   w.uuid($topicId);
   w.compactArrayLength($partitions.length);
@@ -309,7 +309,7 @@ function decodeShareFetchRequestForgottenTopic(r: Reader, version: number): Shar
   let $partitions: number[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("ShareFetchRequestForgottenTopic.partitions: null array in a non-nullable field");
+    if (n < 0) r.fail('ShareFetchRequestForgottenTopic.partitions: null array in a non-nullable field');
     const a: number[] = [];
     for (let i = 0; i < n; i++) a.push(r.int32());
     $partitions = a;

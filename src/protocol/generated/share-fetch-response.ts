@@ -48,7 +48,7 @@ export interface ShareFetchResponseShareFetchableTopicResponse {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** ShareFetchableTopicResponse as encoders accept it: every field optional, a missing field takes its default. */
 export interface ShareFetchResponseShareFetchableTopicResponseInit {
   readonly topicId?: string;
   readonly partitions?: readonly ShareFetchResponsePartitionDataInit[];
@@ -80,7 +80,7 @@ export interface ShareFetchResponsePartitionData {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** PartitionData as encoders accept it: every field optional, a missing field takes its default. */
 export interface ShareFetchResponsePartitionDataInit {
   readonly partitionIndex?: number;
   readonly errorCode?: number;
@@ -103,7 +103,7 @@ export interface ShareFetchResponseLeaderIdAndEpoch {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** LeaderIdAndEpoch as encoders accept it: every field optional, a missing field takes its default. */
 export interface ShareFetchResponseLeaderIdAndEpochInit {
   readonly leaderId?: number;
   readonly leaderEpoch?: number;
@@ -122,7 +122,7 @@ export interface ShareFetchResponseAcquiredRecords {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** AcquiredRecords as encoders accept it: every field optional, a missing field takes its default. */
 export interface ShareFetchResponseAcquiredRecordsInit {
   readonly firstOffset?: bigint;
   readonly lastOffset?: bigint;
@@ -147,7 +147,7 @@ export interface ShareFetchResponseNodeEndpoint {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** NodeEndpoint as encoders accept it: every field optional, a missing field takes its default. */
 export interface ShareFetchResponseNodeEndpointInit {
   readonly nodeId?: number;
   readonly host?: string;
@@ -185,7 +185,7 @@ export function decodeShareFetchResponse(r: Reader, version: number): ShareFetch
   let $responses: ShareFetchResponseShareFetchableTopicResponse[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("ShareFetchResponse.responses: null array in a non-nullable field");
+    if (n < 0) r.fail('ShareFetchResponse.responses: null array in a non-nullable field');
     const a: ShareFetchResponseShareFetchableTopicResponse[] = [];
     for (let i = 0; i < n; i++) a.push(decodeShareFetchResponseShareFetchableTopicResponse(r, version));
     $responses = a;
@@ -193,7 +193,7 @@ export function decodeShareFetchResponse(r: Reader, version: number): ShareFetch
   let $nodeEndpoints: ShareFetchResponseNodeEndpoint[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("ShareFetchResponse.nodeEndpoints: null array in a non-nullable field");
+    if (n < 0) r.fail('ShareFetchResponse.nodeEndpoints: null array in a non-nullable field');
     const a: ShareFetchResponseNodeEndpoint[] = [];
     for (let i = 0; i < n; i++) a.push(decodeShareFetchResponseNodeEndpoint(r, version));
     $nodeEndpoints = a;
@@ -211,7 +211,7 @@ export function decodeShareFetchResponse(r: Reader, version: number): ShareFetch
 }
 
 function encodeShareFetchResponseShareFetchableTopicResponse(w: Writer, v: ShareFetchResponseShareFetchableTopicResponseInit, version: number): void {
-  const $topicId = v.topicId ?? "AAAAAAAAAAAAAAAAAAAAAA";
+  const $topicId = v.topicId ?? 'AAAAAAAAAAAAAAAAAAAAAA';
   const $partitions = v.partitions ?? [];
   w.uuid($topicId);
   w.compactArrayLength($partitions.length);
@@ -226,7 +226,7 @@ function decodeShareFetchResponseShareFetchableTopicResponse(r: Reader, version:
   let $partitions: ShareFetchResponsePartitionData[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("ShareFetchResponseShareFetchableTopicResponse.partitions: null array in a non-nullable field");
+    if (n < 0) r.fail('ShareFetchResponseShareFetchableTopicResponse.partitions: null array in a non-nullable field');
     const a: ShareFetchResponsePartitionData[] = [];
     for (let i = 0; i < n; i++) a.push(decodeShareFetchResponsePartitionData(r, version));
     $partitions = a;
@@ -277,7 +277,7 @@ function decodeShareFetchResponsePartitionData(r: Reader, version: number): Shar
   let $acquiredRecords: ShareFetchResponseAcquiredRecords[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("ShareFetchResponsePartitionData.acquiredRecords: null array in a non-nullable field");
+    if (n < 0) r.fail('ShareFetchResponsePartitionData.acquiredRecords: null array in a non-nullable field');
     const a: ShareFetchResponseAcquiredRecords[] = [];
     for (let i = 0; i < n; i++) a.push(decodeShareFetchResponseAcquiredRecords(r, version));
     $acquiredRecords = a;
@@ -345,7 +345,7 @@ function decodeShareFetchResponseAcquiredRecords(r: Reader, version: number): Sh
 
 function encodeShareFetchResponseNodeEndpoint(w: Writer, v: ShareFetchResponseNodeEndpointInit, version: number): void {
   const $nodeId = v.nodeId ?? 0;
-  const $host = v.host ?? "";
+  const $host = v.host ?? '';
   const $port = v.port ?? 0;
   const $rack = v.rack === undefined ? null : v.rack;
   w.int32($nodeId);

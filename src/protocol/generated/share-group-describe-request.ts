@@ -40,7 +40,7 @@ export function decodeShareGroupDescribeRequest(r: Reader, version: number): Sha
   let $groupIds: string[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("ShareGroupDescribeRequest.groupIds: null array in a non-nullable field");
+    if (n < 0) r.fail('ShareGroupDescribeRequest.groupIds: null array in a non-nullable field');
     const a: string[] = [];
     for (let i = 0; i < n; i++) a.push(r.compactString());
     $groupIds = a;

@@ -50,7 +50,7 @@ export interface ShareGroupDescribeResponseDescribedGroup {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** DescribedGroup as encoders accept it: every field optional, a missing field takes its default. */
 export interface ShareGroupDescribeResponseDescribedGroupInit {
   readonly errorCode?: number;
   readonly errorMessage?: string | null;
@@ -84,7 +84,7 @@ export interface ShareGroupDescribeResponseMember {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** Member as encoders accept it: every field optional, a missing field takes its default. */
 export interface ShareGroupDescribeResponseMemberInit {
   readonly memberId?: string;
   readonly rackId?: string | null;
@@ -104,7 +104,7 @@ export interface ShareGroupDescribeResponseAssignment {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** Assignment as encoders accept it: every field optional, a missing field takes its default. */
 export interface ShareGroupDescribeResponseAssignmentInit {
   readonly topicPartitions?: readonly ShareGroupDescribeResponseTopicPartitionsInit[];
   readonly _unknownTaggedFields?: readonly UnknownTaggedField[];
@@ -122,7 +122,7 @@ export interface ShareGroupDescribeResponseTopicPartitions {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** TopicPartitions as encoders accept it: every field optional, a missing field takes its default. */
 export interface ShareGroupDescribeResponseTopicPartitionsInit {
   readonly topicId?: string;
   readonly topicName?: string;
@@ -148,7 +148,7 @@ export function decodeShareGroupDescribeResponse(r: Reader, version: number): Sh
   let $groups: ShareGroupDescribeResponseDescribedGroup[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("ShareGroupDescribeResponse.groups: null array in a non-nullable field");
+    if (n < 0) r.fail('ShareGroupDescribeResponse.groups: null array in a non-nullable field');
     const a: ShareGroupDescribeResponseDescribedGroup[] = [];
     for (let i = 0; i < n; i++) a.push(decodeShareGroupDescribeResponseDescribedGroup(r, version));
     $groups = a;
@@ -168,11 +168,11 @@ export function decodeShareGroupDescribeResponse(r: Reader, version: number): Sh
 function encodeShareGroupDescribeResponseDescribedGroup(w: Writer, v: ShareGroupDescribeResponseDescribedGroupInit, version: number): void {
   const $errorCode = v.errorCode ?? 0;
   const $errorMessage = v.errorMessage === undefined ? null : v.errorMessage;
-  const $groupId = v.groupId ?? "";
-  const $groupState = v.groupState ?? "";
+  const $groupId = v.groupId ?? '';
+  const $groupState = v.groupState ?? '';
   const $groupEpoch = v.groupEpoch ?? 0;
   const $assignmentEpoch = v.assignmentEpoch ?? 0;
-  const $assignorName = v.assignorName ?? "";
+  const $assignorName = v.assignorName ?? '';
   const $members = v.members ?? [];
   const $authorizedOperations = v.authorizedOperations ?? -2147483648;
   w.int16($errorCode);
@@ -201,7 +201,7 @@ function decodeShareGroupDescribeResponseDescribedGroup(r: Reader, version: numb
   let $members: ShareGroupDescribeResponseMember[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("ShareGroupDescribeResponseDescribedGroup.members: null array in a non-nullable field");
+    if (n < 0) r.fail('ShareGroupDescribeResponseDescribedGroup.members: null array in a non-nullable field');
     const a: ShareGroupDescribeResponseMember[] = [];
     for (let i = 0; i < n; i++) a.push(decodeShareGroupDescribeResponseMember(r, version));
     $members = a;
@@ -220,11 +220,11 @@ function decodeShareGroupDescribeResponseDescribedGroup(r: Reader, version: numb
 }
 
 function encodeShareGroupDescribeResponseMember(w: Writer, v: ShareGroupDescribeResponseMemberInit, version: number): void {
-  const $memberId = v.memberId ?? "";
+  const $memberId = v.memberId ?? '';
   const $rackId = v.rackId === undefined ? null : v.rackId;
   const $memberEpoch = v.memberEpoch ?? 0;
-  const $clientId = v.clientId ?? "";
-  const $clientHost = v.clientHost ?? "";
+  const $clientId = v.clientId ?? '';
+  const $clientHost = v.clientHost ?? '';
   const $subscribedTopicNames = v.subscribedTopicNames ?? [];
   const $assignment = v.assignment ?? {};
   w.compactString($memberId);
@@ -249,7 +249,7 @@ function decodeShareGroupDescribeResponseMember(r: Reader, version: number): Sha
   let $subscribedTopicNames: string[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("ShareGroupDescribeResponseMember.subscribedTopicNames: null array in a non-nullable field");
+    if (n < 0) r.fail('ShareGroupDescribeResponseMember.subscribedTopicNames: null array in a non-nullable field');
     const a: string[] = [];
     for (let i = 0; i < n; i++) a.push(r.compactString());
     $subscribedTopicNames = a;
@@ -280,7 +280,7 @@ function decodeShareGroupDescribeResponseAssignment(r: Reader, version: number):
   let $topicPartitions: ShareGroupDescribeResponseTopicPartitions[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("ShareGroupDescribeResponseAssignment.topicPartitions: null array in a non-nullable field");
+    if (n < 0) r.fail('ShareGroupDescribeResponseAssignment.topicPartitions: null array in a non-nullable field');
     const a: ShareGroupDescribeResponseTopicPartitions[] = [];
     for (let i = 0; i < n; i++) a.push(decodeShareGroupDescribeResponseTopicPartitions(r, version));
     $topicPartitions = a;
@@ -298,8 +298,8 @@ function decodeShareGroupDescribeResponseAssignment(r: Reader, version: number):
 }
 
 function encodeShareGroupDescribeResponseTopicPartitions(w: Writer, v: ShareGroupDescribeResponseTopicPartitionsInit, version: number): void {
-  const $topicId = v.topicId ?? "AAAAAAAAAAAAAAAAAAAAAA";
-  const $topicName = v.topicName ?? "";
+  const $topicId = v.topicId ?? 'AAAAAAAAAAAAAAAAAAAAAA';
+  const $topicName = v.topicName ?? '';
   const $partitions = v.partitions ?? [];
   w.uuid($topicId);
   w.compactString($topicName);
@@ -316,7 +316,7 @@ function decodeShareGroupDescribeResponseTopicPartitions(r: Reader, version: num
   let $partitions: number[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("ShareGroupDescribeResponseTopicPartitions.partitions: null array in a non-nullable field");
+    if (n < 0) r.fail('ShareGroupDescribeResponseTopicPartitions.partitions: null array in a non-nullable field');
     const a: number[] = [];
     for (let i = 0; i < n; i++) a.push(r.int32());
     $partitions = a;

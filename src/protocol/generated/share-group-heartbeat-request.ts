@@ -43,8 +43,8 @@ export interface ShareGroupHeartbeatRequestInit {
 
 export function encodeShareGroupHeartbeatRequest(w: Writer, v: ShareGroupHeartbeatRequestInit, version: number): void {
   if (version < 0 || version > 0) unsupportedVersion('ShareGroupHeartbeatRequest', version);
-  const $groupId = v.groupId ?? "";
-  const $memberId = v.memberId ?? "";
+  const $groupId = v.groupId ?? '';
+  const $memberId = v.memberId ?? '';
   const $memberEpoch = v.memberEpoch ?? 0;
   const $rackId = v.rackId === undefined ? null : v.rackId;
   const $subscribedTopicNames = v.subscribedTopicNames === undefined ? null : v.subscribedTopicNames;

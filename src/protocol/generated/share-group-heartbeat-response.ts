@@ -52,7 +52,7 @@ export interface ShareGroupHeartbeatResponseAssignment {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** Assignment as encoders accept it: every field optional, a missing field takes its default. */
 export interface ShareGroupHeartbeatResponseAssignmentInit {
   readonly topicPartitions?: readonly ShareGroupHeartbeatResponseTopicPartitionsInit[];
   readonly _unknownTaggedFields?: readonly UnknownTaggedField[];
@@ -68,7 +68,7 @@ export interface ShareGroupHeartbeatResponseTopicPartitions {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** TopicPartitions as encoders accept it: every field optional, a missing field takes its default. */
 export interface ShareGroupHeartbeatResponseTopicPartitionsInit {
   readonly topicId?: string;
   readonly partitions?: readonly number[];
@@ -133,7 +133,7 @@ function decodeShareGroupHeartbeatResponseAssignment(r: Reader, version: number)
   let $topicPartitions: ShareGroupHeartbeatResponseTopicPartitions[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("ShareGroupHeartbeatResponseAssignment.topicPartitions: null array in a non-nullable field");
+    if (n < 0) r.fail('ShareGroupHeartbeatResponseAssignment.topicPartitions: null array in a non-nullable field');
     const a: ShareGroupHeartbeatResponseTopicPartitions[] = [];
     for (let i = 0; i < n; i++) a.push(decodeShareGroupHeartbeatResponseTopicPartitions(r, version));
     $topicPartitions = a;
@@ -151,7 +151,7 @@ function decodeShareGroupHeartbeatResponseAssignment(r: Reader, version: number)
 }
 
 function encodeShareGroupHeartbeatResponseTopicPartitions(w: Writer, v: ShareGroupHeartbeatResponseTopicPartitionsInit, version: number): void {
-  const $topicId = v.topicId ?? "AAAAAAAAAAAAAAAAAAAAAA";
+  const $topicId = v.topicId ?? 'AAAAAAAAAAAAAAAAAAAAAA';
   const $partitions = v.partitions ?? [];
   w.uuid($topicId);
   w.compactArrayLength($partitions.length);
@@ -166,7 +166,7 @@ function decodeShareGroupHeartbeatResponseTopicPartitions(r: Reader, version: nu
   let $partitions: number[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("ShareGroupHeartbeatResponseTopicPartitions.partitions: null array in a non-nullable field");
+    if (n < 0) r.fail('ShareGroupHeartbeatResponseTopicPartitions.partitions: null array in a non-nullable field');
     const a: number[] = [];
     for (let i = 0; i < n; i++) a.push(r.int32());
     $partitions = a;

@@ -49,7 +49,7 @@ export interface StopReplicaRequestStopReplicaPartitionV0 {
   partitionIndex: number;
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** StopReplicaPartitionV0 as encoders accept it: every field optional, a missing field takes its default. */
 export interface StopReplicaRequestStopReplicaPartitionV0Init {
   readonly topicName?: string;
   readonly partitionIndex?: number;
@@ -65,7 +65,7 @@ export interface StopReplicaRequestStopReplicaTopicV1 {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** StopReplicaTopicV1 as encoders accept it: every field optional, a missing field takes its default. */
 export interface StopReplicaRequestStopReplicaTopicV1Init {
   readonly name?: string;
   readonly partitionIndexes?: readonly number[];
@@ -82,7 +82,7 @@ export interface StopReplicaRequestStopReplicaTopicState {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** StopReplicaTopicState as encoders accept it: every field optional, a missing field takes its default. */
 export interface StopReplicaRequestStopReplicaTopicStateInit {
   readonly topicName?: string;
   readonly partitionStates?: readonly StopReplicaRequestStopReplicaPartitionStateInit[];
@@ -101,7 +101,7 @@ export interface StopReplicaRequestStopReplicaPartitionState {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** StopReplicaPartitionState as encoders accept it: every field optional, a missing field takes its default. */
 export interface StopReplicaRequestStopReplicaPartitionStateInit {
   readonly partitionIndex?: number;
   readonly leaderEpoch?: number;
@@ -124,7 +124,7 @@ export function encodeStopReplicaRequest(w: Writer, v: StopReplicaRequestInit, v
   if (version >= 4) {
     w.bool($isKRaftController);
   }
-  if (version < 4 && $isKRaftController !== false) notInVersion("StopReplicaRequest.isKRaftController", version);
+  if (version < 4 && $isKRaftController !== false) notInVersion('StopReplicaRequest.isKRaftController', version);
   w.int32($controllerEpoch);
   if (version >= 1) {
     w.int64($brokerEpoch);
@@ -132,28 +132,28 @@ export function encodeStopReplicaRequest(w: Writer, v: StopReplicaRequestInit, v
   if (version <= 2) {
     w.bool($deletePartitions);
   }
-  if (version > 2 && $deletePartitions !== false) notInVersion("StopReplicaRequest.deletePartitions", version);
+  if (version > 2 && $deletePartitions !== false) notInVersion('StopReplicaRequest.deletePartitions', version);
   if (version <= 0) {
     w.arrayLength($ungroupedPartitions.length);
     for (let i = 0; i < $ungroupedPartitions.length; i++) {
       encodeStopReplicaRequestStopReplicaPartitionV0(w, $ungroupedPartitions[i], version);
     }
   }
-  if (version > 0 && $ungroupedPartitions.length !== 0) notInVersion("StopReplicaRequest.ungroupedPartitions", version);
+  if (version > 0 && $ungroupedPartitions.length !== 0) notInVersion('StopReplicaRequest.ungroupedPartitions', version);
   if ((version >= 1 && version <= 2)) {
     if (flexible) w.compactArrayLength($topics.length); else w.arrayLength($topics.length);
     for (let i = 0; i < $topics.length; i++) {
       encodeStopReplicaRequestStopReplicaTopicV1(w, $topics[i], version);
     }
   }
-  if ((version < 1 || version > 2) && $topics.length !== 0) notInVersion("StopReplicaRequest.topics", version);
+  if ((version < 1 || version > 2) && $topics.length !== 0) notInVersion('StopReplicaRequest.topics', version);
   if (version >= 3) {
     w.compactArrayLength($topicStates.length);
     for (let i = 0; i < $topicStates.length; i++) {
       encodeStopReplicaRequestStopReplicaTopicState(w, $topicStates[i], version);
     }
   }
-  if (version < 3 && $topicStates.length !== 0) notInVersion("StopReplicaRequest.topicStates", version);
+  if (version < 3 && $topicStates.length !== 0) notInVersion('StopReplicaRequest.topicStates', version);
   if (flexible) {
     writeUnknownTaggedFields(w, v._unknownTaggedFields);
   }
@@ -186,7 +186,7 @@ export function decodeStopReplicaRequest(r: Reader, version: number): StopReplic
   if (version <= 0) {
     {
       const n = r.arrayLength();
-      if (n < 0) r.fail("StopReplicaRequest.ungroupedPartitions: null array in a non-nullable field");
+      if (n < 0) r.fail('StopReplicaRequest.ungroupedPartitions: null array in a non-nullable field');
       const a: StopReplicaRequestStopReplicaPartitionV0[] = [];
       for (let i = 0; i < n; i++) a.push(decodeStopReplicaRequestStopReplicaPartitionV0(r, version));
       $ungroupedPartitions = a;
@@ -198,7 +198,7 @@ export function decodeStopReplicaRequest(r: Reader, version: number): StopReplic
   if ((version >= 1 && version <= 2)) {
     {
       const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-      if (n < 0) r.fail("StopReplicaRequest.topics: null array in a non-nullable field");
+      if (n < 0) r.fail('StopReplicaRequest.topics: null array in a non-nullable field');
       const a: StopReplicaRequestStopReplicaTopicV1[] = [];
       for (let i = 0; i < n; i++) a.push(decodeStopReplicaRequestStopReplicaTopicV1(r, version));
       $topics = a;
@@ -210,7 +210,7 @@ export function decodeStopReplicaRequest(r: Reader, version: number): StopReplic
   if (version >= 3) {
     {
       const n = r.compactArrayLength();
-      if (n < 0) r.fail("StopReplicaRequest.topicStates: null array in a non-nullable field");
+      if (n < 0) r.fail('StopReplicaRequest.topicStates: null array in a non-nullable field');
       const a: StopReplicaRequestStopReplicaTopicState[] = [];
       for (let i = 0; i < n; i++) a.push(decodeStopReplicaRequestStopReplicaTopicState(r, version));
       $topicStates = a;
@@ -233,7 +233,7 @@ export function decodeStopReplicaRequest(r: Reader, version: number): StopReplic
 }
 
 function encodeStopReplicaRequestStopReplicaPartitionV0(w: Writer, v: StopReplicaRequestStopReplicaPartitionV0Init, version: number): void {
-  const $topicName = v.topicName ?? "";
+  const $topicName = v.topicName ?? '';
   const $partitionIndex = v.partitionIndex ?? 0;
   w.string($topicName);
   w.int32($partitionIndex);
@@ -247,7 +247,7 @@ function decodeStopReplicaRequestStopReplicaPartitionV0(r: Reader, version: numb
 
 function encodeStopReplicaRequestStopReplicaTopicV1(w: Writer, v: StopReplicaRequestStopReplicaTopicV1Init, version: number): void {
   const flexible = version >= 2;
-  const $name = v.name ?? "";
+  const $name = v.name ?? '';
   const $partitionIndexes = v.partitionIndexes ?? [];
   if (flexible) w.compactString($name); else w.string($name);
   if (flexible) w.compactArrayLength($partitionIndexes.length); else w.arrayLength($partitionIndexes.length);
@@ -265,7 +265,7 @@ function decodeStopReplicaRequestStopReplicaTopicV1(r: Reader, version: number):
   let $partitionIndexes: number[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("StopReplicaRequestStopReplicaTopicV1.partitionIndexes: null array in a non-nullable field");
+    if (n < 0) r.fail('StopReplicaRequestStopReplicaTopicV1.partitionIndexes: null array in a non-nullable field');
     const a: number[] = [];
     for (let i = 0; i < n; i++) a.push(r.int32());
     $partitionIndexes = a;
@@ -285,7 +285,7 @@ function decodeStopReplicaRequestStopReplicaTopicV1(r: Reader, version: number):
 }
 
 function encodeStopReplicaRequestStopReplicaTopicState(w: Writer, v: StopReplicaRequestStopReplicaTopicStateInit, version: number): void {
-  const $topicName = v.topicName ?? "";
+  const $topicName = v.topicName ?? '';
   const $partitionStates = v.partitionStates ?? [];
   w.compactString($topicName);
   w.compactArrayLength($partitionStates.length);
@@ -300,7 +300,7 @@ function decodeStopReplicaRequestStopReplicaTopicState(r: Reader, version: numbe
   let $partitionStates: StopReplicaRequestStopReplicaPartitionState[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("StopReplicaRequestStopReplicaTopicState.partitionStates: null array in a non-nullable field");
+    if (n < 0) r.fail('StopReplicaRequestStopReplicaTopicState.partitionStates: null array in a non-nullable field');
     const a: StopReplicaRequestStopReplicaPartitionState[] = [];
     for (let i = 0; i < n; i++) a.push(decodeStopReplicaRequestStopReplicaPartitionState(r, version));
     $partitionStates = a;

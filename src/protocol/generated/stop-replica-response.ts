@@ -35,7 +35,7 @@ export interface StopReplicaResponseStopReplicaPartitionError {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** StopReplicaPartitionError as encoders accept it: every field optional, a missing field takes its default. */
 export interface StopReplicaResponseStopReplicaPartitionErrorInit {
   readonly topicName?: string;
   readonly partitionIndex?: number;
@@ -65,7 +65,7 @@ export function decodeStopReplicaResponse(r: Reader, version: number): StopRepli
   let $partitionErrors: StopReplicaResponseStopReplicaPartitionError[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("StopReplicaResponse.partitionErrors: null array in a non-nullable field");
+    if (n < 0) r.fail('StopReplicaResponse.partitionErrors: null array in a non-nullable field');
     const a: StopReplicaResponseStopReplicaPartitionError[] = [];
     for (let i = 0; i < n; i++) a.push(decodeStopReplicaResponseStopReplicaPartitionError(r, version));
     $partitionErrors = a;
@@ -86,7 +86,7 @@ export function decodeStopReplicaResponse(r: Reader, version: number): StopRepli
 
 function encodeStopReplicaResponseStopReplicaPartitionError(w: Writer, v: StopReplicaResponseStopReplicaPartitionErrorInit, version: number): void {
   const flexible = version >= 2;
-  const $topicName = v.topicName ?? "";
+  const $topicName = v.topicName ?? '';
   const $partitionIndex = v.partitionIndex ?? 0;
   const $errorCode = v.errorCode ?? 0;
   if (flexible) w.compactString($topicName); else w.string($topicName);

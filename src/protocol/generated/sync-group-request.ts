@@ -51,7 +51,7 @@ export interface SyncGroupRequestSyncGroupRequestAssignment {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** SyncGroupRequestAssignment as encoders accept it: every field optional, a missing field takes its default. */
 export interface SyncGroupRequestSyncGroupRequestAssignmentInit {
   readonly memberId?: string;
   readonly assignment?: Uint8Array;
@@ -61,9 +61,9 @@ export interface SyncGroupRequestSyncGroupRequestAssignmentInit {
 export function encodeSyncGroupRequest(w: Writer, v: SyncGroupRequestInit, version: number): void {
   if (version < 0 || version > 5) unsupportedVersion('SyncGroupRequest', version);
   const flexible = version >= 4;
-  const $groupId = v.groupId ?? "";
+  const $groupId = v.groupId ?? '';
   const $generationId = v.generationId ?? 0;
-  const $memberId = v.memberId ?? "";
+  const $memberId = v.memberId ?? '';
   const $groupInstanceId = v.groupInstanceId === undefined ? null : v.groupInstanceId;
   const $protocolType = v.protocolType === undefined ? null : v.protocolType;
   const $protocolName = v.protocolName === undefined ? null : v.protocolName;
@@ -74,7 +74,7 @@ export function encodeSyncGroupRequest(w: Writer, v: SyncGroupRequestInit, versi
   if (version >= 3) {
     if (flexible) w.compactNullableString($groupInstanceId); else w.nullableString($groupInstanceId);
   }
-  if (version < 3 && $groupInstanceId !== null) notInVersion("SyncGroupRequest.groupInstanceId", version);
+  if (version < 3 && $groupInstanceId !== null) notInVersion('SyncGroupRequest.groupInstanceId', version);
   if (version >= 5) {
     w.compactNullableString($protocolType);
   }
@@ -117,7 +117,7 @@ export function decodeSyncGroupRequest(r: Reader, version: number): SyncGroupReq
   let $assignments: SyncGroupRequestSyncGroupRequestAssignment[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("SyncGroupRequest.assignments: null array in a non-nullable field");
+    if (n < 0) r.fail('SyncGroupRequest.assignments: null array in a non-nullable field');
     const a: SyncGroupRequestSyncGroupRequestAssignment[] = [];
     for (let i = 0; i < n; i++) a.push(decodeSyncGroupRequestSyncGroupRequestAssignment(r, version));
     $assignments = a;
@@ -138,7 +138,7 @@ export function decodeSyncGroupRequest(r: Reader, version: number): SyncGroupReq
 
 function encodeSyncGroupRequestSyncGroupRequestAssignment(w: Writer, v: SyncGroupRequestSyncGroupRequestAssignmentInit, version: number): void {
   const flexible = version >= 4;
-  const $memberId = v.memberId ?? "";
+  const $memberId = v.memberId ?? '';
   const $assignment = v.assignment ?? EMPTY_BUFFER;
   if (flexible) w.compactString($memberId); else w.string($memberId);
   if (flexible) w.compactBytes($assignment); else w.bytes($assignment);

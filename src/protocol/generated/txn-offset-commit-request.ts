@@ -54,7 +54,7 @@ export interface TxnOffsetCommitRequestTxnOffsetCommitRequestTopic {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** TxnOffsetCommitRequestTopic as encoders accept it: every field optional, a missing field takes its default. */
 export interface TxnOffsetCommitRequestTxnOffsetCommitRequestTopicInit {
   readonly name?: string;
   readonly partitions?: readonly TxnOffsetCommitRequestTxnOffsetCommitRequestPartitionInit[];
@@ -75,7 +75,7 @@ export interface TxnOffsetCommitRequestTxnOffsetCommitRequestPartition {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** TxnOffsetCommitRequestPartition as encoders accept it: every field optional, a missing field takes its default. */
 export interface TxnOffsetCommitRequestTxnOffsetCommitRequestPartitionInit {
   readonly partitionIndex?: number;
   readonly committedOffset?: bigint;
@@ -87,12 +87,12 @@ export interface TxnOffsetCommitRequestTxnOffsetCommitRequestPartitionInit {
 export function encodeTxnOffsetCommitRequest(w: Writer, v: TxnOffsetCommitRequestInit, version: number): void {
   if (version < 0 || version > 4) unsupportedVersion('TxnOffsetCommitRequest', version);
   const flexible = version >= 3;
-  const $transactionalId = v.transactionalId ?? "";
-  const $groupId = v.groupId ?? "";
+  const $transactionalId = v.transactionalId ?? '';
+  const $groupId = v.groupId ?? '';
   const $producerId = v.producerId ?? 0n;
   const $producerEpoch = v.producerEpoch ?? 0;
   const $generationId = v.generationId ?? -1;
-  const $memberId = v.memberId ?? "";
+  const $memberId = v.memberId ?? '';
   const $groupInstanceId = v.groupInstanceId === undefined ? null : v.groupInstanceId;
   const $topics = v.topics ?? [];
   if (flexible) w.compactString($transactionalId); else w.string($transactionalId);
@@ -102,15 +102,15 @@ export function encodeTxnOffsetCommitRequest(w: Writer, v: TxnOffsetCommitReques
   if (version >= 3) {
     w.int32($generationId);
   }
-  if (version < 3 && $generationId !== -1) notInVersion("TxnOffsetCommitRequest.generationId", version);
+  if (version < 3 && $generationId !== -1) notInVersion('TxnOffsetCommitRequest.generationId', version);
   if (version >= 3) {
     w.compactString($memberId);
   }
-  if (version < 3 && $memberId !== "") notInVersion("TxnOffsetCommitRequest.memberId", version);
+  if (version < 3 && $memberId !== '') notInVersion('TxnOffsetCommitRequest.memberId', version);
   if (version >= 3) {
     w.compactNullableString($groupInstanceId);
   }
-  if (version < 3 && $groupInstanceId !== null) notInVersion("TxnOffsetCommitRequest.groupInstanceId", version);
+  if (version < 3 && $groupInstanceId !== null) notInVersion('TxnOffsetCommitRequest.groupInstanceId', version);
   if (flexible) w.compactArrayLength($topics.length); else w.arrayLength($topics.length);
   for (let i = 0; i < $topics.length; i++) {
     encodeTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(w, $topics[i], version);
@@ -137,7 +137,7 @@ export function decodeTxnOffsetCommitRequest(r: Reader, version: number): TxnOff
   if (version >= 3) {
     $memberId = r.compactString();
   } else {
-    $memberId = "";
+    $memberId = '';
   }
   let $groupInstanceId: string | null;
   if (version >= 3) {
@@ -148,7 +148,7 @@ export function decodeTxnOffsetCommitRequest(r: Reader, version: number): TxnOff
   let $topics: TxnOffsetCommitRequestTxnOffsetCommitRequestTopic[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("TxnOffsetCommitRequest.topics: null array in a non-nullable field");
+    if (n < 0) r.fail('TxnOffsetCommitRequest.topics: null array in a non-nullable field');
     const a: TxnOffsetCommitRequestTxnOffsetCommitRequestTopic[] = [];
     for (let i = 0; i < n; i++) a.push(decodeTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(r, version));
     $topics = a;
@@ -169,7 +169,7 @@ export function decodeTxnOffsetCommitRequest(r: Reader, version: number): TxnOff
 
 function encodeTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(w: Writer, v: TxnOffsetCommitRequestTxnOffsetCommitRequestTopicInit, version: number): void {
   const flexible = version >= 3;
-  const $name = v.name ?? "";
+  const $name = v.name ?? '';
   const $partitions = v.partitions ?? [];
   if (flexible) w.compactString($name); else w.string($name);
   if (flexible) w.compactArrayLength($partitions.length); else w.arrayLength($partitions.length);
@@ -187,7 +187,7 @@ function decodeTxnOffsetCommitRequestTxnOffsetCommitRequestTopic(r: Reader, vers
   let $partitions: TxnOffsetCommitRequestTxnOffsetCommitRequestPartition[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("TxnOffsetCommitRequestTxnOffsetCommitRequestTopic.partitions: null array in a non-nullable field");
+    if (n < 0) r.fail('TxnOffsetCommitRequestTxnOffsetCommitRequestTopic.partitions: null array in a non-nullable field');
     const a: TxnOffsetCommitRequestTxnOffsetCommitRequestPartition[] = [];
     for (let i = 0; i < n; i++) a.push(decodeTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(r, version));
     $partitions = a;
@@ -211,7 +211,7 @@ function encodeTxnOffsetCommitRequestTxnOffsetCommitRequestPartition(w: Writer, 
   const $partitionIndex = v.partitionIndex ?? 0;
   const $committedOffset = v.committedOffset ?? 0n;
   const $committedLeaderEpoch = v.committedLeaderEpoch ?? -1;
-  const $committedMetadata = v.committedMetadata === undefined ? "" : v.committedMetadata;
+  const $committedMetadata = v.committedMetadata === undefined ? '' : v.committedMetadata;
   w.int32($partitionIndex);
   w.int64($committedOffset);
   if (version >= 2) {

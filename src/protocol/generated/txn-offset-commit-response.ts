@@ -36,7 +36,7 @@ export interface TxnOffsetCommitResponseTxnOffsetCommitResponseTopic {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** TxnOffsetCommitResponseTopic as encoders accept it: every field optional, a missing field takes its default. */
 export interface TxnOffsetCommitResponseTxnOffsetCommitResponseTopicInit {
   readonly name?: string;
   readonly partitions?: readonly TxnOffsetCommitResponseTxnOffsetCommitResponsePartitionInit[];
@@ -53,7 +53,7 @@ export interface TxnOffsetCommitResponseTxnOffsetCommitResponsePartition {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** TxnOffsetCommitResponsePartition as encoders accept it: every field optional, a missing field takes its default. */
 export interface TxnOffsetCommitResponseTxnOffsetCommitResponsePartitionInit {
   readonly partitionIndex?: number;
   readonly errorCode?: number;
@@ -82,7 +82,7 @@ export function decodeTxnOffsetCommitResponse(r: Reader, version: number): TxnOf
   let $topics: TxnOffsetCommitResponseTxnOffsetCommitResponseTopic[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("TxnOffsetCommitResponse.topics: null array in a non-nullable field");
+    if (n < 0) r.fail('TxnOffsetCommitResponse.topics: null array in a non-nullable field');
     const a: TxnOffsetCommitResponseTxnOffsetCommitResponseTopic[] = [];
     for (let i = 0; i < n; i++) a.push(decodeTxnOffsetCommitResponseTxnOffsetCommitResponseTopic(r, version));
     $topics = a;
@@ -103,7 +103,7 @@ export function decodeTxnOffsetCommitResponse(r: Reader, version: number): TxnOf
 
 function encodeTxnOffsetCommitResponseTxnOffsetCommitResponseTopic(w: Writer, v: TxnOffsetCommitResponseTxnOffsetCommitResponseTopicInit, version: number): void {
   const flexible = version >= 3;
-  const $name = v.name ?? "";
+  const $name = v.name ?? '';
   const $partitions = v.partitions ?? [];
   if (flexible) w.compactString($name); else w.string($name);
   if (flexible) w.compactArrayLength($partitions.length); else w.arrayLength($partitions.length);
@@ -121,7 +121,7 @@ function decodeTxnOffsetCommitResponseTxnOffsetCommitResponseTopic(r: Reader, ve
   let $partitions: TxnOffsetCommitResponseTxnOffsetCommitResponsePartition[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("TxnOffsetCommitResponseTxnOffsetCommitResponseTopic.partitions: null array in a non-nullable field");
+    if (n < 0) r.fail('TxnOffsetCommitResponseTxnOffsetCommitResponseTopic.partitions: null array in a non-nullable field');
     const a: TxnOffsetCommitResponseTxnOffsetCommitResponsePartition[] = [];
     for (let i = 0; i < n; i++) a.push(decodeTxnOffsetCommitResponseTxnOffsetCommitResponsePartition(r, version));
     $partitions = a;

@@ -56,7 +56,7 @@ export interface UpdateFeaturesRequestFeatureUpdateKey {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** FeatureUpdateKey as encoders accept it: every field optional, a missing field takes its default. */
 export interface UpdateFeaturesRequestFeatureUpdateKeyInit {
   readonly feature?: string;
   readonly maxVersionLevel?: number;
@@ -78,7 +78,7 @@ export function encodeUpdateFeaturesRequest(w: Writer, v: UpdateFeaturesRequestI
   if (version >= 1) {
     w.bool($validateOnly);
   }
-  if (version < 1 && $validateOnly !== false) notInVersion("UpdateFeaturesRequest.validateOnly", version);
+  if (version < 1 && $validateOnly !== false) notInVersion('UpdateFeaturesRequest.validateOnly', version);
   writeUnknownTaggedFields(w, v._unknownTaggedFields);
 }
 
@@ -88,7 +88,7 @@ export function decodeUpdateFeaturesRequest(r: Reader, version: number): UpdateF
   let $featureUpdates: UpdateFeaturesRequestFeatureUpdateKey[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("UpdateFeaturesRequest.featureUpdates: null array in a non-nullable field");
+    if (n < 0) r.fail('UpdateFeaturesRequest.featureUpdates: null array in a non-nullable field');
     const a: UpdateFeaturesRequestFeatureUpdateKey[] = [];
     for (let i = 0; i < n; i++) a.push(decodeUpdateFeaturesRequestFeatureUpdateKey(r, version));
     $featureUpdates = a;
@@ -112,7 +112,7 @@ export function decodeUpdateFeaturesRequest(r: Reader, version: number): UpdateF
 }
 
 function encodeUpdateFeaturesRequestFeatureUpdateKey(w: Writer, v: UpdateFeaturesRequestFeatureUpdateKeyInit, version: number): void {
-  const $feature = v.feature ?? "";
+  const $feature = v.feature ?? '';
   const $maxVersionLevel = v.maxVersionLevel ?? 0;
   const $allowDowngrade = v.allowDowngrade ?? false;
   const $upgradeType = v.upgradeType ?? 1;
@@ -121,11 +121,11 @@ function encodeUpdateFeaturesRequestFeatureUpdateKey(w: Writer, v: UpdateFeature
   if (version <= 0) {
     w.bool($allowDowngrade);
   }
-  if (version > 0 && $allowDowngrade !== false) notInVersion("UpdateFeaturesRequestFeatureUpdateKey.allowDowngrade", version);
+  if (version > 0 && $allowDowngrade !== false) notInVersion('UpdateFeaturesRequestFeatureUpdateKey.allowDowngrade', version);
   if (version >= 1) {
     w.int8($upgradeType);
   }
-  if (version < 1 && $upgradeType !== 1) notInVersion("UpdateFeaturesRequestFeatureUpdateKey.upgradeType", version);
+  if (version < 1 && $upgradeType !== 1) notInVersion('UpdateFeaturesRequestFeatureUpdateKey.upgradeType', version);
   writeUnknownTaggedFields(w, v._unknownTaggedFields);
 }
 

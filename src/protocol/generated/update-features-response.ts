@@ -50,7 +50,7 @@ export interface UpdateFeaturesResponseUpdatableFeatureResult {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** UpdatableFeatureResult as encoders accept it: every field optional, a missing field takes its default. */
 export interface UpdateFeaturesResponseUpdatableFeatureResultInit {
   readonly feature?: string;
   readonly errorCode?: number;
@@ -62,7 +62,7 @@ export function encodeUpdateFeaturesResponse(w: Writer, v: UpdateFeaturesRespons
   if (version < 0 || version > 2) unsupportedVersion('UpdateFeaturesResponse', version);
   const $throttleTimeMs = v.throttleTimeMs ?? 0;
   const $errorCode = v.errorCode ?? 0;
-  const $errorMessage = v.errorMessage === undefined ? "" : v.errorMessage;
+  const $errorMessage = v.errorMessage === undefined ? '' : v.errorMessage;
   const $results = v.results ?? [];
   w.int32($throttleTimeMs);
   w.int16($errorCode);
@@ -85,7 +85,7 @@ export function decodeUpdateFeaturesResponse(r: Reader, version: number): Update
   if (version <= 1) {
     {
       const n = r.compactArrayLength();
-      if (n < 0) r.fail("UpdateFeaturesResponse.results: null array in a non-nullable field");
+      if (n < 0) r.fail('UpdateFeaturesResponse.results: null array in a non-nullable field');
       const a: UpdateFeaturesResponseUpdatableFeatureResult[] = [];
       for (let i = 0; i < n; i++) a.push(decodeUpdateFeaturesResponseUpdatableFeatureResult(r, version));
       $results = a;
@@ -106,9 +106,9 @@ export function decodeUpdateFeaturesResponse(r: Reader, version: number): Update
 }
 
 function encodeUpdateFeaturesResponseUpdatableFeatureResult(w: Writer, v: UpdateFeaturesResponseUpdatableFeatureResultInit, version: number): void {
-  const $feature = v.feature ?? "";
+  const $feature = v.feature ?? '';
   const $errorCode = v.errorCode ?? 0;
-  const $errorMessage = v.errorMessage === undefined ? "" : v.errorMessage;
+  const $errorMessage = v.errorMessage === undefined ? '' : v.errorMessage;
   w.compactString($feature);
   w.int16($errorCode);
   w.compactNullableString($errorMessage);

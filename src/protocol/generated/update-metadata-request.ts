@@ -68,7 +68,7 @@ export interface UpdateMetadataRequestUpdateMetadataPartitionState {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** UpdateMetadataPartitionState as encoders accept it: every field optional, a missing field takes its default. */
 export interface UpdateMetadataRequestUpdateMetadataPartitionStateInit {
   readonly topicName?: string;
   readonly partitionIndex?: number;
@@ -94,7 +94,7 @@ export interface UpdateMetadataRequestUpdateMetadataTopicState {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** UpdateMetadataTopicState as encoders accept it: every field optional, a missing field takes its default. */
 export interface UpdateMetadataRequestUpdateMetadataTopicStateInit {
   readonly topicName?: string;
   readonly topicId?: string;
@@ -118,7 +118,7 @@ export interface UpdateMetadataRequestUpdateMetadataBroker {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** UpdateMetadataBroker as encoders accept it: every field optional, a missing field takes its default. */
 export interface UpdateMetadataRequestUpdateMetadataBrokerInit {
   readonly id?: number;
   readonly v0Host?: string;
@@ -142,7 +142,7 @@ export interface UpdateMetadataRequestUpdateMetadataEndpoint {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** UpdateMetadataEndpoint as encoders accept it: every field optional, a missing field takes its default. */
 export interface UpdateMetadataRequestUpdateMetadataEndpointInit {
   readonly port?: number;
   readonly host?: string;
@@ -166,8 +166,8 @@ export function encodeUpdateMetadataRequest(w: Writer, v: UpdateMetadataRequestI
   if (version >= 8) {
     w.bool($isKRaftController);
   }
-  if (version < 8 && $isKRaftController !== false) notInVersion("UpdateMetadataRequest.isKRaftController", version);
-  if (version < 8 && $type !== 0) notInVersion("UpdateMetadataRequest.type", version);
+  if (version < 8 && $isKRaftController !== false) notInVersion('UpdateMetadataRequest.isKRaftController', version);
+  if (version < 8 && $type !== 0) notInVersion('UpdateMetadataRequest.type', version);
   w.int32($controllerEpoch);
   if (version >= 5) {
     w.int64($brokerEpoch);
@@ -178,14 +178,14 @@ export function encodeUpdateMetadataRequest(w: Writer, v: UpdateMetadataRequestI
       encodeUpdateMetadataRequestUpdateMetadataPartitionState(w, $ungroupedPartitionStates[i], version);
     }
   }
-  if (version > 4 && $ungroupedPartitionStates.length !== 0) notInVersion("UpdateMetadataRequest.ungroupedPartitionStates", version);
+  if (version > 4 && $ungroupedPartitionStates.length !== 0) notInVersion('UpdateMetadataRequest.ungroupedPartitionStates', version);
   if (version >= 5) {
     if (flexible) w.compactArrayLength($topicStates.length); else w.arrayLength($topicStates.length);
     for (let i = 0; i < $topicStates.length; i++) {
       encodeUpdateMetadataRequestUpdateMetadataTopicState(w, $topicStates[i], version);
     }
   }
-  if (version < 5 && $topicStates.length !== 0) notInVersion("UpdateMetadataRequest.topicStates", version);
+  if (version < 5 && $topicStates.length !== 0) notInVersion('UpdateMetadataRequest.topicStates', version);
   if (flexible) w.compactArrayLength($liveBrokers.length); else w.arrayLength($liveBrokers.length);
   for (let i = 0; i < $liveBrokers.length; i++) {
     encodeUpdateMetadataRequestUpdateMetadataBroker(w, $liveBrokers[i], version);
@@ -233,7 +233,7 @@ export function decodeUpdateMetadataRequest(r: Reader, version: number): UpdateM
   if (version <= 4) {
     {
       const n = r.arrayLength();
-      if (n < 0) r.fail("UpdateMetadataRequest.ungroupedPartitionStates: null array in a non-nullable field");
+      if (n < 0) r.fail('UpdateMetadataRequest.ungroupedPartitionStates: null array in a non-nullable field');
       const a: UpdateMetadataRequestUpdateMetadataPartitionState[] = [];
       for (let i = 0; i < n; i++) a.push(decodeUpdateMetadataRequestUpdateMetadataPartitionState(r, version));
       $ungroupedPartitionStates = a;
@@ -245,7 +245,7 @@ export function decodeUpdateMetadataRequest(r: Reader, version: number): UpdateM
   if (version >= 5) {
     {
       const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-      if (n < 0) r.fail("UpdateMetadataRequest.topicStates: null array in a non-nullable field");
+      if (n < 0) r.fail('UpdateMetadataRequest.topicStates: null array in a non-nullable field');
       const a: UpdateMetadataRequestUpdateMetadataTopicState[] = [];
       for (let i = 0; i < n; i++) a.push(decodeUpdateMetadataRequestUpdateMetadataTopicState(r, version));
       $topicStates = a;
@@ -256,7 +256,7 @@ export function decodeUpdateMetadataRequest(r: Reader, version: number): UpdateM
   let $liveBrokers: UpdateMetadataRequestUpdateMetadataBroker[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("UpdateMetadataRequest.liveBrokers: null array in a non-nullable field");
+    if (n < 0) r.fail('UpdateMetadataRequest.liveBrokers: null array in a non-nullable field');
     const a: UpdateMetadataRequestUpdateMetadataBroker[] = [];
     for (let i = 0; i < n; i++) a.push(decodeUpdateMetadataRequestUpdateMetadataBroker(r, version));
     $liveBrokers = a;
@@ -272,7 +272,7 @@ export function decodeUpdateMetadataRequest(r: Reader, version: number): UpdateM
           if (version >= 8) {
             const end = r.pos + size;
             $type = r.int8();
-            if (r.pos !== end) r.fail("UpdateMetadataRequest.type: tagged field size mismatch");
+            if (r.pos !== end) r.fail('UpdateMetadataRequest.type: tagged field size mismatch');
           } else {
             (unknown ??= []).push({ tag, data: r.raw(size) });
           }
@@ -290,7 +290,7 @@ export function decodeUpdateMetadataRequest(r: Reader, version: number): UpdateM
 
 function encodeUpdateMetadataRequestUpdateMetadataPartitionState(w: Writer, v: UpdateMetadataRequestUpdateMetadataPartitionStateInit, version: number): void {
   const flexible = version >= 6;
-  const $topicName = v.topicName ?? "";
+  const $topicName = v.topicName ?? '';
   const $partitionIndex = v.partitionIndex ?? 0;
   const $controllerEpoch = v.controllerEpoch ?? 0;
   const $leader = v.leader ?? 0;
@@ -332,7 +332,7 @@ function decodeUpdateMetadataRequestUpdateMetadataPartitionState(r: Reader, vers
   if (version <= 4) {
     $topicName = r.string();
   } else {
-    $topicName = "";
+    $topicName = '';
   }
   const $partitionIndex: number = r.int32();
   const $controllerEpoch: number = r.int32();
@@ -341,7 +341,7 @@ function decodeUpdateMetadataRequestUpdateMetadataPartitionState(r: Reader, vers
   let $isr: number[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("UpdateMetadataRequestUpdateMetadataPartitionState.isr: null array in a non-nullable field");
+    if (n < 0) r.fail('UpdateMetadataRequestUpdateMetadataPartitionState.isr: null array in a non-nullable field');
     const a: number[] = [];
     for (let i = 0; i < n; i++) a.push(r.int32());
     $isr = a;
@@ -350,7 +350,7 @@ function decodeUpdateMetadataRequestUpdateMetadataPartitionState(r: Reader, vers
   let $replicas: number[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("UpdateMetadataRequestUpdateMetadataPartitionState.replicas: null array in a non-nullable field");
+    if (n < 0) r.fail('UpdateMetadataRequestUpdateMetadataPartitionState.replicas: null array in a non-nullable field');
     const a: number[] = [];
     for (let i = 0; i < n; i++) a.push(r.int32());
     $replicas = a;
@@ -359,7 +359,7 @@ function decodeUpdateMetadataRequestUpdateMetadataPartitionState(r: Reader, vers
   if (version >= 4) {
     {
       const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-      if (n < 0) r.fail("UpdateMetadataRequestUpdateMetadataPartitionState.offlineReplicas: null array in a non-nullable field");
+      if (n < 0) r.fail('UpdateMetadataRequestUpdateMetadataPartitionState.offlineReplicas: null array in a non-nullable field');
       const a: number[] = [];
       for (let i = 0; i < n; i++) a.push(r.int32());
       $offlineReplicas = a;
@@ -383,8 +383,8 @@ function decodeUpdateMetadataRequestUpdateMetadataPartitionState(r: Reader, vers
 
 function encodeUpdateMetadataRequestUpdateMetadataTopicState(w: Writer, v: UpdateMetadataRequestUpdateMetadataTopicStateInit, version: number): void {
   const flexible = version >= 6;
-  const $topicName = v.topicName ?? "";
-  const $topicId = v.topicId ?? "AAAAAAAAAAAAAAAAAAAAAA";
+  const $topicName = v.topicName ?? '';
+  const $topicId = v.topicId ?? 'AAAAAAAAAAAAAAAAAAAAAA';
   const $partitionStates = v.partitionStates ?? [];
   if (flexible) w.compactString($topicName); else w.string($topicName);
   if (version >= 7) {
@@ -406,12 +406,12 @@ function decodeUpdateMetadataRequestUpdateMetadataTopicState(r: Reader, version:
   if (version >= 7) {
     $topicId = r.uuid();
   } else {
-    $topicId = "AAAAAAAAAAAAAAAAAAAAAA";
+    $topicId = 'AAAAAAAAAAAAAAAAAAAAAA';
   }
   let $partitionStates: UpdateMetadataRequestUpdateMetadataPartitionState[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("UpdateMetadataRequestUpdateMetadataTopicState.partitionStates: null array in a non-nullable field");
+    if (n < 0) r.fail('UpdateMetadataRequestUpdateMetadataTopicState.partitionStates: null array in a non-nullable field');
     const a: UpdateMetadataRequestUpdateMetadataPartitionState[] = [];
     for (let i = 0; i < n; i++) a.push(decodeUpdateMetadataRequestUpdateMetadataPartitionState(r, version));
     $partitionStates = a;
@@ -433,10 +433,10 @@ function decodeUpdateMetadataRequestUpdateMetadataTopicState(r: Reader, version:
 function encodeUpdateMetadataRequestUpdateMetadataBroker(w: Writer, v: UpdateMetadataRequestUpdateMetadataBrokerInit, version: number): void {
   const flexible = version >= 6;
   const $id = v.id ?? 0;
-  const $v0Host = v.v0Host ?? "";
+  const $v0Host = v.v0Host ?? '';
   const $v0Port = v.v0Port ?? 0;
   const $endpoints = v.endpoints ?? [];
-  const $rack = v.rack === undefined ? "" : v.rack;
+  const $rack = v.rack === undefined ? '' : v.rack;
   w.int32($id);
   if (version <= 0) {
     w.string($v0Host);
@@ -465,7 +465,7 @@ function decodeUpdateMetadataRequestUpdateMetadataBroker(r: Reader, version: num
   if (version <= 0) {
     $v0Host = r.string();
   } else {
-    $v0Host = "";
+    $v0Host = '';
   }
   let $v0Port: number;
   if (version <= 0) {
@@ -477,7 +477,7 @@ function decodeUpdateMetadataRequestUpdateMetadataBroker(r: Reader, version: num
   if (version >= 1) {
     {
       const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-      if (n < 0) r.fail("UpdateMetadataRequestUpdateMetadataBroker.endpoints: null array in a non-nullable field");
+      if (n < 0) r.fail('UpdateMetadataRequestUpdateMetadataBroker.endpoints: null array in a non-nullable field');
       const a: UpdateMetadataRequestUpdateMetadataEndpoint[] = [];
       for (let i = 0; i < n; i++) a.push(decodeUpdateMetadataRequestUpdateMetadataEndpoint(r, version));
       $endpoints = a;
@@ -489,7 +489,7 @@ function decodeUpdateMetadataRequestUpdateMetadataBroker(r: Reader, version: num
   if (version >= 2) {
     $rack = (flexible ? r.compactNullableString() : r.nullableString());
   } else {
-    $rack = "";
+    $rack = '';
   }
   let unknown: UnknownTaggedField[] | null = null;
   if (flexible) {
@@ -508,8 +508,8 @@ function decodeUpdateMetadataRequestUpdateMetadataBroker(r: Reader, version: num
 function encodeUpdateMetadataRequestUpdateMetadataEndpoint(w: Writer, v: UpdateMetadataRequestUpdateMetadataEndpointInit, version: number): void {
   const flexible = version >= 6;
   const $port = v.port ?? 0;
-  const $host = v.host ?? "";
-  const $listener = v.listener ?? "";
+  const $host = v.host ?? '';
+  const $listener = v.listener ?? '';
   const $securityProtocol = v.securityProtocol ?? 0;
   w.int32($port);
   if (flexible) w.compactString($host); else w.string($host);
@@ -530,7 +530,7 @@ function decodeUpdateMetadataRequestUpdateMetadataEndpoint(r: Reader, version: n
   if (version >= 3) {
     $listener = (flexible ? r.compactString() : r.string());
   } else {
-    $listener = "";
+    $listener = '';
   }
   const $securityProtocol: number = r.int16();
   let unknown: UnknownTaggedField[] | null = null;

@@ -47,7 +47,7 @@ export interface UpdateRaftVoterRequestListener {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** Listener as encoders accept it: every field optional, a missing field takes its default. */
 export interface UpdateRaftVoterRequestListenerInit {
   readonly name?: string;
   readonly host?: string;
@@ -65,7 +65,7 @@ export interface UpdateRaftVoterRequestKRaftVersionFeature {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** KRaftVersionFeature as encoders accept it: every field optional, a missing field takes its default. */
 export interface UpdateRaftVoterRequestKRaftVersionFeatureInit {
   readonly minSupportedVersion?: number;
   readonly maxSupportedVersion?: number;
@@ -74,10 +74,10 @@ export interface UpdateRaftVoterRequestKRaftVersionFeatureInit {
 
 export function encodeUpdateRaftVoterRequest(w: Writer, v: UpdateRaftVoterRequestInit, version: number): void {
   if (version < 0 || version > 0) unsupportedVersion('UpdateRaftVoterRequest', version);
-  const $clusterId = v.clusterId === undefined ? "" : v.clusterId;
+  const $clusterId = v.clusterId === undefined ? '' : v.clusterId;
   const $currentLeaderEpoch = v.currentLeaderEpoch ?? 0;
   const $voterId = v.voterId ?? 0;
-  const $voterDirectoryId = v.voterDirectoryId ?? "AAAAAAAAAAAAAAAAAAAAAA";
+  const $voterDirectoryId = v.voterDirectoryId ?? 'AAAAAAAAAAAAAAAAAAAAAA';
   const $listeners = v.listeners ?? [];
   const $kRaftVersionFeature = v.kRaftVersionFeature ?? {};
   w.compactNullableString($clusterId);
@@ -101,7 +101,7 @@ export function decodeUpdateRaftVoterRequest(r: Reader, version: number): Update
   let $listeners: UpdateRaftVoterRequestListener[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("UpdateRaftVoterRequest.listeners: null array in a non-nullable field");
+    if (n < 0) r.fail('UpdateRaftVoterRequest.listeners: null array in a non-nullable field');
     const a: UpdateRaftVoterRequestListener[] = [];
     for (let i = 0; i < n; i++) a.push(decodeUpdateRaftVoterRequestListener(r, version));
     $listeners = a;
@@ -120,8 +120,8 @@ export function decodeUpdateRaftVoterRequest(r: Reader, version: number): Update
 }
 
 function encodeUpdateRaftVoterRequestListener(w: Writer, v: UpdateRaftVoterRequestListenerInit, version: number): void {
-  const $name = v.name ?? "";
-  const $host = v.host ?? "";
+  const $name = v.name ?? '';
+  const $host = v.host ?? '';
   const $port = v.port ?? 0;
   w.compactString($name);
   w.compactString($host);

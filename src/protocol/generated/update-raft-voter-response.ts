@@ -43,7 +43,7 @@ export interface UpdateRaftVoterResponseCurrentLeader {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** CurrentLeader as encoders accept it: every field optional, a missing field takes its default. */
 export interface UpdateRaftVoterResponseCurrentLeaderInit {
   readonly leaderId?: number;
   readonly leaderEpoch?: number;
@@ -90,7 +90,7 @@ export function decodeUpdateRaftVoterResponse(r: Reader, version: number): Updat
       case 0: {
         const end = r.pos + size;
         $currentLeader = decodeUpdateRaftVoterResponseCurrentLeader(r, version);
-        if (r.pos !== end) r.fail("UpdateRaftVoterResponse.currentLeader: tagged field size mismatch");
+        if (r.pos !== end) r.fail('UpdateRaftVoterResponse.currentLeader: tagged field size mismatch');
         break;
       }
       default:
@@ -105,7 +105,7 @@ export function decodeUpdateRaftVoterResponse(r: Reader, version: number): Updat
 function encodeUpdateRaftVoterResponseCurrentLeader(w: Writer, v: UpdateRaftVoterResponseCurrentLeaderInit, version: number): void {
   const $leaderId = v.leaderId ?? -1;
   const $leaderEpoch = v.leaderEpoch ?? -1;
-  const $host = v.host ?? "";
+  const $host = v.host ?? '';
   const $port = v.port ?? 0;
   w.int32($leaderId);
   w.int32($leaderEpoch);
@@ -132,13 +132,13 @@ function decodeUpdateRaftVoterResponseCurrentLeader(r: Reader, version: number):
 }
 
 function defaultUpdateRaftVoterResponseCurrentLeader(): UpdateRaftVoterResponseCurrentLeader {
-  return { leaderId: -1, leaderEpoch: -1, host: "", port: 0 };
+  return { leaderId: -1, leaderEpoch: -1, host: '', port: 0 };
 }
 
 function isDefaultUpdateRaftVoterResponseCurrentLeader(v: UpdateRaftVoterResponseCurrentLeaderInit): boolean {
   return (v.leaderId === undefined || !(v.leaderId !== -1)) &&
     (v.leaderEpoch === undefined || !(v.leaderEpoch !== -1)) &&
-    (v.host === undefined || !(v.host !== "")) &&
+    (v.host === undefined || !(v.host !== '')) &&
     (v.port === undefined || !(v.port !== 0)) &&
     (v._unknownTaggedFields === undefined || v._unknownTaggedFields.length === 0);
 }

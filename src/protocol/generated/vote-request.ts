@@ -36,7 +36,7 @@ export interface VoteRequestTopicData {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** TopicData as encoders accept it: every field optional, a missing field takes its default. */
 export interface VoteRequestTopicDataInit {
   readonly topicName?: string;
   readonly partitions?: readonly VoteRequestPartitionDataInit[];
@@ -63,7 +63,7 @@ export interface VoteRequestPartitionData {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** PartitionData as encoders accept it: every field optional, a missing field takes its default. */
 export interface VoteRequestPartitionDataInit {
   readonly partitionIndex?: number;
   readonly candidateEpoch?: number;
@@ -103,7 +103,7 @@ export function decodeVoteRequest(r: Reader, version: number): VoteRequest {
   let $topics: VoteRequestTopicData[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("VoteRequest.topics: null array in a non-nullable field");
+    if (n < 0) r.fail('VoteRequest.topics: null array in a non-nullable field');
     const a: VoteRequestTopicData[] = [];
     for (let i = 0; i < n; i++) a.push(decodeVoteRequestTopicData(r, version));
     $topics = a;
@@ -121,7 +121,7 @@ export function decodeVoteRequest(r: Reader, version: number): VoteRequest {
 }
 
 function encodeVoteRequestTopicData(w: Writer, v: VoteRequestTopicDataInit, version: number): void {
-  const $topicName = v.topicName ?? "";
+  const $topicName = v.topicName ?? '';
   const $partitions = v.partitions ?? [];
   w.compactString($topicName);
   w.compactArrayLength($partitions.length);
@@ -136,7 +136,7 @@ function decodeVoteRequestTopicData(r: Reader, version: number): VoteRequestTopi
   let $partitions: VoteRequestPartitionData[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("VoteRequestTopicData.partitions: null array in a non-nullable field");
+    if (n < 0) r.fail('VoteRequestTopicData.partitions: null array in a non-nullable field');
     const a: VoteRequestPartitionData[] = [];
     for (let i = 0; i < n; i++) a.push(decodeVoteRequestPartitionData(r, version));
     $partitions = a;
@@ -157,8 +157,8 @@ function encodeVoteRequestPartitionData(w: Writer, v: VoteRequestPartitionDataIn
   const $partitionIndex = v.partitionIndex ?? 0;
   const $candidateEpoch = v.candidateEpoch ?? 0;
   const $candidateId = v.candidateId ?? 0;
-  const $candidateDirectoryId = v.candidateDirectoryId ?? "AAAAAAAAAAAAAAAAAAAAAA";
-  const $voterDirectoryId = v.voterDirectoryId ?? "AAAAAAAAAAAAAAAAAAAAAA";
+  const $candidateDirectoryId = v.candidateDirectoryId ?? 'AAAAAAAAAAAAAAAAAAAAAA';
+  const $voterDirectoryId = v.voterDirectoryId ?? 'AAAAAAAAAAAAAAAAAAAAAA';
   const $lastOffsetEpoch = v.lastOffsetEpoch ?? 0;
   const $lastOffset = v.lastOffset ?? 0n;
   w.int32($partitionIndex);
@@ -183,13 +183,13 @@ function decodeVoteRequestPartitionData(r: Reader, version: number): VoteRequest
   if (version >= 1) {
     $candidateDirectoryId = r.uuid();
   } else {
-    $candidateDirectoryId = "AAAAAAAAAAAAAAAAAAAAAA";
+    $candidateDirectoryId = 'AAAAAAAAAAAAAAAAAAAAAA';
   }
   let $voterDirectoryId: string;
   if (version >= 1) {
     $voterDirectoryId = r.uuid();
   } else {
-    $voterDirectoryId = "AAAAAAAAAAAAAAAAAAAAAA";
+    $voterDirectoryId = 'AAAAAAAAAAAAAAAAAAAAAA';
   }
   const $lastOffsetEpoch: number = r.int32();
   const $lastOffset: bigint = r.int64();

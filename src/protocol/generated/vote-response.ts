@@ -39,7 +39,7 @@ export interface VoteResponseTopicData {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** TopicData as encoders accept it: every field optional, a missing field takes its default. */
 export interface VoteResponseTopicDataInit {
   readonly topicName?: string;
   readonly partitions?: readonly VoteResponsePartitionDataInit[];
@@ -62,7 +62,7 @@ export interface VoteResponsePartitionData {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** PartitionData as encoders accept it: every field optional, a missing field takes its default. */
 export interface VoteResponsePartitionDataInit {
   readonly partitionIndex?: number;
   readonly errorCode?: number;
@@ -84,7 +84,7 @@ export interface VoteResponseNodeEndpoint {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** NodeEndpoint as encoders accept it: every field optional, a missing field takes its default. */
 export interface VoteResponseNodeEndpointInit {
   readonly nodeId?: number;
   readonly host?: string;
@@ -102,7 +102,7 @@ export function encodeVoteResponse(w: Writer, v: VoteResponseInit, version: numb
   for (let i = 0; i < $topics.length; i++) {
     encodeVoteResponseTopicData(w, $topics[i], version);
   }
-  if (version < 1 && $nodeEndpoints.length !== 0) notInVersion("VoteResponse.nodeEndpoints", version);
+  if (version < 1 && $nodeEndpoints.length !== 0) notInVersion('VoteResponse.nodeEndpoints', version);
   const unknown = v._unknownTaggedFields;
   let numTagged = unknown === undefined ? 0 : unknown.length;
   if (version >= 1 && $nodeEndpoints.length !== 0) numTagged++;
@@ -131,7 +131,7 @@ export function decodeVoteResponse(r: Reader, version: number): VoteResponse {
   let $topics: VoteResponseTopicData[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("VoteResponse.topics: null array in a non-nullable field");
+    if (n < 0) r.fail('VoteResponse.topics: null array in a non-nullable field');
     const a: VoteResponseTopicData[] = [];
     for (let i = 0; i < n; i++) a.push(decodeVoteResponseTopicData(r, version));
     $topics = a;
@@ -148,12 +148,12 @@ export function decodeVoteResponse(r: Reader, version: number): VoteResponse {
           const end = r.pos + size;
           {
             const n = r.compactArrayLength();
-            if (n < 0) r.fail("VoteResponse.nodeEndpoints: null array in a non-nullable field");
+            if (n < 0) r.fail('VoteResponse.nodeEndpoints: null array in a non-nullable field');
             const a: VoteResponseNodeEndpoint[] = [];
             for (let i = 0; i < n; i++) a.push(decodeVoteResponseNodeEndpoint(r, version));
             $nodeEndpoints = a;
           }
-          if (r.pos !== end) r.fail("VoteResponse.nodeEndpoints: tagged field size mismatch");
+          if (r.pos !== end) r.fail('VoteResponse.nodeEndpoints: tagged field size mismatch');
         } else {
           (unknown ??= []).push({ tag, data: r.raw(size) });
         }
@@ -169,7 +169,7 @@ export function decodeVoteResponse(r: Reader, version: number): VoteResponse {
 }
 
 function encodeVoteResponseTopicData(w: Writer, v: VoteResponseTopicDataInit, version: number): void {
-  const $topicName = v.topicName ?? "";
+  const $topicName = v.topicName ?? '';
   const $partitions = v.partitions ?? [];
   w.compactString($topicName);
   w.compactArrayLength($partitions.length);
@@ -184,7 +184,7 @@ function decodeVoteResponseTopicData(r: Reader, version: number): VoteResponseTo
   let $partitions: VoteResponsePartitionData[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("VoteResponseTopicData.partitions: null array in a non-nullable field");
+    if (n < 0) r.fail('VoteResponseTopicData.partitions: null array in a non-nullable field');
     const a: VoteResponsePartitionData[] = [];
     for (let i = 0; i < n; i++) a.push(decodeVoteResponsePartitionData(r, version));
     $partitions = a;
@@ -235,7 +235,7 @@ function decodeVoteResponsePartitionData(r: Reader, version: number): VoteRespon
 
 function encodeVoteResponseNodeEndpoint(w: Writer, v: VoteResponseNodeEndpointInit, version: number): void {
   const $nodeId = v.nodeId ?? 0;
-  const $host = v.host ?? "";
+  const $host = v.host ?? '';
   const $port = v.port ?? 0;
   w.int32($nodeId);
   w.compactString($host);

@@ -37,7 +37,7 @@ export interface VotersRecordVoter {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** Voter as encoders accept it: every field optional, a missing field takes its default. */
 export interface VotersRecordVoterInit {
   readonly voterId?: number;
   readonly voterDirectoryId?: string;
@@ -58,7 +58,7 @@ export interface VotersRecordEndpoint {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** Endpoint as encoders accept it: every field optional, a missing field takes its default. */
 export interface VotersRecordEndpointInit {
   readonly name?: string;
   readonly host?: string;
@@ -76,7 +76,7 @@ export interface VotersRecordKRaftVersionFeature {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** KRaftVersionFeature as encoders accept it: every field optional, a missing field takes its default. */
 export interface VotersRecordKRaftVersionFeatureInit {
   readonly minSupportedVersion?: number;
   readonly maxSupportedVersion?: number;
@@ -101,7 +101,7 @@ export function decodeVotersRecord(r: Reader, version: number): VotersRecord {
   let $voters: VotersRecordVoter[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("VotersRecord.voters: null array in a non-nullable field");
+    if (n < 0) r.fail('VotersRecord.voters: null array in a non-nullable field');
     const a: VotersRecordVoter[] = [];
     for (let i = 0; i < n; i++) a.push(decodeVotersRecordVoter(r, version));
     $voters = a;
@@ -120,7 +120,7 @@ export function decodeVotersRecord(r: Reader, version: number): VotersRecord {
 
 function encodeVotersRecordVoter(w: Writer, v: VotersRecordVoterInit, version: number): void {
   const $voterId = v.voterId ?? 0;
-  const $voterDirectoryId = v.voterDirectoryId ?? "AAAAAAAAAAAAAAAAAAAAAA";
+  const $voterDirectoryId = v.voterDirectoryId ?? 'AAAAAAAAAAAAAAAAAAAAAA';
   const $endpoints = v.endpoints ?? [];
   const $kRaftVersionFeature = v.kRaftVersionFeature ?? {};
   w.int32($voterId);
@@ -139,7 +139,7 @@ function decodeVotersRecordVoter(r: Reader, version: number): VotersRecordVoter 
   let $endpoints: VotersRecordEndpoint[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("VotersRecordVoter.endpoints: null array in a non-nullable field");
+    if (n < 0) r.fail('VotersRecordVoter.endpoints: null array in a non-nullable field');
     const a: VotersRecordEndpoint[] = [];
     for (let i = 0; i < n; i++) a.push(decodeVotersRecordEndpoint(r, version));
     $endpoints = a;
@@ -158,8 +158,8 @@ function decodeVotersRecordVoter(r: Reader, version: number): VotersRecordVoter 
 }
 
 function encodeVotersRecordEndpoint(w: Writer, v: VotersRecordEndpointInit, version: number): void {
-  const $name = v.name ?? "";
-  const $host = v.host ?? "";
+  const $name = v.name ?? '';
+  const $host = v.host ?? '';
   const $port = v.port ?? 0;
   w.compactString($name);
   w.compactString($host);

@@ -33,7 +33,7 @@ export interface WriteShareGroupStateRequestWriteStateData {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** WriteStateData as encoders accept it: every field optional, a missing field takes its default. */
 export interface WriteShareGroupStateRequestWriteStateDataInit {
   readonly topicId?: string;
   readonly partitions?: readonly WriteShareGroupStateRequestPartitionDataInit[];
@@ -59,7 +59,7 @@ export interface WriteShareGroupStateRequestPartitionData {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** PartitionData as encoders accept it: every field optional, a missing field takes its default. */
 export interface WriteShareGroupStateRequestPartitionDataInit {
   readonly partition?: number;
   readonly stateEpoch?: number;
@@ -83,7 +83,7 @@ export interface WriteShareGroupStateRequestStateBatch {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** StateBatch as encoders accept it: every field optional, a missing field takes its default. */
 export interface WriteShareGroupStateRequestStateBatchInit {
   readonly firstOffset?: bigint;
   readonly lastOffset?: bigint;
@@ -94,7 +94,7 @@ export interface WriteShareGroupStateRequestStateBatchInit {
 
 export function encodeWriteShareGroupStateRequest(w: Writer, v: WriteShareGroupStateRequestInit, version: number): void {
   if (version < 0 || version > 0) unsupportedVersion('WriteShareGroupStateRequest', version);
-  const $groupId = v.groupId ?? "";
+  const $groupId = v.groupId ?? '';
   const $topics = v.topics ?? [];
   w.compactString($groupId);
   w.compactArrayLength($topics.length);
@@ -110,7 +110,7 @@ export function decodeWriteShareGroupStateRequest(r: Reader, version: number): W
   let $topics: WriteShareGroupStateRequestWriteStateData[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("WriteShareGroupStateRequest.topics: null array in a non-nullable field");
+    if (n < 0) r.fail('WriteShareGroupStateRequest.topics: null array in a non-nullable field');
     const a: WriteShareGroupStateRequestWriteStateData[] = [];
     for (let i = 0; i < n; i++) a.push(decodeWriteShareGroupStateRequestWriteStateData(r, version));
     $topics = a;
@@ -128,7 +128,7 @@ export function decodeWriteShareGroupStateRequest(r: Reader, version: number): W
 }
 
 function encodeWriteShareGroupStateRequestWriteStateData(w: Writer, v: WriteShareGroupStateRequestWriteStateDataInit, version: number): void {
-  const $topicId = v.topicId ?? "AAAAAAAAAAAAAAAAAAAAAA";
+  const $topicId = v.topicId ?? 'AAAAAAAAAAAAAAAAAAAAAA';
   const $partitions = v.partitions ?? [];
   w.uuid($topicId);
   w.compactArrayLength($partitions.length);
@@ -143,7 +143,7 @@ function decodeWriteShareGroupStateRequestWriteStateData(r: Reader, version: num
   let $partitions: WriteShareGroupStateRequestPartitionData[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("WriteShareGroupStateRequestWriteStateData.partitions: null array in a non-nullable field");
+    if (n < 0) r.fail('WriteShareGroupStateRequestWriteStateData.partitions: null array in a non-nullable field');
     const a: WriteShareGroupStateRequestPartitionData[] = [];
     for (let i = 0; i < n; i++) a.push(decodeWriteShareGroupStateRequestPartitionData(r, version));
     $partitions = a;
@@ -185,7 +185,7 @@ function decodeWriteShareGroupStateRequestPartitionData(r: Reader, version: numb
   let $stateBatches: WriteShareGroupStateRequestStateBatch[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("WriteShareGroupStateRequestPartitionData.stateBatches: null array in a non-nullable field");
+    if (n < 0) r.fail('WriteShareGroupStateRequestPartitionData.stateBatches: null array in a non-nullable field');
     const a: WriteShareGroupStateRequestStateBatch[] = [];
     for (let i = 0; i < n; i++) a.push(decodeWriteShareGroupStateRequestStateBatch(r, version));
     $stateBatches = a;

@@ -30,7 +30,7 @@ export interface WriteShareGroupStateResponseWriteStateResult {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** WriteStateResult as encoders accept it: every field optional, a missing field takes its default. */
 export interface WriteShareGroupStateResponseWriteStateResultInit {
   readonly topicId?: string;
   readonly partitions?: readonly WriteShareGroupStateResponsePartitionResultInit[];
@@ -49,7 +49,7 @@ export interface WriteShareGroupStateResponsePartitionResult {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** PartitionResult as encoders accept it: every field optional, a missing field takes its default. */
 export interface WriteShareGroupStateResponsePartitionResultInit {
   readonly partition?: number;
   readonly errorCode?: number;
@@ -72,7 +72,7 @@ export function decodeWriteShareGroupStateResponse(r: Reader, version: number): 
   let $results: WriteShareGroupStateResponseWriteStateResult[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("WriteShareGroupStateResponse.results: null array in a non-nullable field");
+    if (n < 0) r.fail('WriteShareGroupStateResponse.results: null array in a non-nullable field');
     const a: WriteShareGroupStateResponseWriteStateResult[] = [];
     for (let i = 0; i < n; i++) a.push(decodeWriteShareGroupStateResponseWriteStateResult(r, version));
     $results = a;
@@ -90,7 +90,7 @@ export function decodeWriteShareGroupStateResponse(r: Reader, version: number): 
 }
 
 function encodeWriteShareGroupStateResponseWriteStateResult(w: Writer, v: WriteShareGroupStateResponseWriteStateResultInit, version: number): void {
-  const $topicId = v.topicId ?? "AAAAAAAAAAAAAAAAAAAAAA";
+  const $topicId = v.topicId ?? 'AAAAAAAAAAAAAAAAAAAAAA';
   const $partitions = v.partitions ?? [];
   w.uuid($topicId);
   w.compactArrayLength($partitions.length);
@@ -105,7 +105,7 @@ function decodeWriteShareGroupStateResponseWriteStateResult(r: Reader, version: 
   let $partitions: WriteShareGroupStateResponsePartitionResult[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("WriteShareGroupStateResponseWriteStateResult.partitions: null array in a non-nullable field");
+    if (n < 0) r.fail('WriteShareGroupStateResponseWriteStateResult.partitions: null array in a non-nullable field');
     const a: WriteShareGroupStateResponsePartitionResult[] = [];
     for (let i = 0; i < n; i++) a.push(decodeWriteShareGroupStateResponsePartitionResult(r, version));
     $partitions = a;

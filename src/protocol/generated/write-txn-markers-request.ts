@@ -42,7 +42,7 @@ export interface WriteTxnMarkersRequestWritableTxnMarker {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** WritableTxnMarker as encoders accept it: every field optional, a missing field takes its default. */
 export interface WriteTxnMarkersRequestWritableTxnMarkerInit {
   readonly producerId?: bigint;
   readonly producerEpoch?: number;
@@ -62,7 +62,7 @@ export interface WriteTxnMarkersRequestWritableTxnMarkerTopic {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** WritableTxnMarkerTopic as encoders accept it: every field optional, a missing field takes its default. */
 export interface WriteTxnMarkersRequestWritableTxnMarkerTopicInit {
   readonly name?: string;
   readonly partitionIndexes?: readonly number[];
@@ -88,7 +88,7 @@ export function decodeWriteTxnMarkersRequest(r: Reader, version: number): WriteT
   let $markers: WriteTxnMarkersRequestWritableTxnMarker[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("WriteTxnMarkersRequest.markers: null array in a non-nullable field");
+    if (n < 0) r.fail('WriteTxnMarkersRequest.markers: null array in a non-nullable field');
     const a: WriteTxnMarkersRequestWritableTxnMarker[] = [];
     for (let i = 0; i < n; i++) a.push(decodeWriteTxnMarkersRequestWritableTxnMarker(r, version));
     $markers = a;
@@ -135,7 +135,7 @@ function decodeWriteTxnMarkersRequestWritableTxnMarker(r: Reader, version: numbe
   let $topics: WriteTxnMarkersRequestWritableTxnMarkerTopic[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("WriteTxnMarkersRequestWritableTxnMarker.topics: null array in a non-nullable field");
+    if (n < 0) r.fail('WriteTxnMarkersRequestWritableTxnMarker.topics: null array in a non-nullable field');
     const a: WriteTxnMarkersRequestWritableTxnMarkerTopic[] = [];
     for (let i = 0; i < n; i++) a.push(decodeWriteTxnMarkersRequestWritableTxnMarkerTopic(r, version));
     $topics = a;
@@ -157,7 +157,7 @@ function decodeWriteTxnMarkersRequestWritableTxnMarker(r: Reader, version: numbe
 
 function encodeWriteTxnMarkersRequestWritableTxnMarkerTopic(w: Writer, v: WriteTxnMarkersRequestWritableTxnMarkerTopicInit, version: number): void {
   const flexible = version >= 1;
-  const $name = v.name ?? "";
+  const $name = v.name ?? '';
   const $partitionIndexes = v.partitionIndexes ?? [];
   if (flexible) w.compactString($name); else w.string($name);
   if (flexible) w.compactArrayLength($partitionIndexes.length); else w.arrayLength($partitionIndexes.length);
@@ -175,7 +175,7 @@ function decodeWriteTxnMarkersRequestWritableTxnMarkerTopic(r: Reader, version: 
   let $partitionIndexes: number[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("WriteTxnMarkersRequestWritableTxnMarkerTopic.partitionIndexes: null array in a non-nullable field");
+    if (n < 0) r.fail('WriteTxnMarkersRequestWritableTxnMarkerTopic.partitionIndexes: null array in a non-nullable field');
     const a: number[] = [];
     for (let i = 0; i < n; i++) a.push(r.int32());
     $partitionIndexes = a;

@@ -30,7 +30,7 @@ export interface WriteTxnMarkersResponseWritableTxnMarkerResult {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** WritableTxnMarkerResult as encoders accept it: every field optional, a missing field takes its default. */
 export interface WriteTxnMarkersResponseWritableTxnMarkerResultInit {
   readonly producerId?: bigint;
   readonly topics?: readonly WriteTxnMarkersResponseWritableTxnMarkerTopicResultInit[];
@@ -47,7 +47,7 @@ export interface WriteTxnMarkersResponseWritableTxnMarkerTopicResult {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** WritableTxnMarkerTopicResult as encoders accept it: every field optional, a missing field takes its default. */
 export interface WriteTxnMarkersResponseWritableTxnMarkerTopicResultInit {
   readonly name?: string;
   readonly partitions?: readonly WriteTxnMarkersResponseWritableTxnMarkerPartitionResultInit[];
@@ -64,7 +64,7 @@ export interface WriteTxnMarkersResponseWritableTxnMarkerPartitionResult {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** WritableTxnMarkerPartitionResult as encoders accept it: every field optional, a missing field takes its default. */
 export interface WriteTxnMarkersResponseWritableTxnMarkerPartitionResultInit {
   readonly partitionIndex?: number;
   readonly errorCode?: number;
@@ -90,7 +90,7 @@ export function decodeWriteTxnMarkersResponse(r: Reader, version: number): Write
   let $markers: WriteTxnMarkersResponseWritableTxnMarkerResult[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("WriteTxnMarkersResponse.markers: null array in a non-nullable field");
+    if (n < 0) r.fail('WriteTxnMarkersResponse.markers: null array in a non-nullable field');
     const a: WriteTxnMarkersResponseWritableTxnMarkerResult[] = [];
     for (let i = 0; i < n; i++) a.push(decodeWriteTxnMarkersResponseWritableTxnMarkerResult(r, version));
     $markers = a;
@@ -129,7 +129,7 @@ function decodeWriteTxnMarkersResponseWritableTxnMarkerResult(r: Reader, version
   let $topics: WriteTxnMarkersResponseWritableTxnMarkerTopicResult[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("WriteTxnMarkersResponseWritableTxnMarkerResult.topics: null array in a non-nullable field");
+    if (n < 0) r.fail('WriteTxnMarkersResponseWritableTxnMarkerResult.topics: null array in a non-nullable field');
     const a: WriteTxnMarkersResponseWritableTxnMarkerTopicResult[] = [];
     for (let i = 0; i < n; i++) a.push(decodeWriteTxnMarkersResponseWritableTxnMarkerTopicResult(r, version));
     $topics = a;
@@ -150,7 +150,7 @@ function decodeWriteTxnMarkersResponseWritableTxnMarkerResult(r: Reader, version
 
 function encodeWriteTxnMarkersResponseWritableTxnMarkerTopicResult(w: Writer, v: WriteTxnMarkersResponseWritableTxnMarkerTopicResultInit, version: number): void {
   const flexible = version >= 1;
-  const $name = v.name ?? "";
+  const $name = v.name ?? '';
   const $partitions = v.partitions ?? [];
   if (flexible) w.compactString($name); else w.string($name);
   if (flexible) w.compactArrayLength($partitions.length); else w.arrayLength($partitions.length);
@@ -168,7 +168,7 @@ function decodeWriteTxnMarkersResponseWritableTxnMarkerTopicResult(r: Reader, ve
   let $partitions: WriteTxnMarkersResponseWritableTxnMarkerPartitionResult[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("WriteTxnMarkersResponseWritableTxnMarkerTopicResult.partitions: null array in a non-nullable field");
+    if (n < 0) r.fail('WriteTxnMarkersResponseWritableTxnMarkerTopicResult.partitions: null array in a non-nullable field');
     const a: WriteTxnMarkersResponseWritableTxnMarkerPartitionResult[] = [];
     for (let i = 0; i < n; i++) a.push(decodeWriteTxnMarkersResponseWritableTxnMarkerPartitionResult(r, version));
     $partitions = a;

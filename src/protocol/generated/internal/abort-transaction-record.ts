@@ -55,7 +55,7 @@ export function decodeAbortTransactionRecord(r: Reader, version: number): AbortT
       case 0: {
         const end = r.pos + size;
         $reason = r.compactNullableString();
-        if (r.pos !== end) r.fail("AbortTransactionRecord.reason: tagged field size mismatch");
+        if (r.pos !== end) r.fail('AbortTransactionRecord.reason: tagged field size mismatch');
         break;
       }
       default:

@@ -43,12 +43,12 @@ export interface AccessControlEntryRecordInit {
 
 export function encodeAccessControlEntryRecord(w: Writer, v: AccessControlEntryRecordInit, version: number): void {
   if (version < 0 || version > 0) unsupportedVersion('AccessControlEntryRecord', version);
-  const $id = v.id ?? "AAAAAAAAAAAAAAAAAAAAAA";
+  const $id = v.id ?? 'AAAAAAAAAAAAAAAAAAAAAA';
   const $resourceType = v.resourceType ?? 0;
-  const $resourceName = v.resourceName ?? "";
+  const $resourceName = v.resourceName ?? '';
   const $patternType = v.patternType ?? 0;
-  const $principal = v.principal ?? "";
-  const $host = v.host ?? "";
+  const $principal = v.principal ?? '';
+  const $host = v.host ?? '';
   const $operation = v.operation ?? 0;
   const $permissionType = v.permissionType ?? 0;
   w.uuid($id);

@@ -55,7 +55,7 @@ export function decodeBeginTransactionRecord(r: Reader, version: number): BeginT
       case 0: {
         const end = r.pos + size;
         $name = r.compactNullableString();
-        if (r.pos !== end) r.fail("BeginTransactionRecord.name: tagged field size mismatch");
+        if (r.pos !== end) r.fail('BeginTransactionRecord.name: tagged field size mismatch');
         break;
       }
       default:

@@ -47,8 +47,8 @@ export function encodeBrokerRegistrationChangeRecord(w: Writer, v: BrokerRegistr
   const $logDirs = v.logDirs ?? [];
   w.int32($brokerId);
   w.int64($brokerEpoch);
-  if (version < 1 && $inControlledShutdown !== 0) notInVersion("BrokerRegistrationChangeRecord.inControlledShutdown", version);
-  if (version < 2 && $logDirs.length !== 0) notInVersion("BrokerRegistrationChangeRecord.logDirs", version);
+  if (version < 1 && $inControlledShutdown !== 0) notInVersion('BrokerRegistrationChangeRecord.inControlledShutdown', version);
+  if (version < 2 && $logDirs.length !== 0) notInVersion('BrokerRegistrationChangeRecord.logDirs', version);
   const unknown = v._unknownTaggedFields;
   let numTagged = unknown === undefined ? 0 : unknown.length;
   if ($fenced !== 0) numTagged++;
@@ -103,14 +103,14 @@ export function decodeBrokerRegistrationChangeRecord(r: Reader, version: number)
       case 0: {
         const end = r.pos + size;
         $fenced = r.int8();
-        if (r.pos !== end) r.fail("BrokerRegistrationChangeRecord.fenced: tagged field size mismatch");
+        if (r.pos !== end) r.fail('BrokerRegistrationChangeRecord.fenced: tagged field size mismatch');
         break;
       }
       case 1: {
         if (version >= 1) {
           const end = r.pos + size;
           $inControlledShutdown = r.int8();
-          if (r.pos !== end) r.fail("BrokerRegistrationChangeRecord.inControlledShutdown: tagged field size mismatch");
+          if (r.pos !== end) r.fail('BrokerRegistrationChangeRecord.inControlledShutdown: tagged field size mismatch');
         } else {
           (unknown ??= []).push({ tag, data: r.raw(size) });
         }
@@ -121,12 +121,12 @@ export function decodeBrokerRegistrationChangeRecord(r: Reader, version: number)
           const end = r.pos + size;
           {
             const n = r.compactArrayLength();
-            if (n < 0) r.fail("BrokerRegistrationChangeRecord.logDirs: null array in a non-nullable field");
+            if (n < 0) r.fail('BrokerRegistrationChangeRecord.logDirs: null array in a non-nullable field');
             const a: string[] = [];
             for (let i = 0; i < n; i++) a.push(r.uuid());
             $logDirs = a;
           }
-          if (r.pos !== end) r.fail("BrokerRegistrationChangeRecord.logDirs: tagged field size mismatch");
+          if (r.pos !== end) r.fail('BrokerRegistrationChangeRecord.logDirs: tagged field size mismatch');
         } else {
           (unknown ??= []).push({ tag, data: r.raw(size) });
         }

@@ -39,7 +39,7 @@ export interface ClientQuotaRecordEntityData {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** EntityData as encoders accept it: every field optional, a missing field takes its default. */
 export interface ClientQuotaRecordEntityDataInit {
   readonly entityType?: string;
   readonly entityName?: string | null;
@@ -49,7 +49,7 @@ export interface ClientQuotaRecordEntityDataInit {
 export function encodeClientQuotaRecord(w: Writer, v: ClientQuotaRecordInit, version: number): void {
   if (version < 0 || version > 0) unsupportedVersion('ClientQuotaRecord', version);
   const $entity = v.entity ?? [];
-  const $key = v.key ?? "";
+  const $key = v.key ?? '';
   const $value = v.value ?? 0;
   const $remove = v.remove ?? false;
   w.compactArrayLength($entity.length);
@@ -67,7 +67,7 @@ export function decodeClientQuotaRecord(r: Reader, version: number): ClientQuota
   let $entity: ClientQuotaRecordEntityData[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("ClientQuotaRecord.entity: null array in a non-nullable field");
+    if (n < 0) r.fail('ClientQuotaRecord.entity: null array in a non-nullable field');
     const a: ClientQuotaRecordEntityData[] = [];
     for (let i = 0; i < n; i++) a.push(decodeClientQuotaRecordEntityData(r, version));
     $entity = a;
@@ -88,8 +88,8 @@ export function decodeClientQuotaRecord(r: Reader, version: number): ClientQuota
 }
 
 function encodeClientQuotaRecordEntityData(w: Writer, v: ClientQuotaRecordEntityDataInit, version: number): void {
-  const $entityType = v.entityType ?? "";
-  const $entityName = v.entityName === undefined ? "" : v.entityName;
+  const $entityType = v.entityType ?? '';
+  const $entityName = v.entityName === undefined ? '' : v.entityName;
   w.compactString($entityType);
   w.compactNullableString($entityName);
   writeUnknownTaggedFields(w, v._unknownTaggedFields);

@@ -35,9 +35,9 @@ export interface ConfigRecordInit {
 export function encodeConfigRecord(w: Writer, v: ConfigRecordInit, version: number): void {
   if (version < 0 || version > 0) unsupportedVersion('ConfigRecord', version);
   const $resourceType = v.resourceType ?? 0;
-  const $resourceName = v.resourceName ?? "";
-  const $name = v.name ?? "";
-  const $value = v.value === undefined ? "" : v.value;
+  const $resourceName = v.resourceName ?? '';
+  const $name = v.name ?? '';
+  const $value = v.value === undefined ? '' : v.value;
   w.int8($resourceType);
   w.compactString($resourceName);
   w.compactString($name);

@@ -22,8 +22,8 @@ export interface ConsumerGroupCurrentMemberAssignmentKeyInit {
 
 export function encodeConsumerGroupCurrentMemberAssignmentKey(w: Writer, v: ConsumerGroupCurrentMemberAssignmentKeyInit, version: number): void {
   if (version < 8 || version > 8) unsupportedVersion('ConsumerGroupCurrentMemberAssignmentKey', version);
-  const $groupId = v.groupId ?? "";
-  const $memberId = v.memberId ?? "";
+  const $groupId = v.groupId ?? '';
+  const $memberId = v.memberId ?? '';
   w.string($groupId);
   w.string($memberId);
 }

@@ -48,7 +48,7 @@ export interface ConsumerGroupCurrentMemberAssignmentValueTopicPartitions {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** TopicPartitions as encoders accept it: every field optional, a missing field takes its default. */
 export interface ConsumerGroupCurrentMemberAssignmentValueTopicPartitionsInit {
   readonly topicId?: string;
   readonly partitions?: readonly number[];
@@ -84,7 +84,7 @@ export function decodeConsumerGroupCurrentMemberAssignmentValue(r: Reader, versi
   let $assignedPartitions: ConsumerGroupCurrentMemberAssignmentValueTopicPartitions[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("ConsumerGroupCurrentMemberAssignmentValue.assignedPartitions: null array in a non-nullable field");
+    if (n < 0) r.fail('ConsumerGroupCurrentMemberAssignmentValue.assignedPartitions: null array in a non-nullable field');
     const a: ConsumerGroupCurrentMemberAssignmentValueTopicPartitions[] = [];
     for (let i = 0; i < n; i++) a.push(decodeConsumerGroupCurrentMemberAssignmentValueTopicPartitions(r, version));
     $assignedPartitions = a;
@@ -92,7 +92,7 @@ export function decodeConsumerGroupCurrentMemberAssignmentValue(r: Reader, versi
   let $partitionsPendingRevocation: ConsumerGroupCurrentMemberAssignmentValueTopicPartitions[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("ConsumerGroupCurrentMemberAssignmentValue.partitionsPendingRevocation: null array in a non-nullable field");
+    if (n < 0) r.fail('ConsumerGroupCurrentMemberAssignmentValue.partitionsPendingRevocation: null array in a non-nullable field');
     const a: ConsumerGroupCurrentMemberAssignmentValueTopicPartitions[] = [];
     for (let i = 0; i < n; i++) a.push(decodeConsumerGroupCurrentMemberAssignmentValueTopicPartitions(r, version));
     $partitionsPendingRevocation = a;
@@ -110,7 +110,7 @@ export function decodeConsumerGroupCurrentMemberAssignmentValue(r: Reader, versi
 }
 
 function encodeConsumerGroupCurrentMemberAssignmentValueTopicPartitions(w: Writer, v: ConsumerGroupCurrentMemberAssignmentValueTopicPartitionsInit, version: number): void {
-  const $topicId = v.topicId ?? "AAAAAAAAAAAAAAAAAAAAAA";
+  const $topicId = v.topicId ?? 'AAAAAAAAAAAAAAAAAAAAAA';
   const $partitions = v.partitions ?? [];
   w.uuid($topicId);
   w.compactArrayLength($partitions.length);
@@ -125,7 +125,7 @@ function decodeConsumerGroupCurrentMemberAssignmentValueTopicPartitions(r: Reade
   let $partitions: number[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("ConsumerGroupCurrentMemberAssignmentValueTopicPartitions.partitions: null array in a non-nullable field");
+    if (n < 0) r.fail('ConsumerGroupCurrentMemberAssignmentValueTopicPartitions.partitions: null array in a non-nullable field');
     const a: number[] = [];
     for (let i = 0; i < n; i++) a.push(r.int32());
     $partitions = a;

@@ -22,8 +22,8 @@ export interface ConsumerGroupMemberMetadataKeyInit {
 
 export function encodeConsumerGroupMemberMetadataKey(w: Writer, v: ConsumerGroupMemberMetadataKeyInit, version: number): void {
   if (version < 5 || version > 5) unsupportedVersion('ConsumerGroupMemberMetadataKey', version);
-  const $groupId = v.groupId ?? "";
-  const $memberId = v.memberId ?? "";
+  const $groupId = v.groupId ?? '';
+  const $memberId = v.memberId ?? '';
   w.string($groupId);
   w.string($memberId);
 }

@@ -61,7 +61,7 @@ export interface ConsumerGroupMemberMetadataValueClassicMemberMetadata {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** ClassicMemberMetadata as encoders accept it: every field optional, a missing field takes its default. */
 export interface ConsumerGroupMemberMetadataValueClassicMemberMetadataInit {
   readonly sessionTimeoutMs?: number;
   readonly supportedProtocols?: readonly ConsumerGroupMemberMetadataValueClassicProtocolInit[];
@@ -78,7 +78,7 @@ export interface ConsumerGroupMemberMetadataValueClassicProtocol {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** ClassicProtocol as encoders accept it: every field optional, a missing field takes its default. */
 export interface ConsumerGroupMemberMetadataValueClassicProtocolInit {
   readonly name?: string;
   readonly metadata?: Uint8Array;
@@ -87,14 +87,14 @@ export interface ConsumerGroupMemberMetadataValueClassicProtocolInit {
 
 export function encodeConsumerGroupMemberMetadataValue(w: Writer, v: ConsumerGroupMemberMetadataValueInit, version: number): void {
   if (version < 0 || version > 0) unsupportedVersion('ConsumerGroupMemberMetadataValue', version);
-  const $instanceId = v.instanceId === undefined ? "" : v.instanceId;
-  const $rackId = v.rackId === undefined ? "" : v.rackId;
-  const $clientId = v.clientId ?? "";
-  const $clientHost = v.clientHost ?? "";
+  const $instanceId = v.instanceId === undefined ? '' : v.instanceId;
+  const $rackId = v.rackId === undefined ? '' : v.rackId;
+  const $clientId = v.clientId ?? '';
+  const $clientHost = v.clientHost ?? '';
   const $subscribedTopicNames = v.subscribedTopicNames ?? [];
-  const $subscribedTopicRegex = v.subscribedTopicRegex === undefined ? "" : v.subscribedTopicRegex;
+  const $subscribedTopicRegex = v.subscribedTopicRegex === undefined ? '' : v.subscribedTopicRegex;
   const $rebalanceTimeoutMs = v.rebalanceTimeoutMs ?? -1;
-  const $serverAssignor = v.serverAssignor === undefined ? "" : v.serverAssignor;
+  const $serverAssignor = v.serverAssignor === undefined ? '' : v.serverAssignor;
   const $classicMemberMetadata = v.classicMemberMetadata === undefined ? null : v.classicMemberMetadata;
   w.compactNullableString($instanceId);
   w.compactNullableString($rackId);
@@ -133,7 +133,7 @@ export function decodeConsumerGroupMemberMetadataValue(r: Reader, version: numbe
   let $subscribedTopicNames: string[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("ConsumerGroupMemberMetadataValue.subscribedTopicNames: null array in a non-nullable field");
+    if (n < 0) r.fail('ConsumerGroupMemberMetadataValue.subscribedTopicNames: null array in a non-nullable field');
     const a: string[] = [];
     for (let i = 0; i < n; i++) a.push(r.compactString());
     $subscribedTopicNames = a;
@@ -151,7 +151,7 @@ export function decodeConsumerGroupMemberMetadataValue(r: Reader, version: numbe
       case 0: {
         const end = r.pos + size;
         $classicMemberMetadata = decodeConsumerGroupMemberMetadataValueClassicMemberMetadata(r, version);
-        if (r.pos !== end) r.fail("ConsumerGroupMemberMetadataValue.classicMemberMetadata: tagged field size mismatch");
+        if (r.pos !== end) r.fail('ConsumerGroupMemberMetadataValue.classicMemberMetadata: tagged field size mismatch');
         break;
       }
       default:
@@ -179,7 +179,7 @@ function decodeConsumerGroupMemberMetadataValueClassicMemberMetadata(r: Reader, 
   let $supportedProtocols: ConsumerGroupMemberMetadataValueClassicProtocol[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("ConsumerGroupMemberMetadataValueClassicMemberMetadata.supportedProtocols: null array in a non-nullable field");
+    if (n < 0) r.fail('ConsumerGroupMemberMetadataValueClassicMemberMetadata.supportedProtocols: null array in a non-nullable field');
     const a: ConsumerGroupMemberMetadataValueClassicProtocol[] = [];
     for (let i = 0; i < n; i++) a.push(decodeConsumerGroupMemberMetadataValueClassicProtocol(r, version));
     $supportedProtocols = a;
@@ -197,7 +197,7 @@ function decodeConsumerGroupMemberMetadataValueClassicMemberMetadata(r: Reader, 
 }
 
 function encodeConsumerGroupMemberMetadataValueClassicProtocol(w: Writer, v: ConsumerGroupMemberMetadataValueClassicProtocolInit, version: number): void {
-  const $name = v.name ?? "";
+  const $name = v.name ?? '';
   const $metadata = v.metadata ?? EMPTY_BUFFER;
   w.compactString($name);
   w.compactBytes($metadata);

@@ -19,7 +19,7 @@ export interface ConsumerGroupMetadataKeyInit {
 
 export function encodeConsumerGroupMetadataKey(w: Writer, v: ConsumerGroupMetadataKeyInit, version: number): void {
   if (version < 3 || version > 3) unsupportedVersion('ConsumerGroupMetadataKey', version);
-  const $groupId = v.groupId ?? "";
+  const $groupId = v.groupId ?? '';
   w.string($groupId);
 }
 

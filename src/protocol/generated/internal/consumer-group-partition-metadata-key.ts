@@ -19,7 +19,7 @@ export interface ConsumerGroupPartitionMetadataKeyInit {
 
 export function encodeConsumerGroupPartitionMetadataKey(w: Writer, v: ConsumerGroupPartitionMetadataKeyInit, version: number): void {
   if (version < 4 || version > 4) unsupportedVersion('ConsumerGroupPartitionMetadataKey', version);
-  const $groupId = v.groupId ?? "";
+  const $groupId = v.groupId ?? '';
   w.string($groupId);
 }
 

@@ -38,7 +38,7 @@ export interface ConsumerGroupPartitionMetadataValueTopicMetadata {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** TopicMetadata as encoders accept it: every field optional, a missing field takes its default. */
 export interface ConsumerGroupPartitionMetadataValueTopicMetadataInit {
   readonly topicId?: string;
   readonly topicName?: string;
@@ -57,7 +57,7 @@ export interface ConsumerGroupPartitionMetadataValuePartitionMetadata {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** PartitionMetadata as encoders accept it: every field optional, a missing field takes its default. */
 export interface ConsumerGroupPartitionMetadataValuePartitionMetadataInit {
   readonly partition?: number;
   readonly racks?: readonly string[];
@@ -79,7 +79,7 @@ export function decodeConsumerGroupPartitionMetadataValue(r: Reader, version: nu
   let $topics: ConsumerGroupPartitionMetadataValueTopicMetadata[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("ConsumerGroupPartitionMetadataValue.topics: null array in a non-nullable field");
+    if (n < 0) r.fail('ConsumerGroupPartitionMetadataValue.topics: null array in a non-nullable field');
     const a: ConsumerGroupPartitionMetadataValueTopicMetadata[] = [];
     for (let i = 0; i < n; i++) a.push(decodeConsumerGroupPartitionMetadataValueTopicMetadata(r, version));
     $topics = a;
@@ -97,8 +97,8 @@ export function decodeConsumerGroupPartitionMetadataValue(r: Reader, version: nu
 }
 
 function encodeConsumerGroupPartitionMetadataValueTopicMetadata(w: Writer, v: ConsumerGroupPartitionMetadataValueTopicMetadataInit, version: number): void {
-  const $topicId = v.topicId ?? "AAAAAAAAAAAAAAAAAAAAAA";
-  const $topicName = v.topicName ?? "";
+  const $topicId = v.topicId ?? 'AAAAAAAAAAAAAAAAAAAAAA';
+  const $topicName = v.topicName ?? '';
   const $numPartitions = v.numPartitions ?? 0;
   const $partitionMetadata = v.partitionMetadata ?? [];
   w.uuid($topicId);
@@ -118,7 +118,7 @@ function decodeConsumerGroupPartitionMetadataValueTopicMetadata(r: Reader, versi
   let $partitionMetadata: ConsumerGroupPartitionMetadataValuePartitionMetadata[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("ConsumerGroupPartitionMetadataValueTopicMetadata.partitionMetadata: null array in a non-nullable field");
+    if (n < 0) r.fail('ConsumerGroupPartitionMetadataValueTopicMetadata.partitionMetadata: null array in a non-nullable field');
     const a: ConsumerGroupPartitionMetadataValuePartitionMetadata[] = [];
     for (let i = 0; i < n; i++) a.push(decodeConsumerGroupPartitionMetadataValuePartitionMetadata(r, version));
     $partitionMetadata = a;
@@ -151,7 +151,7 @@ function decodeConsumerGroupPartitionMetadataValuePartitionMetadata(r: Reader, v
   let $racks: string[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("ConsumerGroupPartitionMetadataValuePartitionMetadata.racks: null array in a non-nullable field");
+    if (n < 0) r.fail('ConsumerGroupPartitionMetadataValuePartitionMetadata.racks: null array in a non-nullable field');
     const a: string[] = [];
     for (let i = 0; i < n; i++) a.push(r.compactString());
     $racks = a;

@@ -22,8 +22,8 @@ export interface ConsumerGroupTargetAssignmentMemberKeyInit {
 
 export function encodeConsumerGroupTargetAssignmentMemberKey(w: Writer, v: ConsumerGroupTargetAssignmentMemberKeyInit, version: number): void {
   if (version < 7 || version > 7) unsupportedVersion('ConsumerGroupTargetAssignmentMemberKey', version);
-  const $groupId = v.groupId ?? "";
-  const $memberId = v.memberId ?? "";
+  const $groupId = v.groupId ?? '';
+  const $memberId = v.memberId ?? '';
   w.string($groupId);
   w.string($memberId);
 }

@@ -30,7 +30,7 @@ export interface ConsumerGroupTargetAssignmentMemberValueTopicPartition {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** TopicPartition as encoders accept it: every field optional, a missing field takes its default. */
 export interface ConsumerGroupTargetAssignmentMemberValueTopicPartitionInit {
   readonly topicId?: string;
   readonly partitions?: readonly number[];
@@ -52,7 +52,7 @@ export function decodeConsumerGroupTargetAssignmentMemberValue(r: Reader, versio
   let $topicPartitions: ConsumerGroupTargetAssignmentMemberValueTopicPartition[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("ConsumerGroupTargetAssignmentMemberValue.topicPartitions: null array in a non-nullable field");
+    if (n < 0) r.fail('ConsumerGroupTargetAssignmentMemberValue.topicPartitions: null array in a non-nullable field');
     const a: ConsumerGroupTargetAssignmentMemberValueTopicPartition[] = [];
     for (let i = 0; i < n; i++) a.push(decodeConsumerGroupTargetAssignmentMemberValueTopicPartition(r, version));
     $topicPartitions = a;
@@ -70,7 +70,7 @@ export function decodeConsumerGroupTargetAssignmentMemberValue(r: Reader, versio
 }
 
 function encodeConsumerGroupTargetAssignmentMemberValueTopicPartition(w: Writer, v: ConsumerGroupTargetAssignmentMemberValueTopicPartitionInit, version: number): void {
-  const $topicId = v.topicId ?? "AAAAAAAAAAAAAAAAAAAAAA";
+  const $topicId = v.topicId ?? 'AAAAAAAAAAAAAAAAAAAAAA';
   const $partitions = v.partitions ?? [];
   w.uuid($topicId);
   w.compactArrayLength($partitions.length);
@@ -85,7 +85,7 @@ function decodeConsumerGroupTargetAssignmentMemberValueTopicPartition(r: Reader,
   let $partitions: number[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("ConsumerGroupTargetAssignmentMemberValueTopicPartition.partitions: null array in a non-nullable field");
+    if (n < 0) r.fail('ConsumerGroupTargetAssignmentMemberValueTopicPartition.partitions: null array in a non-nullable field');
     const a: number[] = [];
     for (let i = 0; i < n; i++) a.push(r.int32());
     $partitions = a;

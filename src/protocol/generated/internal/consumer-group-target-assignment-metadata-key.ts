@@ -19,7 +19,7 @@ export interface ConsumerGroupTargetAssignmentMetadataKeyInit {
 
 export function encodeConsumerGroupTargetAssignmentMetadataKey(w: Writer, v: ConsumerGroupTargetAssignmentMetadataKeyInit, version: number): void {
   if (version < 6 || version > 6) unsupportedVersion('ConsumerGroupTargetAssignmentMetadataKey', version);
-  const $groupId = v.groupId ?? "";
+  const $groupId = v.groupId ?? '';
   w.string($groupId);
 }
 

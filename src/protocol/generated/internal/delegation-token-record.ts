@@ -40,13 +40,13 @@ export interface DelegationTokenRecordInit {
 
 export function encodeDelegationTokenRecord(w: Writer, v: DelegationTokenRecordInit, version: number): void {
   if (version < 0 || version > 0) unsupportedVersion('DelegationTokenRecord', version);
-  const $owner = v.owner ?? "";
-  const $requester = v.requester ?? "";
+  const $owner = v.owner ?? '';
+  const $requester = v.requester ?? '';
   const $renewers = v.renewers ?? [];
   const $issueTimestamp = v.issueTimestamp ?? 0n;
   const $maxTimestamp = v.maxTimestamp ?? 0n;
   const $expirationTimestamp = v.expirationTimestamp ?? 0n;
-  const $tokenId = v.tokenId ?? "";
+  const $tokenId = v.tokenId ?? '';
   w.compactString($owner);
   w.compactString($requester);
   w.compactArrayLength($renewers.length);
@@ -67,7 +67,7 @@ export function decodeDelegationTokenRecord(r: Reader, version: number): Delegat
   let $renewers: string[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("DelegationTokenRecord.renewers: null array in a non-nullable field");
+    if (n < 0) r.fail('DelegationTokenRecord.renewers: null array in a non-nullable field');
     const a: string[] = [];
     for (let i = 0; i < n; i++) a.push(r.compactString());
     $renewers = a;

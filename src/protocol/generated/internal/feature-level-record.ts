@@ -28,7 +28,7 @@ export interface FeatureLevelRecordInit {
 
 export function encodeFeatureLevelRecord(w: Writer, v: FeatureLevelRecordInit, version: number): void {
   if (version < 0 || version > 0) unsupportedVersion('FeatureLevelRecord', version);
-  const $name = v.name ?? "";
+  const $name = v.name ?? '';
   const $featureLevel = v.featureLevel ?? 0;
   w.compactString($name);
   w.int16($featureLevel);

@@ -19,7 +19,7 @@ export interface GroupMetadataKeyInit {
 
 export function encodeGroupMetadataKey(w: Writer, v: GroupMetadataKeyInit, version: number): void {
   if (version < 2 || version > 2) unsupportedVersion('GroupMetadataKey', version);
-  const $group = v.group ?? "";
+  const $group = v.group ?? '';
   w.string($group);
 }
 

@@ -57,7 +57,7 @@ export interface GroupMetadataValueMemberMetadata {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** MemberMetadata as encoders accept it: every field optional, a missing field takes its default. */
 export interface GroupMetadataValueMemberMetadataInit {
   readonly memberId?: string;
   readonly groupInstanceId?: string | null;
@@ -73,10 +73,10 @@ export interface GroupMetadataValueMemberMetadataInit {
 export function encodeGroupMetadataValue(w: Writer, v: GroupMetadataValueInit, version: number): void {
   if (version < 0 || version > 4) unsupportedVersion('GroupMetadataValue', version);
   const flexible = version >= 4;
-  const $protocolType = v.protocolType ?? "";
+  const $protocolType = v.protocolType ?? '';
   const $generation = v.generation ?? 0;
-  const $protocol = v.protocol === undefined ? "" : v.protocol;
-  const $leader = v.leader === undefined ? "" : v.leader;
+  const $protocol = v.protocol === undefined ? '' : v.protocol;
+  const $leader = v.leader === undefined ? '' : v.leader;
   const $currentStateTimestamp = v.currentStateTimestamp ?? -1n;
   const $members = v.members ?? [];
   if (flexible) w.compactString($protocolType); else w.string($protocolType);
@@ -111,7 +111,7 @@ export function decodeGroupMetadataValue(r: Reader, version: number): GroupMetad
   let $members: GroupMetadataValueMemberMetadata[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("GroupMetadataValue.members: null array in a non-nullable field");
+    if (n < 0) r.fail('GroupMetadataValue.members: null array in a non-nullable field');
     const a: GroupMetadataValueMemberMetadata[] = [];
     for (let i = 0; i < n; i++) a.push(decodeGroupMetadataValueMemberMetadata(r, version));
     $members = a;
@@ -132,10 +132,10 @@ export function decodeGroupMetadataValue(r: Reader, version: number): GroupMetad
 
 function encodeGroupMetadataValueMemberMetadata(w: Writer, v: GroupMetadataValueMemberMetadataInit, version: number): void {
   const flexible = version >= 4;
-  const $memberId = v.memberId ?? "";
+  const $memberId = v.memberId ?? '';
   const $groupInstanceId = v.groupInstanceId === undefined ? null : v.groupInstanceId;
-  const $clientId = v.clientId ?? "";
-  const $clientHost = v.clientHost ?? "";
+  const $clientId = v.clientId ?? '';
+  const $clientHost = v.clientHost ?? '';
   const $rebalanceTimeout = v.rebalanceTimeout ?? -1;
   const $sessionTimeout = v.sessionTimeout ?? 0;
   const $subscription = v.subscription ?? EMPTY_BUFFER;

@@ -25,8 +25,8 @@ export interface OffsetCommitKeyInit {
 
 export function encodeOffsetCommitKey(w: Writer, v: OffsetCommitKeyInit, version: number): void {
   if (version < 0 || version > 1) unsupportedVersion('OffsetCommitKey', version);
-  const $group = v.group ?? "";
-  const $topic = v.topic ?? "";
+  const $group = v.group ?? '';
+  const $topic = v.topic ?? '';
   const $partition = v.partition ?? 0;
   w.string($group);
   w.string($topic);

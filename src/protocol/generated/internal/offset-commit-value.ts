@@ -37,7 +37,7 @@ export function encodeOffsetCommitValue(w: Writer, v: OffsetCommitValueInit, ver
   const flexible = version >= 4;
   const $offset = v.offset ?? 0n;
   const $leaderEpoch = v.leaderEpoch ?? -1;
-  const $metadata = v.metadata ?? "";
+  const $metadata = v.metadata ?? '';
   const $commitTimestamp = v.commitTimestamp ?? 0n;
   const $expireTimestamp = v.expireTimestamp ?? -1n;
   w.int64($offset);

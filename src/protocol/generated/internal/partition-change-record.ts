@@ -81,7 +81,7 @@ export interface PartitionChangeRecordInit {
 export function encodePartitionChangeRecord(w: Writer, v: PartitionChangeRecordInit, version: number): void {
   if (version < 0 || version > 2) unsupportedVersion('PartitionChangeRecord', version);
   const $partitionId = v.partitionId ?? -1;
-  const $topicId = v.topicId ?? "AAAAAAAAAAAAAAAAAAAAAA";
+  const $topicId = v.topicId ?? 'AAAAAAAAAAAAAAAAAAAAAA';
   const $isr = v.isr === undefined ? null : v.isr;
   const $leader = v.leader ?? -2;
   const $replicas = v.replicas === undefined ? null : v.replicas;
@@ -93,9 +93,9 @@ export function encodePartitionChangeRecord(w: Writer, v: PartitionChangeRecordI
   const $lastKnownElr = v.lastKnownElr === undefined ? null : v.lastKnownElr;
   w.int32($partitionId);
   w.uuid($topicId);
-  if (version < 1 && $directories !== null) notInVersion("PartitionChangeRecord.directories", version);
-  if (version < 2 && $eligibleLeaderReplicas !== null) notInVersion("PartitionChangeRecord.eligibleLeaderReplicas", version);
-  if (version < 2 && $lastKnownElr !== null) notInVersion("PartitionChangeRecord.lastKnownElr", version);
+  if (version < 1 && $directories !== null) notInVersion('PartitionChangeRecord.directories', version);
+  if (version < 2 && $eligibleLeaderReplicas !== null) notInVersion('PartitionChangeRecord.eligibleLeaderReplicas', version);
+  if (version < 2 && $lastKnownElr !== null) notInVersion('PartitionChangeRecord.lastKnownElr', version);
   const unknown = v._unknownTaggedFields;
   let numTagged = unknown === undefined ? 0 : unknown.length;
   if ($isr !== null) numTagged++;
@@ -255,13 +255,13 @@ export function decodePartitionChangeRecord(r: Reader, version: number): Partiti
             $isr = a;
           }
         }
-        if (r.pos !== end) r.fail("PartitionChangeRecord.isr: tagged field size mismatch");
+        if (r.pos !== end) r.fail('PartitionChangeRecord.isr: tagged field size mismatch');
         break;
       }
       case 1: {
         const end = r.pos + size;
         $leader = r.int32();
-        if (r.pos !== end) r.fail("PartitionChangeRecord.leader: tagged field size mismatch");
+        if (r.pos !== end) r.fail('PartitionChangeRecord.leader: tagged field size mismatch');
         break;
       }
       case 2: {
@@ -276,7 +276,7 @@ export function decodePartitionChangeRecord(r: Reader, version: number): Partiti
             $replicas = a;
           }
         }
-        if (r.pos !== end) r.fail("PartitionChangeRecord.replicas: tagged field size mismatch");
+        if (r.pos !== end) r.fail('PartitionChangeRecord.replicas: tagged field size mismatch');
         break;
       }
       case 3: {
@@ -291,7 +291,7 @@ export function decodePartitionChangeRecord(r: Reader, version: number): Partiti
             $removingReplicas = a;
           }
         }
-        if (r.pos !== end) r.fail("PartitionChangeRecord.removingReplicas: tagged field size mismatch");
+        if (r.pos !== end) r.fail('PartitionChangeRecord.removingReplicas: tagged field size mismatch');
         break;
       }
       case 4: {
@@ -306,13 +306,13 @@ export function decodePartitionChangeRecord(r: Reader, version: number): Partiti
             $addingReplicas = a;
           }
         }
-        if (r.pos !== end) r.fail("PartitionChangeRecord.addingReplicas: tagged field size mismatch");
+        if (r.pos !== end) r.fail('PartitionChangeRecord.addingReplicas: tagged field size mismatch');
         break;
       }
       case 5: {
         const end = r.pos + size;
         $leaderRecoveryState = r.int8();
-        if (r.pos !== end) r.fail("PartitionChangeRecord.leaderRecoveryState: tagged field size mismatch");
+        if (r.pos !== end) r.fail('PartitionChangeRecord.leaderRecoveryState: tagged field size mismatch');
         break;
       }
       case 6: {
@@ -328,7 +328,7 @@ export function decodePartitionChangeRecord(r: Reader, version: number): Partiti
               $eligibleLeaderReplicas = a;
             }
           }
-          if (r.pos !== end) r.fail("PartitionChangeRecord.eligibleLeaderReplicas: tagged field size mismatch");
+          if (r.pos !== end) r.fail('PartitionChangeRecord.eligibleLeaderReplicas: tagged field size mismatch');
         } else {
           (unknown ??= []).push({ tag, data: r.raw(size) });
         }
@@ -347,7 +347,7 @@ export function decodePartitionChangeRecord(r: Reader, version: number): Partiti
               $lastKnownElr = a;
             }
           }
-          if (r.pos !== end) r.fail("PartitionChangeRecord.lastKnownElr: tagged field size mismatch");
+          if (r.pos !== end) r.fail('PartitionChangeRecord.lastKnownElr: tagged field size mismatch');
         } else {
           (unknown ??= []).push({ tag, data: r.raw(size) });
         }
@@ -366,7 +366,7 @@ export function decodePartitionChangeRecord(r: Reader, version: number): Partiti
               $directories = a;
             }
           }
-          if (r.pos !== end) r.fail("PartitionChangeRecord.directories: tagged field size mismatch");
+          if (r.pos !== end) r.fail('PartitionChangeRecord.directories: tagged field size mismatch');
         } else {
           (unknown ??= []).push({ tag, data: r.raw(size) });
         }

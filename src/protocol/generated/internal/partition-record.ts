@@ -71,7 +71,7 @@ export interface PartitionRecordInit {
 export function encodePartitionRecord(w: Writer, v: PartitionRecordInit, version: number): void {
   if (version < 0 || version > 2) unsupportedVersion('PartitionRecord', version);
   const $partitionId = v.partitionId ?? -1;
-  const $topicId = v.topicId ?? "AAAAAAAAAAAAAAAAAAAAAA";
+  const $topicId = v.topicId ?? 'AAAAAAAAAAAAAAAAAAAAAA';
   const $replicas = v.replicas ?? [];
   const $isr = v.isr ?? [];
   const $removingReplicas = v.removingReplicas ?? [];
@@ -110,9 +110,9 @@ export function encodePartitionRecord(w: Writer, v: PartitionRecordInit, version
       w.uuid($directories[i]);
     }
   }
-  if (version < 1 && $directories.length !== 0) notInVersion("PartitionRecord.directories", version);
-  if (version < 2 && $eligibleLeaderReplicas !== null) notInVersion("PartitionRecord.eligibleLeaderReplicas", version);
-  if (version < 2 && $lastKnownElr !== null) notInVersion("PartitionRecord.lastKnownElr", version);
+  if (version < 1 && $directories.length !== 0) notInVersion('PartitionRecord.directories', version);
+  if (version < 2 && $eligibleLeaderReplicas !== null) notInVersion('PartitionRecord.eligibleLeaderReplicas', version);
+  if (version < 2 && $lastKnownElr !== null) notInVersion('PartitionRecord.lastKnownElr', version);
   const unknown = v._unknownTaggedFields;
   let numTagged = unknown === undefined ? 0 : unknown.length;
   if ($leaderRecoveryState !== 0) numTagged++;
@@ -169,7 +169,7 @@ export function decodePartitionRecord(r: Reader, version: number): PartitionReco
   let $replicas: number[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("PartitionRecord.replicas: null array in a non-nullable field");
+    if (n < 0) r.fail('PartitionRecord.replicas: null array in a non-nullable field');
     const a: number[] = [];
     for (let i = 0; i < n; i++) a.push(r.int32());
     $replicas = a;
@@ -177,7 +177,7 @@ export function decodePartitionRecord(r: Reader, version: number): PartitionReco
   let $isr: number[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("PartitionRecord.isr: null array in a non-nullable field");
+    if (n < 0) r.fail('PartitionRecord.isr: null array in a non-nullable field');
     const a: number[] = [];
     for (let i = 0; i < n; i++) a.push(r.int32());
     $isr = a;
@@ -185,7 +185,7 @@ export function decodePartitionRecord(r: Reader, version: number): PartitionReco
   let $removingReplicas: number[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("PartitionRecord.removingReplicas: null array in a non-nullable field");
+    if (n < 0) r.fail('PartitionRecord.removingReplicas: null array in a non-nullable field');
     const a: number[] = [];
     for (let i = 0; i < n; i++) a.push(r.int32());
     $removingReplicas = a;
@@ -193,7 +193,7 @@ export function decodePartitionRecord(r: Reader, version: number): PartitionReco
   let $addingReplicas: number[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("PartitionRecord.addingReplicas: null array in a non-nullable field");
+    if (n < 0) r.fail('PartitionRecord.addingReplicas: null array in a non-nullable field');
     const a: number[] = [];
     for (let i = 0; i < n; i++) a.push(r.int32());
     $addingReplicas = a;
@@ -206,7 +206,7 @@ export function decodePartitionRecord(r: Reader, version: number): PartitionReco
   if (version >= 1) {
     {
       const n = r.compactArrayLength();
-      if (n < 0) r.fail("PartitionRecord.directories: null array in a non-nullable field");
+      if (n < 0) r.fail('PartitionRecord.directories: null array in a non-nullable field');
       const a: string[] = [];
       for (let i = 0; i < n; i++) a.push(r.uuid());
       $directories = a;
@@ -225,7 +225,7 @@ export function decodePartitionRecord(r: Reader, version: number): PartitionReco
       case 0: {
         const end = r.pos + size;
         $leaderRecoveryState = r.int8();
-        if (r.pos !== end) r.fail("PartitionRecord.leaderRecoveryState: tagged field size mismatch");
+        if (r.pos !== end) r.fail('PartitionRecord.leaderRecoveryState: tagged field size mismatch');
         break;
       }
       case 1: {
@@ -241,7 +241,7 @@ export function decodePartitionRecord(r: Reader, version: number): PartitionReco
               $eligibleLeaderReplicas = a;
             }
           }
-          if (r.pos !== end) r.fail("PartitionRecord.eligibleLeaderReplicas: tagged field size mismatch");
+          if (r.pos !== end) r.fail('PartitionRecord.eligibleLeaderReplicas: tagged field size mismatch');
         } else {
           (unknown ??= []).push({ tag, data: r.raw(size) });
         }
@@ -260,7 +260,7 @@ export function decodePartitionRecord(r: Reader, version: number): PartitionReco
               $lastKnownElr = a;
             }
           }
-          if (r.pos !== end) r.fail("PartitionRecord.lastKnownElr: tagged field size mismatch");
+          if (r.pos !== end) r.fail('PartitionRecord.lastKnownElr: tagged field size mismatch');
         } else {
           (unknown ??= []).push({ tag, data: r.raw(size) });
         }

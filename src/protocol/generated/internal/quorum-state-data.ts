@@ -46,7 +46,7 @@ export interface QuorumStateDataVoter {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** Voter as encoders accept it: every field optional, a missing field takes its default. */
 export interface QuorumStateDataVoterInit {
   readonly voterId?: number;
   readonly _unknownTaggedFields?: readonly UnknownTaggedField[];
@@ -54,28 +54,28 @@ export interface QuorumStateDataVoterInit {
 
 export function encodeQuorumStateData(w: Writer, v: QuorumStateDataInit, version: number): void {
   if (version < 0 || version > 1) unsupportedVersion('QuorumStateData', version);
-  const $clusterId = v.clusterId ?? "";
+  const $clusterId = v.clusterId ?? '';
   const $leaderId = v.leaderId ?? -1;
   const $leaderEpoch = v.leaderEpoch ?? -1;
   const $votedId = v.votedId ?? -1;
-  const $votedDirectoryId = v.votedDirectoryId ?? "AAAAAAAAAAAAAAAAAAAAAA";
+  const $votedDirectoryId = v.votedDirectoryId ?? 'AAAAAAAAAAAAAAAAAAAAAA';
   const $appliedOffset = v.appliedOffset ?? 0n;
   const $currentVoters = v.currentVoters === undefined ? [] : v.currentVoters;
   if (version <= 0) {
     w.compactString($clusterId);
   }
-  if (version > 0 && $clusterId !== "") notInVersion("QuorumStateData.clusterId", version);
+  if (version > 0 && $clusterId !== '') notInVersion('QuorumStateData.clusterId', version);
   w.int32($leaderId);
   w.int32($leaderEpoch);
   w.int32($votedId);
   if (version >= 1) {
     w.uuid($votedDirectoryId);
   }
-  if (version < 1 && $votedDirectoryId !== "AAAAAAAAAAAAAAAAAAAAAA") notInVersion("QuorumStateData.votedDirectoryId", version);
+  if (version < 1 && $votedDirectoryId !== 'AAAAAAAAAAAAAAAAAAAAAA') notInVersion('QuorumStateData.votedDirectoryId', version);
   if (version <= 0) {
     w.int64($appliedOffset);
   }
-  if (version > 0 && $appliedOffset !== 0n) notInVersion("QuorumStateData.appliedOffset", version);
+  if (version > 0 && $appliedOffset !== 0n) notInVersion('QuorumStateData.appliedOffset', version);
   if (version <= 0) {
     if ($currentVoters === null) {
       w.unsignedVarint(0);
@@ -86,7 +86,7 @@ export function encodeQuorumStateData(w: Writer, v: QuorumStateDataInit, version
       }
     }
   }
-  if (version > 0 && ($currentVoters === null || $currentVoters.length !== 0)) notInVersion("QuorumStateData.currentVoters", version);
+  if (version > 0 && ($currentVoters === null || $currentVoters.length !== 0)) notInVersion('QuorumStateData.currentVoters', version);
   writeUnknownTaggedFields(w, v._unknownTaggedFields);
 }
 
@@ -96,7 +96,7 @@ export function decodeQuorumStateData(r: Reader, version: number): QuorumStateDa
   if (version <= 0) {
     $clusterId = r.compactString();
   } else {
-    $clusterId = "";
+    $clusterId = '';
   }
   const $leaderId: number = r.int32();
   const $leaderEpoch: number = r.int32();
@@ -105,7 +105,7 @@ export function decodeQuorumStateData(r: Reader, version: number): QuorumStateDa
   if (version >= 1) {
     $votedDirectoryId = r.uuid();
   } else {
-    $votedDirectoryId = "AAAAAAAAAAAAAAAAAAAAAA";
+    $votedDirectoryId = 'AAAAAAAAAAAAAAAAAAAAAA';
   }
   let $appliedOffset: bigint;
   if (version <= 0) {

@@ -64,7 +64,7 @@ export interface RegisterBrokerRecordBrokerEndpoint {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** BrokerEndpoint as encoders accept it: every field optional, a missing field takes its default. */
 export interface RegisterBrokerRecordBrokerEndpointInit {
   readonly name?: string;
   readonly host?: string;
@@ -85,7 +85,7 @@ export interface RegisterBrokerRecordBrokerFeature {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** BrokerFeature as encoders accept it: every field optional, a missing field takes its default. */
 export interface RegisterBrokerRecordBrokerFeatureInit {
   readonly name?: string;
   readonly minSupportedVersion?: number;
@@ -97,11 +97,11 @@ export function encodeRegisterBrokerRecord(w: Writer, v: RegisterBrokerRecordIni
   if (version < 0 || version > 3) unsupportedVersion('RegisterBrokerRecord', version);
   const $brokerId = v.brokerId ?? 0;
   const $isMigratingZkBroker = v.isMigratingZkBroker ?? false;
-  const $incarnationId = v.incarnationId ?? "AAAAAAAAAAAAAAAAAAAAAA";
+  const $incarnationId = v.incarnationId ?? 'AAAAAAAAAAAAAAAAAAAAAA';
   const $brokerEpoch = v.brokerEpoch ?? 0n;
   const $endPoints = v.endPoints ?? [];
   const $features = v.features ?? [];
-  const $rack = v.rack === undefined ? "" : v.rack;
+  const $rack = v.rack === undefined ? '' : v.rack;
   const $fenced = v.fenced ?? true;
   const $inControlledShutdown = v.inControlledShutdown ?? false;
   const $logDirs = v.logDirs ?? [];
@@ -109,7 +109,7 @@ export function encodeRegisterBrokerRecord(w: Writer, v: RegisterBrokerRecordIni
   if (version >= 2) {
     w.bool($isMigratingZkBroker);
   }
-  if (version < 2 && $isMigratingZkBroker !== false) notInVersion("RegisterBrokerRecord.isMigratingZkBroker", version);
+  if (version < 2 && $isMigratingZkBroker !== false) notInVersion('RegisterBrokerRecord.isMigratingZkBroker', version);
   w.uuid($incarnationId);
   w.int64($brokerEpoch);
   w.compactArrayLength($endPoints.length);
@@ -125,8 +125,8 @@ export function encodeRegisterBrokerRecord(w: Writer, v: RegisterBrokerRecordIni
   if (version >= 1) {
     w.bool($inControlledShutdown);
   }
-  if (version < 1 && $inControlledShutdown !== false) notInVersion("RegisterBrokerRecord.inControlledShutdown", version);
-  if (version < 3 && $logDirs.length !== 0) notInVersion("RegisterBrokerRecord.logDirs", version);
+  if (version < 1 && $inControlledShutdown !== false) notInVersion('RegisterBrokerRecord.inControlledShutdown', version);
+  if (version < 3 && $logDirs.length !== 0) notInVersion('RegisterBrokerRecord.logDirs', version);
   const unknown = v._unknownTaggedFields;
   let numTagged = unknown === undefined ? 0 : unknown.length;
   if (version >= 3 && $logDirs.length !== 0) numTagged++;
@@ -163,7 +163,7 @@ export function decodeRegisterBrokerRecord(r: Reader, version: number): Register
   let $endPoints: RegisterBrokerRecordBrokerEndpoint[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("RegisterBrokerRecord.endPoints: null array in a non-nullable field");
+    if (n < 0) r.fail('RegisterBrokerRecord.endPoints: null array in a non-nullable field');
     const a: RegisterBrokerRecordBrokerEndpoint[] = [];
     for (let i = 0; i < n; i++) a.push(decodeRegisterBrokerRecordBrokerEndpoint(r, version));
     $endPoints = a;
@@ -171,7 +171,7 @@ export function decodeRegisterBrokerRecord(r: Reader, version: number): Register
   let $features: RegisterBrokerRecordBrokerFeature[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("RegisterBrokerRecord.features: null array in a non-nullable field");
+    if (n < 0) r.fail('RegisterBrokerRecord.features: null array in a non-nullable field');
     const a: RegisterBrokerRecordBrokerFeature[] = [];
     for (let i = 0; i < n; i++) a.push(decodeRegisterBrokerRecordBrokerFeature(r, version));
     $features = a;
@@ -196,12 +196,12 @@ export function decodeRegisterBrokerRecord(r: Reader, version: number): Register
           const end = r.pos + size;
           {
             const n = r.compactArrayLength();
-            if (n < 0) r.fail("RegisterBrokerRecord.logDirs: null array in a non-nullable field");
+            if (n < 0) r.fail('RegisterBrokerRecord.logDirs: null array in a non-nullable field');
             const a: string[] = [];
             for (let i = 0; i < n; i++) a.push(r.uuid());
             $logDirs = a;
           }
-          if (r.pos !== end) r.fail("RegisterBrokerRecord.logDirs: tagged field size mismatch");
+          if (r.pos !== end) r.fail('RegisterBrokerRecord.logDirs: tagged field size mismatch');
         } else {
           (unknown ??= []).push({ tag, data: r.raw(size) });
         }
@@ -217,8 +217,8 @@ export function decodeRegisterBrokerRecord(r: Reader, version: number): Register
 }
 
 function encodeRegisterBrokerRecordBrokerEndpoint(w: Writer, v: RegisterBrokerRecordBrokerEndpointInit, version: number): void {
-  const $name = v.name ?? "";
-  const $host = v.host ?? "";
+  const $name = v.name ?? '';
+  const $host = v.host ?? '';
   const $port = v.port ?? 0;
   const $securityProtocol = v.securityProtocol ?? 0;
   w.compactString($name);
@@ -246,7 +246,7 @@ function decodeRegisterBrokerRecordBrokerEndpoint(r: Reader, version: number): R
 }
 
 function encodeRegisterBrokerRecordBrokerFeature(w: Writer, v: RegisterBrokerRecordBrokerFeatureInit, version: number): void {
-  const $name = v.name ?? "";
+  const $name = v.name ?? '';
   const $minSupportedVersion = v.minSupportedVersion ?? 0;
   const $maxSupportedVersion = v.maxSupportedVersion ?? 0;
   w.compactString($name);

@@ -46,7 +46,7 @@ export interface RegisterControllerRecordControllerEndpoint {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** ControllerEndpoint as encoders accept it: every field optional, a missing field takes its default. */
 export interface RegisterControllerRecordControllerEndpointInit {
   readonly name?: string;
   readonly host?: string;
@@ -67,7 +67,7 @@ export interface RegisterControllerRecordControllerFeature {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** ControllerFeature as encoders accept it: every field optional, a missing field takes its default. */
 export interface RegisterControllerRecordControllerFeatureInit {
   readonly name?: string;
   readonly minSupportedVersion?: number;
@@ -78,7 +78,7 @@ export interface RegisterControllerRecordControllerFeatureInit {
 export function encodeRegisterControllerRecord(w: Writer, v: RegisterControllerRecordInit, version: number): void {
   if (version < 0 || version > 0) unsupportedVersion('RegisterControllerRecord', version);
   const $controllerId = v.controllerId ?? 0;
-  const $incarnationId = v.incarnationId ?? "AAAAAAAAAAAAAAAAAAAAAA";
+  const $incarnationId = v.incarnationId ?? 'AAAAAAAAAAAAAAAAAAAAAA';
   const $zkMigrationReady = v.zkMigrationReady ?? false;
   const $endPoints = v.endPoints ?? [];
   const $features = v.features ?? [];
@@ -104,7 +104,7 @@ export function decodeRegisterControllerRecord(r: Reader, version: number): Regi
   let $endPoints: RegisterControllerRecordControllerEndpoint[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("RegisterControllerRecord.endPoints: null array in a non-nullable field");
+    if (n < 0) r.fail('RegisterControllerRecord.endPoints: null array in a non-nullable field');
     const a: RegisterControllerRecordControllerEndpoint[] = [];
     for (let i = 0; i < n; i++) a.push(decodeRegisterControllerRecordControllerEndpoint(r, version));
     $endPoints = a;
@@ -112,7 +112,7 @@ export function decodeRegisterControllerRecord(r: Reader, version: number): Regi
   let $features: RegisterControllerRecordControllerFeature[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("RegisterControllerRecord.features: null array in a non-nullable field");
+    if (n < 0) r.fail('RegisterControllerRecord.features: null array in a non-nullable field');
     const a: RegisterControllerRecordControllerFeature[] = [];
     for (let i = 0; i < n; i++) a.push(decodeRegisterControllerRecordControllerFeature(r, version));
     $features = a;
@@ -130,8 +130,8 @@ export function decodeRegisterControllerRecord(r: Reader, version: number): Regi
 }
 
 function encodeRegisterControllerRecordControllerEndpoint(w: Writer, v: RegisterControllerRecordControllerEndpointInit, version: number): void {
-  const $name = v.name ?? "";
-  const $host = v.host ?? "";
+  const $name = v.name ?? '';
+  const $host = v.host ?? '';
   const $port = v.port ?? 0;
   const $securityProtocol = v.securityProtocol ?? 0;
   w.compactString($name);
@@ -159,7 +159,7 @@ function decodeRegisterControllerRecordControllerEndpoint(r: Reader, version: nu
 }
 
 function encodeRegisterControllerRecordControllerFeature(w: Writer, v: RegisterControllerRecordControllerFeatureInit, version: number): void {
-  const $name = v.name ?? "";
+  const $name = v.name ?? '';
   const $minSupportedVersion = v.minSupportedVersion ?? 0;
   const $maxSupportedVersion = v.maxSupportedVersion ?? 0;
   w.compactString($name);

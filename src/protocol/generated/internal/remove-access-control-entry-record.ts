@@ -22,7 +22,7 @@ export interface RemoveAccessControlEntryRecordInit {
 
 export function encodeRemoveAccessControlEntryRecord(w: Writer, v: RemoveAccessControlEntryRecordInit, version: number): void {
   if (version < 0 || version > 0) unsupportedVersion('RemoveAccessControlEntryRecord', version);
-  const $id = v.id ?? "AAAAAAAAAAAAAAAAAAAAAA";
+  const $id = v.id ?? 'AAAAAAAAAAAAAAAAAAAAAA';
   w.uuid($id);
   writeUnknownTaggedFields(w, v._unknownTaggedFields);
 }

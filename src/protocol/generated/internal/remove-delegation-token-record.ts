@@ -22,7 +22,7 @@ export interface RemoveDelegationTokenRecordInit {
 
 export function encodeRemoveDelegationTokenRecord(w: Writer, v: RemoveDelegationTokenRecordInit, version: number): void {
   if (version < 0 || version > 0) unsupportedVersion('RemoveDelegationTokenRecord', version);
-  const $tokenId = v.tokenId ?? "";
+  const $tokenId = v.tokenId ?? '';
   w.compactString($tokenId);
   writeUnknownTaggedFields(w, v._unknownTaggedFields);
 }

@@ -22,7 +22,7 @@ export interface RemoveTopicRecordInit {
 
 export function encodeRemoveTopicRecord(w: Writer, v: RemoveTopicRecordInit, version: number): void {
   if (version < 0 || version > 0) unsupportedVersion('RemoveTopicRecord', version);
-  const $topicId = v.topicId ?? "AAAAAAAAAAAAAAAAAAAAAA";
+  const $topicId = v.topicId ?? 'AAAAAAAAAAAAAAAAAAAAAA';
   w.uuid($topicId);
   writeUnknownTaggedFields(w, v._unknownTaggedFields);
 }

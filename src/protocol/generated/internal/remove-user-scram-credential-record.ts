@@ -25,7 +25,7 @@ export interface RemoveUserScramCredentialRecordInit {
 
 export function encodeRemoveUserScramCredentialRecord(w: Writer, v: RemoveUserScramCredentialRecordInit, version: number): void {
   if (version < 0 || version > 0) unsupportedVersion('RemoveUserScramCredentialRecord', version);
-  const $name = v.name ?? "";
+  const $name = v.name ?? '';
   const $mechanism = v.mechanism ?? 0;
   w.compactString($name);
   w.int8($mechanism);

@@ -22,8 +22,8 @@ export interface ShareGroupCurrentMemberAssignmentKeyInit {
 
 export function encodeShareGroupCurrentMemberAssignmentKey(w: Writer, v: ShareGroupCurrentMemberAssignmentKeyInit, version: number): void {
   if (version < 14 || version > 14) unsupportedVersion('ShareGroupCurrentMemberAssignmentKey', version);
-  const $groupId = v.groupId ?? "";
-  const $memberId = v.memberId ?? "";
+  const $groupId = v.groupId ?? '';
+  const $memberId = v.memberId ?? '';
   w.string($groupId);
   w.string($memberId);
 }

@@ -45,7 +45,7 @@ export interface ShareGroupCurrentMemberAssignmentValueTopicPartitions {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** TopicPartitions as encoders accept it: every field optional, a missing field takes its default. */
 export interface ShareGroupCurrentMemberAssignmentValueTopicPartitionsInit {
   readonly topicId?: string;
   readonly partitions?: readonly number[];
@@ -76,7 +76,7 @@ export function decodeShareGroupCurrentMemberAssignmentValue(r: Reader, version:
   let $assignedPartitions: ShareGroupCurrentMemberAssignmentValueTopicPartitions[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("ShareGroupCurrentMemberAssignmentValue.assignedPartitions: null array in a non-nullable field");
+    if (n < 0) r.fail('ShareGroupCurrentMemberAssignmentValue.assignedPartitions: null array in a non-nullable field');
     const a: ShareGroupCurrentMemberAssignmentValueTopicPartitions[] = [];
     for (let i = 0; i < n; i++) a.push(decodeShareGroupCurrentMemberAssignmentValueTopicPartitions(r, version));
     $assignedPartitions = a;
@@ -94,7 +94,7 @@ export function decodeShareGroupCurrentMemberAssignmentValue(r: Reader, version:
 }
 
 function encodeShareGroupCurrentMemberAssignmentValueTopicPartitions(w: Writer, v: ShareGroupCurrentMemberAssignmentValueTopicPartitionsInit, version: number): void {
-  const $topicId = v.topicId ?? "AAAAAAAAAAAAAAAAAAAAAA";
+  const $topicId = v.topicId ?? 'AAAAAAAAAAAAAAAAAAAAAA';
   const $partitions = v.partitions ?? [];
   w.uuid($topicId);
   w.compactArrayLength($partitions.length);
@@ -109,7 +109,7 @@ function decodeShareGroupCurrentMemberAssignmentValueTopicPartitions(r: Reader, 
   let $partitions: number[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("ShareGroupCurrentMemberAssignmentValueTopicPartitions.partitions: null array in a non-nullable field");
+    if (n < 0) r.fail('ShareGroupCurrentMemberAssignmentValueTopicPartitions.partitions: null array in a non-nullable field');
     const a: number[] = [];
     for (let i = 0; i < n; i++) a.push(r.int32());
     $partitions = a;

@@ -22,8 +22,8 @@ export interface ShareGroupMemberMetadataKeyInit {
 
 export function encodeShareGroupMemberMetadataKey(w: Writer, v: ShareGroupMemberMetadataKeyInit, version: number): void {
   if (version < 10 || version > 10) unsupportedVersion('ShareGroupMemberMetadataKey', version);
-  const $groupId = v.groupId ?? "";
-  const $memberId = v.memberId ?? "";
+  const $groupId = v.groupId ?? '';
+  const $memberId = v.memberId ?? '';
   w.string($groupId);
   w.string($memberId);
 }

@@ -31,9 +31,9 @@ export interface ShareGroupMemberMetadataValueInit {
 
 export function encodeShareGroupMemberMetadataValue(w: Writer, v: ShareGroupMemberMetadataValueInit, version: number): void {
   if (version < 0 || version > 0) unsupportedVersion('ShareGroupMemberMetadataValue', version);
-  const $rackId = v.rackId === undefined ? "" : v.rackId;
-  const $clientId = v.clientId ?? "";
-  const $clientHost = v.clientHost ?? "";
+  const $rackId = v.rackId === undefined ? '' : v.rackId;
+  const $clientId = v.clientId ?? '';
+  const $clientHost = v.clientHost ?? '';
   const $subscribedTopicNames = v.subscribedTopicNames ?? [];
   w.compactNullableString($rackId);
   w.compactString($clientId);
@@ -53,7 +53,7 @@ export function decodeShareGroupMemberMetadataValue(r: Reader, version: number):
   let $subscribedTopicNames: string[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("ShareGroupMemberMetadataValue.subscribedTopicNames: null array in a non-nullable field");
+    if (n < 0) r.fail('ShareGroupMemberMetadataValue.subscribedTopicNames: null array in a non-nullable field');
     const a: string[] = [];
     for (let i = 0; i < n; i++) a.push(r.compactString());
     $subscribedTopicNames = a;

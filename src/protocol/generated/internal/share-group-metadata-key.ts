@@ -19,7 +19,7 @@ export interface ShareGroupMetadataKeyInit {
 
 export function encodeShareGroupMetadataKey(w: Writer, v: ShareGroupMetadataKeyInit, version: number): void {
   if (version < 11 || version > 11) unsupportedVersion('ShareGroupMetadataKey', version);
-  const $groupId = v.groupId ?? "";
+  const $groupId = v.groupId ?? '';
   w.string($groupId);
 }
 

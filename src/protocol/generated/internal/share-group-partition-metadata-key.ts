@@ -19,7 +19,7 @@ export interface ShareGroupPartitionMetadataKeyInit {
 
 export function encodeShareGroupPartitionMetadataKey(w: Writer, v: ShareGroupPartitionMetadataKeyInit, version: number): void {
   if (version < 9 || version > 9) unsupportedVersion('ShareGroupPartitionMetadataKey', version);
-  const $groupId = v.groupId ?? "";
+  const $groupId = v.groupId ?? '';
   w.string($groupId);
 }
 

@@ -37,7 +37,7 @@ export interface ShareGroupPartitionMetadataValueTopicMetadata {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** TopicMetadata as encoders accept it: every field optional, a missing field takes its default. */
 export interface ShareGroupPartitionMetadataValueTopicMetadataInit {
   readonly topicId?: string;
   readonly topicName?: string;
@@ -56,7 +56,7 @@ export interface ShareGroupPartitionMetadataValuePartitionMetadata {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** PartitionMetadata as encoders accept it: every field optional, a missing field takes its default. */
 export interface ShareGroupPartitionMetadataValuePartitionMetadataInit {
   readonly partition?: number;
   readonly racks?: readonly string[];
@@ -78,7 +78,7 @@ export function decodeShareGroupPartitionMetadataValue(r: Reader, version: numbe
   let $topics: ShareGroupPartitionMetadataValueTopicMetadata[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("ShareGroupPartitionMetadataValue.topics: null array in a non-nullable field");
+    if (n < 0) r.fail('ShareGroupPartitionMetadataValue.topics: null array in a non-nullable field');
     const a: ShareGroupPartitionMetadataValueTopicMetadata[] = [];
     for (let i = 0; i < n; i++) a.push(decodeShareGroupPartitionMetadataValueTopicMetadata(r, version));
     $topics = a;
@@ -96,8 +96,8 @@ export function decodeShareGroupPartitionMetadataValue(r: Reader, version: numbe
 }
 
 function encodeShareGroupPartitionMetadataValueTopicMetadata(w: Writer, v: ShareGroupPartitionMetadataValueTopicMetadataInit, version: number): void {
-  const $topicId = v.topicId ?? "AAAAAAAAAAAAAAAAAAAAAA";
-  const $topicName = v.topicName ?? "";
+  const $topicId = v.topicId ?? 'AAAAAAAAAAAAAAAAAAAAAA';
+  const $topicName = v.topicName ?? '';
   const $numPartitions = v.numPartitions ?? 0;
   const $partitionMetadata = v.partitionMetadata ?? [];
   w.uuid($topicId);
@@ -117,7 +117,7 @@ function decodeShareGroupPartitionMetadataValueTopicMetadata(r: Reader, version:
   let $partitionMetadata: ShareGroupPartitionMetadataValuePartitionMetadata[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("ShareGroupPartitionMetadataValueTopicMetadata.partitionMetadata: null array in a non-nullable field");
+    if (n < 0) r.fail('ShareGroupPartitionMetadataValueTopicMetadata.partitionMetadata: null array in a non-nullable field');
     const a: ShareGroupPartitionMetadataValuePartitionMetadata[] = [];
     for (let i = 0; i < n; i++) a.push(decodeShareGroupPartitionMetadataValuePartitionMetadata(r, version));
     $partitionMetadata = a;
@@ -150,7 +150,7 @@ function decodeShareGroupPartitionMetadataValuePartitionMetadata(r: Reader, vers
   let $racks: string[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("ShareGroupPartitionMetadataValuePartitionMetadata.racks: null array in a non-nullable field");
+    if (n < 0) r.fail('ShareGroupPartitionMetadataValuePartitionMetadata.racks: null array in a non-nullable field');
     const a: string[] = [];
     for (let i = 0; i < n; i++) a.push(r.compactString());
     $racks = a;

@@ -19,7 +19,7 @@ export interface ShareGroupStatePartitionMetadataKeyInit {
 
 export function encodeShareGroupStatePartitionMetadataKey(w: Writer, v: ShareGroupStatePartitionMetadataKeyInit, version: number): void {
   if (version < 15 || version > 15) unsupportedVersion('ShareGroupStatePartitionMetadataKey', version);
-  const $groupId = v.groupId ?? "";
+  const $groupId = v.groupId ?? '';
   w.string($groupId);
 }
 

@@ -35,7 +35,7 @@ export interface ShareGroupStatePartitionMetadataValueTopicPartitionsInfo {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** TopicPartitionsInfo as encoders accept it: every field optional, a missing field takes its default. */
 export interface ShareGroupStatePartitionMetadataValueTopicPartitionsInfoInit {
   readonly topicId?: string;
   readonly topicName?: string;
@@ -53,7 +53,7 @@ export interface ShareGroupStatePartitionMetadataValueTopicInfo {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** TopicInfo as encoders accept it: every field optional, a missing field takes its default. */
 export interface ShareGroupStatePartitionMetadataValueTopicInfoInit {
   readonly topicId?: string;
   readonly topicName?: string;
@@ -80,7 +80,7 @@ export function decodeShareGroupStatePartitionMetadataValue(r: Reader, version: 
   let $initializedTopics: ShareGroupStatePartitionMetadataValueTopicPartitionsInfo[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("ShareGroupStatePartitionMetadataValue.initializedTopics: null array in a non-nullable field");
+    if (n < 0) r.fail('ShareGroupStatePartitionMetadataValue.initializedTopics: null array in a non-nullable field');
     const a: ShareGroupStatePartitionMetadataValueTopicPartitionsInfo[] = [];
     for (let i = 0; i < n; i++) a.push(decodeShareGroupStatePartitionMetadataValueTopicPartitionsInfo(r, version));
     $initializedTopics = a;
@@ -88,7 +88,7 @@ export function decodeShareGroupStatePartitionMetadataValue(r: Reader, version: 
   let $deletingTopics: ShareGroupStatePartitionMetadataValueTopicInfo[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("ShareGroupStatePartitionMetadataValue.deletingTopics: null array in a non-nullable field");
+    if (n < 0) r.fail('ShareGroupStatePartitionMetadataValue.deletingTopics: null array in a non-nullable field');
     const a: ShareGroupStatePartitionMetadataValueTopicInfo[] = [];
     for (let i = 0; i < n; i++) a.push(decodeShareGroupStatePartitionMetadataValueTopicInfo(r, version));
     $deletingTopics = a;
@@ -106,8 +106,8 @@ export function decodeShareGroupStatePartitionMetadataValue(r: Reader, version: 
 }
 
 function encodeShareGroupStatePartitionMetadataValueTopicPartitionsInfo(w: Writer, v: ShareGroupStatePartitionMetadataValueTopicPartitionsInfoInit, version: number): void {
-  const $topicId = v.topicId ?? "AAAAAAAAAAAAAAAAAAAAAA";
-  const $topicName = v.topicName ?? "";
+  const $topicId = v.topicId ?? 'AAAAAAAAAAAAAAAAAAAAAA';
+  const $topicName = v.topicName ?? '';
   const $partitions = v.partitions ?? [];
   w.uuid($topicId);
   w.compactString($topicName);
@@ -124,7 +124,7 @@ function decodeShareGroupStatePartitionMetadataValueTopicPartitionsInfo(r: Reade
   let $partitions: number[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("ShareGroupStatePartitionMetadataValueTopicPartitionsInfo.partitions: null array in a non-nullable field");
+    if (n < 0) r.fail('ShareGroupStatePartitionMetadataValueTopicPartitionsInfo.partitions: null array in a non-nullable field');
     const a: number[] = [];
     for (let i = 0; i < n; i++) a.push(r.int32());
     $partitions = a;
@@ -142,8 +142,8 @@ function decodeShareGroupStatePartitionMetadataValueTopicPartitionsInfo(r: Reade
 }
 
 function encodeShareGroupStatePartitionMetadataValueTopicInfo(w: Writer, v: ShareGroupStatePartitionMetadataValueTopicInfoInit, version: number): void {
-  const $topicId = v.topicId ?? "AAAAAAAAAAAAAAAAAAAAAA";
-  const $topicName = v.topicName ?? "";
+  const $topicId = v.topicId ?? 'AAAAAAAAAAAAAAAAAAAAAA';
+  const $topicName = v.topicName ?? '';
   w.uuid($topicId);
   w.compactString($topicName);
   writeUnknownTaggedFields(w, v._unknownTaggedFields);

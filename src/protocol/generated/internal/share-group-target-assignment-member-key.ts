@@ -22,8 +22,8 @@ export interface ShareGroupTargetAssignmentMemberKeyInit {
 
 export function encodeShareGroupTargetAssignmentMemberKey(w: Writer, v: ShareGroupTargetAssignmentMemberKeyInit, version: number): void {
   if (version < 13 || version > 13) unsupportedVersion('ShareGroupTargetAssignmentMemberKey', version);
-  const $groupId = v.groupId ?? "";
-  const $memberId = v.memberId ?? "";
+  const $groupId = v.groupId ?? '';
+  const $memberId = v.memberId ?? '';
   w.string($groupId);
   w.string($memberId);
 }

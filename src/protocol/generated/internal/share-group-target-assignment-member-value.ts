@@ -30,7 +30,7 @@ export interface ShareGroupTargetAssignmentMemberValueTopicPartition {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** TopicPartition as encoders accept it: every field optional, a missing field takes its default. */
 export interface ShareGroupTargetAssignmentMemberValueTopicPartitionInit {
   readonly topicId?: string;
   readonly partitions?: readonly number[];
@@ -52,7 +52,7 @@ export function decodeShareGroupTargetAssignmentMemberValue(r: Reader, version: 
   let $topicPartitions: ShareGroupTargetAssignmentMemberValueTopicPartition[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("ShareGroupTargetAssignmentMemberValue.topicPartitions: null array in a non-nullable field");
+    if (n < 0) r.fail('ShareGroupTargetAssignmentMemberValue.topicPartitions: null array in a non-nullable field');
     const a: ShareGroupTargetAssignmentMemberValueTopicPartition[] = [];
     for (let i = 0; i < n; i++) a.push(decodeShareGroupTargetAssignmentMemberValueTopicPartition(r, version));
     $topicPartitions = a;
@@ -70,7 +70,7 @@ export function decodeShareGroupTargetAssignmentMemberValue(r: Reader, version: 
 }
 
 function encodeShareGroupTargetAssignmentMemberValueTopicPartition(w: Writer, v: ShareGroupTargetAssignmentMemberValueTopicPartitionInit, version: number): void {
-  const $topicId = v.topicId ?? "AAAAAAAAAAAAAAAAAAAAAA";
+  const $topicId = v.topicId ?? 'AAAAAAAAAAAAAAAAAAAAAA';
   const $partitions = v.partitions ?? [];
   w.uuid($topicId);
   w.compactArrayLength($partitions.length);
@@ -85,7 +85,7 @@ function decodeShareGroupTargetAssignmentMemberValueTopicPartition(r: Reader, ve
   let $partitions: number[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("ShareGroupTargetAssignmentMemberValueTopicPartition.partitions: null array in a non-nullable field");
+    if (n < 0) r.fail('ShareGroupTargetAssignmentMemberValueTopicPartition.partitions: null array in a non-nullable field');
     const a: number[] = [];
     for (let i = 0; i < n; i++) a.push(r.int32());
     $partitions = a;

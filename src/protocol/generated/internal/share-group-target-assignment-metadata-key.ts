@@ -19,7 +19,7 @@ export interface ShareGroupTargetAssignmentMetadataKeyInit {
 
 export function encodeShareGroupTargetAssignmentMetadataKey(w: Writer, v: ShareGroupTargetAssignmentMetadataKeyInit, version: number): void {
   if (version < 12 || version > 12) unsupportedVersion('ShareGroupTargetAssignmentMetadataKey', version);
-  const $groupId = v.groupId ?? "";
+  const $groupId = v.groupId ?? '';
   w.string($groupId);
 }
 

@@ -25,8 +25,8 @@ export interface ShareSnapshotKeyInit {
 
 export function encodeShareSnapshotKey(w: Writer, v: ShareSnapshotKeyInit, version: number): void {
   if (version < 0 || version > 0) unsupportedVersion('ShareSnapshotKey', version);
-  const $groupId = v.groupId ?? "";
-  const $topicId = v.topicId ?? "AAAAAAAAAAAAAAAAAAAAAA";
+  const $groupId = v.groupId ?? '';
+  const $topicId = v.topicId ?? 'AAAAAAAAAAAAAAAAAAAAAA';
   const $partition = v.partition ?? 0;
   w.string($groupId);
   w.uuid($topicId);

@@ -46,7 +46,7 @@ export interface ShareSnapshotValueStateBatch {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** StateBatch as encoders accept it: every field optional, a missing field takes its default. */
 export interface ShareSnapshotValueStateBatchInit {
   readonly firstOffset?: bigint;
   readonly lastOffset?: bigint;
@@ -82,7 +82,7 @@ export function decodeShareSnapshotValue(r: Reader, version: number): ShareSnaps
   let $stateBatches: ShareSnapshotValueStateBatch[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("ShareSnapshotValue.stateBatches: null array in a non-nullable field");
+    if (n < 0) r.fail('ShareSnapshotValue.stateBatches: null array in a non-nullable field');
     const a: ShareSnapshotValueStateBatch[] = [];
     for (let i = 0; i < n; i++) a.push(decodeShareSnapshotValueStateBatch(r, version));
     $stateBatches = a;

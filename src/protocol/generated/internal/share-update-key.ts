@@ -25,8 +25,8 @@ export interface ShareUpdateKeyInit {
 
 export function encodeShareUpdateKey(w: Writer, v: ShareUpdateKeyInit, version: number): void {
   if (version < 1 || version > 1) unsupportedVersion('ShareUpdateKey', version);
-  const $groupId = v.groupId ?? "";
-  const $topicId = v.topicId ?? "AAAAAAAAAAAAAAAAAAAAAA";
+  const $groupId = v.groupId ?? '';
+  const $topicId = v.topicId ?? 'AAAAAAAAAAAAAAAAAAAAAA';
   const $partition = v.partition ?? 0;
   w.string($groupId);
   w.uuid($topicId);

@@ -46,7 +46,7 @@ export interface ShareUpdateValueStateBatch {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** StateBatch as encoders accept it: every field optional, a missing field takes its default. */
 export interface ShareUpdateValueStateBatchInit {
   readonly firstOffset?: bigint;
   readonly lastOffset?: bigint;
@@ -79,7 +79,7 @@ export function decodeShareUpdateValue(r: Reader, version: number): ShareUpdateV
   let $stateBatches: ShareUpdateValueStateBatch[];
   {
     const n = r.compactArrayLength();
-    if (n < 0) r.fail("ShareUpdateValue.stateBatches: null array in a non-nullable field");
+    if (n < 0) r.fail('ShareUpdateValue.stateBatches: null array in a non-nullable field');
     const a: ShareUpdateValueStateBatch[] = [];
     for (let i = 0; i < n; i++) a.push(decodeShareUpdateValueStateBatch(r, version));
     $stateBatches = a;

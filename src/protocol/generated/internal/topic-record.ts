@@ -25,8 +25,8 @@ export interface TopicRecordInit {
 
 export function encodeTopicRecord(w: Writer, v: TopicRecordInit, version: number): void {
   if (version < 0 || version > 0) unsupportedVersion('TopicRecord', version);
-  const $name = v.name ?? "";
-  const $topicId = v.topicId ?? "AAAAAAAAAAAAAAAAAAAAAA";
+  const $name = v.name ?? '';
+  const $topicId = v.topicId ?? 'AAAAAAAAAAAAAAAAAAAAAA';
   w.compactString($name);
   w.uuid($topicId);
   writeUnknownTaggedFields(w, v._unknownTaggedFields);

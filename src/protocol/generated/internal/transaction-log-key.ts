@@ -19,7 +19,7 @@ export interface TransactionLogKeyInit {
 
 export function encodeTransactionLogKey(w: Writer, v: TransactionLogKeyInit, version: number): void {
   if (version < 0 || version > 0) unsupportedVersion('TransactionLogKey', version);
-  const $transactionalId = v.transactionalId ?? "";
+  const $transactionalId = v.transactionalId ?? '';
   w.string($transactionalId);
 }
 

@@ -60,7 +60,7 @@ export interface TransactionLogValuePartitionsSchema {
   _unknownTaggedFields?: UnknownTaggedField[];
 }
 
-/** What encode accepts: every field optional, a missing field takes its default. */
+/** PartitionsSchema as encoders accept it: every field optional, a missing field takes its default. */
 export interface TransactionLogValuePartitionsSchemaInit {
   readonly topic?: string;
   readonly partitionIds?: readonly number[];
@@ -81,8 +81,8 @@ export function encodeTransactionLogValue(w: Writer, v: TransactionLogValueInit,
   const $transactionStartTimestampMs = v.transactionStartTimestampMs ?? 0n;
   const $clientTransactionVersion = v.clientTransactionVersion ?? 0;
   w.int64($producerId);
-  if (version < 1 && $previousProducerId !== -1n) notInVersion("TransactionLogValue.previousProducerId", version);
-  if (version < 1 && $nextProducerId !== -1n) notInVersion("TransactionLogValue.nextProducerId", version);
+  if (version < 1 && $previousProducerId !== -1n) notInVersion('TransactionLogValue.previousProducerId', version);
+  if (version < 1 && $nextProducerId !== -1n) notInVersion('TransactionLogValue.nextProducerId', version);
   w.int16($producerEpoch);
   w.int32($transactionTimeoutMs);
   w.int8($transactionStatus);
@@ -96,7 +96,7 @@ export function encodeTransactionLogValue(w: Writer, v: TransactionLogValueInit,
   }
   w.int64($transactionLastUpdateTimestampMs);
   w.int64($transactionStartTimestampMs);
-  if (version < 1 && $clientTransactionVersion !== 0) notInVersion("TransactionLogValue.clientTransactionVersion", version);
+  if (version < 1 && $clientTransactionVersion !== 0) notInVersion('TransactionLogValue.clientTransactionVersion', version);
   if (flexible) {
     const unknown = v._unknownTaggedFields;
     let numTagged = unknown === undefined ? 0 : unknown.length;
@@ -163,19 +163,19 @@ export function decodeTransactionLogValue(r: Reader, version: number): Transacti
         case 0: {
           const end = r.pos + size;
           $previousProducerId = r.int64();
-          if (r.pos !== end) r.fail("TransactionLogValue.previousProducerId: tagged field size mismatch");
+          if (r.pos !== end) r.fail('TransactionLogValue.previousProducerId: tagged field size mismatch');
           break;
         }
         case 1: {
           const end = r.pos + size;
           $nextProducerId = r.int64();
-          if (r.pos !== end) r.fail("TransactionLogValue.nextProducerId: tagged field size mismatch");
+          if (r.pos !== end) r.fail('TransactionLogValue.nextProducerId: tagged field size mismatch');
           break;
         }
         case 2: {
           const end = r.pos + size;
           $clientTransactionVersion = r.int16();
-          if (r.pos !== end) r.fail("TransactionLogValue.clientTransactionVersion: tagged field size mismatch");
+          if (r.pos !== end) r.fail('TransactionLogValue.clientTransactionVersion: tagged field size mismatch');
           break;
         }
         default:
@@ -190,7 +190,7 @@ export function decodeTransactionLogValue(r: Reader, version: number): Transacti
 
 function encodeTransactionLogValuePartitionsSchema(w: Writer, v: TransactionLogValuePartitionsSchemaInit, version: number): void {
   const flexible = version >= 1;
-  const $topic = v.topic ?? "";
+  const $topic = v.topic ?? '';
   const $partitionIds = v.partitionIds ?? [];
   if (flexible) w.compactString($topic); else w.string($topic);
   if (flexible) w.compactArrayLength($partitionIds.length); else w.arrayLength($partitionIds.length);
@@ -208,7 +208,7 @@ function decodeTransactionLogValuePartitionsSchema(r: Reader, version: number): 
   let $partitionIds: number[];
   {
     const n = (flexible ? r.compactArrayLength() : r.arrayLength());
-    if (n < 0) r.fail("TransactionLogValuePartitionsSchema.partitionIds: null array in a non-nullable field");
+    if (n < 0) r.fail('TransactionLogValuePartitionsSchema.partitionIds: null array in a non-nullable field');
     const a: number[] = [];
     for (let i = 0; i < n; i++) a.push(r.int32());
     $partitionIds = a;

@@ -37,7 +37,7 @@ export interface UserScramCredentialRecordInit {
 
 export function encodeUserScramCredentialRecord(w: Writer, v: UserScramCredentialRecordInit, version: number): void {
   if (version < 0 || version > 0) unsupportedVersion('UserScramCredentialRecord', version);
-  const $name = v.name ?? "";
+  const $name = v.name ?? '';
   const $mechanism = v.mechanism ?? 0;
   const $salt = v.salt ?? EMPTY_BUFFER;
   const $storedKey = v.storedKey ?? EMPTY_BUFFER;
