@@ -585,6 +585,11 @@ export class PartitionLog {
     return deletable.length;
   }
 
+  /** For the cleaner: drops non-active segments (empty after cleaning). */
+  removeSegmentsInternal(toDelete: readonly LogSegment[]): void {
+    this.removeSegments(toDelete.filter((s) => s !== this.activeSegment));
+  }
+
   /** Renames to `.deleted` now, closes and unlinks after file.delete.delay.ms. */
   private removeSegments(toDelete: readonly LogSegment[]): void {
     const set = new Set(toDelete);
@@ -614,6 +619,11 @@ export class PartitionLog {
     const t = setTimeout(doDelete, delayMs);
     t.unref();
     this.pendingDeletes.set(seg, t);
+  }
+
+  /** An empty segment with `.cleaned` files for the cleaner's output. Internal to storage. */
+  createCleanedSegment(baseOffset: number): LogSegment {
+    return LogSegment.create(this.dir, baseOffset, this.io, this.indexSettings(), this.clock.nowMs(), '.cleaned');
   }
 
   /** Replaces `oldSegments` with `newSegment` (the cleaner's `.swap` step). Internal to storage. */
