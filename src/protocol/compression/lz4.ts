@@ -41,6 +41,13 @@ function fail(message: string, offset: number): never {
 interface Frame {
   start: number;
   end: number;
+  /** Kafka's shape (independent blocks, no block or content checksums): decodable block by block. */
+  simple: boolean;
+  blockMax: number;
+  /** Offset of the first block's size word. */
+  blocksStart: number;
+  /** Declared content size, -1 if absent. */
+  contentSize: number;
   /** Offset of the HC byte when it must be rewritten before decoding (magic 0), else -1. */
   patchHc: number;
   hc: number;
@@ -80,10 +87,10 @@ function walkFrames(input: Buffer, maxOutputBytes: number, ignoreHeaderChecksum:
       if (total + contentSize > maxOutputBytes) tooLarge(total + contentSize, maxOutputBytes);
     }
     let patchHc = -1;
-    let hc = 0;
-    if (ignoreHeaderChecksum) {
-      hc = (xxhash32(input, pos + 4, descEnd) >>> 8) & 0xff;
-      if (input[descEnd] !== hc) patchHc = descEnd - start;
+    const hc = (xxhash32(input, pos + 4, descEnd) >>> 8) & 0xff;
+    if (input[descEnd] !== hc) {
+      if (!ignoreHeaderChecksum) fail(`frame header checksum 0x${input[descEnd]!.toString(16)}, expected 0x${hc.toString(16)}`, descEnd);
+      patchHc = descEnd - start;
     }
     pos = descEnd + 1;
     const blockChecksum = (flg & FLG_BLOCK_CHECKSUM) !== 0 ? 4 : 0;
@@ -105,7 +112,8 @@ function walkFrames(input: Buffer, maxOutputBytes: number, ignoreHeaderChecksum:
       pos += 4;
     }
     total += contentSize >= 0 ? contentSize : bound;
-    frames.push({ start, end: pos, patchHc, hc });
+    const simple = (flg & (0x20 | FLG_BLOCK_CHECKSUM | FLG_CONTENT_CHECKSUM)) === 0x20;
+    frames.push({ start, end: pos, simple, blockMax, blocksStart: descEnd + 1, contentSize, patchHc, hc });
   }
   return frames;
 }
@@ -142,15 +150,59 @@ function decodeFrame(frame: Buffer, offset: number): Buffer {
 }
 
 /**
+ * Decodes a frame of independent blocks one block at a time with lz4-napi's block
+ * decoder, which is several times faster than its frame decoder. The block API
+ * takes a little-endian size prefix that is an upper bound (the frame's block max).
+ * The header checksum is not checked on this path; the block structure was
+ * checked by walkFrames and the block decoder bounds-checks every block.
+ */
+function decodeFrameByBlocks(input: Buffer, f: Frame): Buffer {
+  const parts: Buffer[] = [];
+  let total = 0;
+  let pos = f.blocksStart;
+  let scratch: Buffer | undefined;
+  for (;;) {
+    const word = input.readUInt32LE(pos);
+    pos += 4;
+    if (word === 0) break;
+    const len = word & 0x7fffffff;
+    let out: Buffer;
+    if (word >>> 31 === 1) {
+      out = input.subarray(pos, pos + len);
+    } else {
+      if (scratch === undefined || scratch.length < len + 4) scratch = Buffer.allocUnsafe(Math.max(len + 4, 4096));
+      scratch.writeUInt32LE(f.blockMax, 0);
+      input.copy(scratch, 4, pos, pos + len);
+      try {
+        out = lz4.uncompressSync(scratch.subarray(0, len + 4));
+      } catch (e) {
+        return fail(`corrupt block: ${(e as Error).message}`, pos - 4);
+      }
+    }
+    parts.push(out);
+    total += out.length;
+    pos += len;
+  }
+  if (f.contentSize >= 0 && total !== f.contentSize) {
+    fail(`frame declares ${f.contentSize} bytes of content but holds ${total}`, f.start + 6);
+  }
+  return parts.length === 1 ? parts[0]! : Buffer.concat(parts, total);
+}
+
+function decodeOne(input: Buffer, f: Frame): Buffer {
+  if (f.simple) return decodeFrameByBlocks(input, f);
+  return decodeFrame(frameBytes(input, f), f.start);
+}
+
+/**
  * Decompresses one or more concatenated LZ4 frames. `legacyMagic0` ignores the
  * header checksum (KAFKA-3160).
  */
 export function lz4Decompress(input: Uint8Array, maxOutputBytes: number, legacyMagic0 = false): Buffer {
   const buf = asBuffer(input);
   const frames = walkFrames(buf, maxOutputBytes, legacyMagic0);
-  if (frames.length === 1) return checkSize(decodeFrame(frameBytes(buf, frames[0]!), frames[0]!.start), maxOutputBytes);
-  const parts = frames.map((f) => decodeFrame(frameBytes(buf, f), f.start));
-  return checkSize(Buffer.concat(parts), maxOutputBytes);
+  if (frames.length === 1) return checkSize(decodeOne(buf, frames[0]!), maxOutputBytes);
+  return checkSize(Buffer.concat(frames.map((f) => decodeOne(buf, f))), maxOutputBytes);
 }
 
 export async function lz4DecompressAsync(input: Uint8Array, maxOutputBytes: number, legacyMagic0 = false): Promise<Buffer> {
@@ -168,27 +220,67 @@ export async function lz4DecompressAsync(input: Uint8Array, maxOutputBytes: numb
   return checkSize(parts.length === 1 ? parts[0]! : Buffer.concat(parts), maxOutputBytes);
 }
 
+/** Kafka's KafkaLZ4BlockOutputStream block size. */
+const WRITE_BLOCK_SIZE = 64 * 1024;
+/** FLG: version 01, independent blocks; BD: 64 KiB max block. */
+const WRITE_FLG = 0x60;
+const WRITE_BD = 0x40;
+
 /**
- * One LZ4 frame: independent blocks, no checksums besides HC, like Kafka's
- * KafkaLZ4BlockOutputStream (which uses 64 KiB blocks; lz4_flex picks 64 KiB or
- * larger from the input size — Kafka's reader accepts every block size).
+ * One LZ4 frame laid out exactly as Kafka's KafkaLZ4BlockOutputStream writes it:
+ * FLG 0x60 (independent blocks, no checksums besides HC), BD 0x40 (64 KiB
+ * blocks), each block compressed on its own and stored raw (size high bit set)
+ * when compression does not shrink it, then the end mark. Blocks go through
+ * lz4-napi's block compressor, measured about twice as fast as its frame encoder.
  * `legacyMagic0` writes KAFKA-3160's HC.
  */
 export function lz4Compress(input: Uint8Array, legacyMagic0 = false): Buffer {
-  const out = lz4.compressFrameSync(asBuffer(input));
-  if (legacyMagic0) breakHeaderChecksum(out);
-  return out;
+  const src = asBuffer(input);
+  const blocks: Buffer[] = [];
+  for (let i = 0; i < src.length; i += WRITE_BLOCK_SIZE) {
+    // compressSync prepends the uncompressed size (u32le); the frame block is what follows.
+    blocks.push(lz4.compressSync(src.subarray(i, Math.min(src.length, i + WRITE_BLOCK_SIZE))).subarray(4));
+  }
+  return assembleFrame(src, blocks, legacyMagic0);
 }
 
 export async function lz4CompressAsync(input: Uint8Array, legacyMagic0 = false): Promise<Buffer> {
-  const out = await lz4.compressFrame(input);
-  if (legacyMagic0) breakHeaderChecksum(out);
-  return out;
+  const src = asBuffer(input);
+  const pending: Promise<Buffer>[] = [];
+  for (let i = 0; i < src.length; i += WRITE_BLOCK_SIZE) {
+    pending.push(lz4.compress(src.subarray(i, Math.min(src.length, i + WRITE_BLOCK_SIZE))));
+  }
+  const blocks = (await Promise.all(pending)).map((b) => b.subarray(4));
+  return assembleFrame(src, blocks, legacyMagic0);
 }
 
-/** Rewrites HC the way Kafka does for magic 0: xxh32 over magic number and descriptor. */
-function breakHeaderChecksum(frame: Buffer): void {
-  const flg = frame[4]!;
-  const descEnd = 6 + ((flg & FLG_CONTENT_SIZE) !== 0 ? 8 : 0) + ((flg & FLG_DICT_ID) !== 0 ? 4 : 0);
-  frame[descEnd] = (xxhash32(frame, 0, descEnd) >>> 8) & 0xff;
+function assembleFrame(src: Buffer, compressed: Buffer[], legacyMagic0: boolean): Buffer {
+  let total = 7 + 4;
+  for (let b = 0; b < compressed.length; b++) {
+    const chunkLen = Math.min(WRITE_BLOCK_SIZE, src.length - b * WRITE_BLOCK_SIZE);
+    total += 4 + Math.min(chunkLen, compressed[b]!.length);
+  }
+  const out = Buffer.allocUnsafe(total);
+  out.writeUInt32LE(FRAME_MAGIC, 0);
+  out[4] = WRITE_FLG;
+  out[5] = WRITE_BD;
+  out[6] = (xxhash32(out, legacyMagic0 ? 0 : 4, 6) >>> 8) & 0xff;
+  let pos = 7;
+  for (let b = 0; b < compressed.length; b++) {
+    const start = b * WRITE_BLOCK_SIZE;
+    const chunkLen = Math.min(WRITE_BLOCK_SIZE, src.length - start);
+    const block = compressed[b]!;
+    if (block.length >= chunkLen) {
+      // Incompressible: store the chunk as is, flagged by the size word's high bit.
+      out.writeUInt32LE((0x80000000 | chunkLen) >>> 0, pos);
+      src.copy(out, pos + 4, start, start + chunkLen);
+      pos += 4 + chunkLen;
+    } else {
+      out.writeUInt32LE(block.length, pos);
+      block.copy(out, pos + 4);
+      pos += 4 + block.length;
+    }
+  }
+  out.writeUInt32LE(0, pos);
+  return out;
 }

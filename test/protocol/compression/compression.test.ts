@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as zlib from 'node:zlib';
+import { randomBytes } from 'node:crypto';
 import * as snappy from 'snappy';
 import * as lz4 from 'lz4-napi';
 import { ProtocolDecodeError } from '../../../src/protocol/primitives/index.ts';
@@ -115,15 +116,33 @@ test('snappy reads both raw blocks and xerial framing', () => {
   assert.deepEqual(decompress(CompressionCodec.SNAPPY, XERIAL_HEADER), Buffer.alloc(0));
 });
 
-test('lz4 writes standard frames (independent blocks, no checksums) that lz4-napi and others read', () => {
+test('lz4 writes frames laid out as Kafka does: FLG 0x60, 64 KiB blocks, raw blocks when incompressible', async () => {
   const input = sample(200_000);
-  const frame = lz4Compress(input);
-  assert.equal(frame.readUInt32LE(0), 0x184d2204);
-  assert.equal(frame[4]! & 0xc0, 0x40); // version 01
-  assert.equal(frame[4]! & 0x20, 0x20); // block independence
-  // lz4_flex sizes blocks from the input (64 KiB or 256 KiB here); Kafka's reader takes all four sizes.
-  assert.ok([4, 5].includes((frame[5]! >> 4) & 7));
-  assert.deepEqual(lz4.decompressFrameSync(frame), input);
+  for (const frame of [lz4Compress(input), await compressAsync(CompressionCodec.LZ4, input)]) {
+    assert.equal(frame.readUInt32LE(0), 0x184d2204);
+    assert.equal(frame[4], 0x60); // version 01, independent blocks, no checksums
+    assert.equal(frame[5], 0x40); // 64 KiB blocks
+    assert.equal(frame[6], (xxhash32(frame, 4, 6) >>> 8) & 0xff);
+    assert.deepEqual(lz4.decompressFrameSync(frame), input);
+    // Four blocks (3 x 64 KiB + the rest) and an end mark.
+    let pos = 7;
+    let blocks = 0;
+    for (;;) {
+      const w = frame.readUInt32LE(pos);
+      pos += 4;
+      if (w === 0) break;
+      pos += w & 0x7fffffff;
+      blocks++;
+    }
+    assert.equal(blocks, 4);
+    assert.equal(pos, frame.length);
+  }
+  const rnd = randomBytes(70_000);
+  const stored = lz4Compress(rnd);
+  assert.equal(stored.readUInt32LE(7) >>> 31, 1, 'incompressible block stored raw');
+  assert.deepEqual(lz4.decompressFrameSync(stored), rnd);
+  assert.deepEqual(decompress(CompressionCodec.LZ4, stored), rnd);
+  assert.deepEqual(decompress(CompressionCodec.LZ4, lz4Compress(Buffer.alloc(0))), Buffer.alloc(0));
 });
 
 test('xxhash32 matches the reference and the HC byte lz4 frames carry', () => {
@@ -153,6 +172,24 @@ test('lz4 reads concatenated frames and frames with content size and checksums',
   const b = sample(3000, 6);
   const two = Buffer.concat([lz4Compress(a), lz4.compressFrameSync(b, { contentChecksum: true, blockChecksums: true })]);
   assert.deepEqual(decompress(CompressionCodec.LZ4, two), Buffer.concat([a, b]));
+});
+
+test('lz4 frames with stored (uncompressed) blocks and a declared content size decode; a wrong size fails', () => {
+  const hc = (b: Buffer, end: number) => (xxhash32(b, 4, end) >>> 8) & 0xff;
+  const header = Buffer.from('04224d186040', 'hex');
+  const payload = Buffer.from('stored block, not compressed');
+  const stored = Buffer.alloc(4);
+  stored.writeUInt32LE((0x80000000 | payload.length) >>> 0);
+  const frame = Buffer.concat([header, Buffer.from([hc(header, 6)]), stored, payload, lz4Compress(Buffer.from('x')).subarray(7)]);
+  // Second block comes from a real frame of 'x' (its blocks and end mark).
+  assert.deepEqual(decompress(CompressionCodec.LZ4, frame), Buffer.concat([payload, Buffer.from('x')]));
+  const sized = Buffer.concat([Buffer.from('04224d186840', 'hex'), Buffer.alloc(8), Buffer.alloc(1), stored, payload, Buffer.alloc(4)]);
+  sized.writeBigUInt64LE(BigInt(payload.length), 6);
+  sized[14] = hc(sized, 14);
+  assert.deepEqual(decompress(CompressionCodec.LZ4, sized), payload);
+  sized.writeBigUInt64LE(BigInt(payload.length + 1), 6);
+  sized[14] = hc(sized, 14);
+  assert.throws(() => decompress(CompressionCodec.LZ4, sized), /declares/);
 });
 
 test('decompression bombs are refused before allocation, for every codec', async () => {
