@@ -107,7 +107,13 @@ export abstract class IndexFile {
     }
     const at = this.count * size;
     this.count++;
-    if (this.count - this.persisted >= PERSIST_BATCH) this.persist();
+    if (this.count - this.persisted >= PERSIST_BATCH) {
+      try {
+        this.persist();
+      } catch {
+        // kept in memory; flush/roll/close write it again and report failures there
+      }
+    }
     return at;
   }
 

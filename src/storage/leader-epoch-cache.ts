@@ -21,6 +21,7 @@ export interface EpochEntry {
 export class LeaderEpochCache {
   private entries: EpochEntry[] = [];
   private readonly file: string;
+  private dirty = false;
 
   constructor(dir: string) {
     this.file = path.join(dir, LEADER_EPOCH_CHECKPOINT);
@@ -50,6 +51,7 @@ export class LeaderEpochCache {
     if (epoch < 0 || epoch <= this.latestEpoch()) return;
     this.entries.push({ epoch, startOffset });
     if (persist) this.flush();
+    else this.dirty = true;
   }
 
   /** Epoch of the leader that wrote `offset`, -1 if unknown. */
@@ -99,7 +101,12 @@ export class LeaderEpochCache {
     this.flush();
   }
 
+  flushIfDirty(): void {
+    if (this.dirty) this.flush();
+  }
+
   flush(): void {
+    this.dirty = false;
     writeFileAtomic(this.file, `0\n${this.entries.length}\n${this.entries.map((e) => `${e.epoch} ${e.startOffset}\n`).join('')}`, false);
   }
 }

@@ -418,12 +418,16 @@ export class LogSegment {
     this.timeIndex.persist();
   }
 
-  /** Writes pending index entries and fsyncs the log and both index files. */
-  flush(): void {
+  /**
+   * Writes pending index entries and fsyncs the log, and the index files when
+   * `withIndexes` (segments no longer active: recovery rebuilds the active one's).
+   */
+  flush(withIndexes = true): void {
     try {
       this.offsetIndex.persist();
       this.timeIndex.persist();
       this.io.fsync(this.fd);
+      if (!withIndexes) return;
       for (const p of [this.offsetIndex.path, this.timeIndex.path]) {
         const fd = this.io.open(p, 'r+');
         try {

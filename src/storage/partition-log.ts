@@ -153,7 +153,7 @@ export class PartitionLog {
     log.highWatermarkValue = log.logEnd;
     log.leaderEpochCache.truncateFromEnd(log.logEnd);
     if (log.leaderEpochCache.all.length > 0) log.leaderEpochCache.truncateFromStart(log.logStart);
-    log.leaderEpochCache.flush();
+    log.leaderEpochCache.flushIfDirty();
     log.loadProducerState();
     return log;
   }
@@ -365,7 +365,7 @@ export class PartitionLog {
       const seg = this.segments[i];
       const next = this.segments[i + 1];
       let maxPosition = seg.size;
-      if (!next || next.baseOffset > maxOffset) {
+      if (maxOffset < this.logEnd && (!next || next.baseOffset > maxOffset)) {
         const m = seg.translateOffset(maxOffset);
         if (m) maxPosition = m.position;
       }
@@ -374,8 +374,9 @@ export class PartitionLog {
         result.slices.push(r.slice);
         result.sizeBytes += r.slice.size;
         remaining -= r.slice.size;
-      } else if (seg.translateOffset(start) && seg.translateOffset(start)!.position < maxPosition) {
-        break; // a batch is there but does not fit the byte budget
+      } else {
+        const there = seg.translateOffset(start);
+        if (there && there.position < maxPosition) break; // a batch is there but does not fit the byte budget
       }
       if (!next || next.baseOffset >= maxOffset || remaining < BATCH_HEADER_SIZE) break;
       start = next.baseOffset;
@@ -479,7 +480,8 @@ export class PartitionLog {
   flush(): void {
     this.ensureOpen();
     const target = this.logEnd;
-    for (let i = this.segmentIndexFor(this.recoveryPointValue); i < this.segments.length; i++) this.segments[i].flush();
+    const active = this.activeSegment;
+    for (let i = this.segmentIndexFor(this.recoveryPointValue); i < this.segments.length; i++) this.segments[i].flush(this.segments[i] !== active);
     if (target > this.recoveryPointValue) this.recoveryPointValue = target;
     this.lastFlushMs = this.clock.nowMs();
   }
