@@ -42,3 +42,5 @@ export type {
 } from './validate.ts';
 export { assignOffsets } from './assign-offsets.ts';
 export type { AssignOffsetsOptions, AssignOffsetsResult } from './assign-offsets.ts';
+export { downConvert } from './down-convert.ts';
+export type { DownConvertOptions } from './down-convert.ts';

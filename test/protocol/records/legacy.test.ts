@@ -206,3 +206,33 @@ test('truncated or corrupted legacy entries fail with ProtocolDecodeError only',
     }
   }
 });
+
+test('downConvert: v2 batches to magic 0/1, control batches dropped, gaps in offsets kept, zstd refused', async () => {
+  const { buildRecordBatch, buildEndTransactionMarkerBatch, downConvert } = await import('../../../src/protocol/records/index.ts');
+  const compacted = buildRecordBatch(
+    [
+      { offsetDelta: 0, timestampDelta: 1, key: Buffer.from('a'), value: Buffer.from('1'), headers: [{ key: 'h', value: null }] },
+      { offsetDelta: 3, timestampDelta: 2, key: Buffer.from('b'), value: null },
+    ],
+    { baseOffset: 10n, baseTimestamp: 1000, compression: 1 },
+  );
+  const marker = buildEndTransactionMarkerBatch({ commit: true, producerId: 1n, producerEpoch: 0, coordinatorEpoch: 0, timestamp: 0, baseOffset: 14n });
+  const plain = buildRecordBatch([{ key: null, value: Buffer.from('z') }], { baseOffset: 15n, baseTimestamp: 2000 });
+  const batches = decodeRecordSet(Buffer.concat([compacted, marker, plain])).batches;
+  for (const magic of [0, 1] as const) {
+    const out = decodeRecordSet(downConvert(batches, { magic }));
+    assert.deepEqual(
+      flat(out.batches),
+      [
+        [10n, magic === 1 ? 1001n : -1n, 'a', '1'],
+        [13n, magic === 1 ? 1002n : -1n, 'b', null],
+        [15n, magic === 1 ? 2000n : -1n, null, 'z'],
+      ],
+    );
+    assert.deepEqual(out.batches.map((b) => b.header.magic), [magic, magic]);
+    assert.equal(out.batches[0]!.header.attributes & 7, 1);
+  }
+  const z = decodeRecordSet(buildRecordBatch([{ key: null, value: Buffer.from('q') }], { baseTimestamp: 0, compression: 4 })).batches;
+  assert.throws(() => downConvert(z, { magic: 1 }), /zstd/);
+  assert.equal(flat(decodeRecordSet(downConvert(z, { magic: 1, compression: 2 })).batches)[0]![3], 'q');
+});

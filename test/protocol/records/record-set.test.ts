@@ -83,3 +83,30 @@ test('corruption in complete batches is an error, not a silent stop', () => {
   crc[70] ^= 0xff;
   assert.throws(() => decodeRecordSet(crc), /CRC32C/);
 });
+
+test('fuzz: random bytes and spliced garbage only ever raise ProtocolDecodeError', async () => {
+  const { validateRecordSet, RecordValidationError } = await import('../../../src/protocol/records/index.ts');
+  const { prng } = await import('./fixtures.ts');
+  const rnd = prng(2024);
+  const { set } = batchesSet();
+  for (let i = 0; i < 3000; i++) {
+    let buf: Buffer;
+    if (i % 3 === 0) {
+      buf = Buffer.from(Array.from({ length: Math.floor(rnd() * 200) }, () => Math.floor(rnd() * 256)));
+    } else {
+      const cut = Math.floor(rnd() * set.length);
+      buf = Buffer.from(set.subarray(0, cut + Math.floor(rnd() * 100)));
+      for (let j = 0; j < 1 + Math.floor(rnd() * 4); j++) buf[Math.floor(rnd() * buf.length)] = Math.floor(rnd() * 256);
+    }
+    try {
+      decodeRecordSet(buf, 0, buf.length, { verifyCrc: i % 2 === 0, maxOutputBytes: 1 << 20 });
+    } catch (e) {
+      assert.ok(e instanceof ProtocolDecodeError, (e as Error).stack);
+    }
+    try {
+      validateRecordSet(buf, 0, buf.length, { allowLegacy: true, origin: i % 2 === 0 ? 'client' : 'replication' });
+    } catch (e) {
+      assert.ok(e instanceof RecordValidationError, (e as Error).stack);
+    }
+  }
+});
