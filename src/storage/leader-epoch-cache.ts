@@ -20,11 +20,13 @@ export interface EpochEntry {
 
 export class LeaderEpochCache {
   private entries: EpochEntry[] = [];
-  private readonly file: string;
+  /** Null for the in-memory engine. */
+  private readonly file: string | null;
   private dirty = false;
 
-  constructor(dir: string) {
-    this.file = path.join(dir, LEADER_EPOCH_CHECKPOINT);
+  constructor(dir: string | null) {
+    this.file = dir === null ? null : path.join(dir, LEADER_EPOCH_CHECKPOINT);
+    if (this.file === null) return;
     try {
       const lines = fs.readFileSync(this.file, 'utf8').split('\n').filter((l) => l.trim() !== '');
       if (lines[0]?.trim() === '0') {
@@ -107,6 +109,7 @@ export class LeaderEpochCache {
 
   flush(): void {
     this.dirty = false;
+    if (this.file === null) return;
     writeFileAtomic(this.file, `0\n${this.entries.length}\n${this.entries.map((e) => `${e.epoch} ${e.startOffset}\n`).join('')}`, false);
   }
 }

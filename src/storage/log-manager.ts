@@ -141,7 +141,22 @@ export class LogManager {
   /** The effective config of a topic: its overrides on top of the broker defaults. */
   configFor(topic: string): LogConfig {
     const overrides = this.topicOverrides.get(topic) ?? this.opts.topicConfigs?.(topic);
-    return overrides ? parseLogConfig(overrides, this.defaultConfigValue) : { ...this.defaultConfigValue };
+    if (!overrides) return { ...this.defaultConfigValue };
+    try {
+      return parseLogConfig(overrides, this.defaultConfigValue);
+    } catch {
+      // A stored override that no longer parses must not keep the partition offline:
+      // apply the valid ones, fall back to the defaults for the rest.
+      const config = { ...this.defaultConfigValue };
+      for (const [name, value] of Object.entries(overrides)) {
+        try {
+          Object.assign(config, parseLogConfig({ [name]: value }, config));
+        } catch {
+          // skipped
+        }
+      }
+      return config;
+    }
   }
 
   /** Sets a topic's overrides (CreateTopics, AlterConfigs) and applies them to its open logs. */

@@ -8,12 +8,17 @@ import { writeFully } from './file-io.ts';
 import { OffsetIndex, TimeIndex } from './index-file.ts';
 import { indexFile, logFile, timeIndexFile } from './log-files.ts';
 
-/** A byte range of a segment file that the fetch path sends as it is. */
+/**
+ * A byte range that the fetch path sends as it is: `size` bytes at `position` of the
+ * file open as `fd`. The in-memory engine sets `buffer` instead (fd -1): the bytes
+ * are then buffer[position, position + size).
+ */
 export interface FileSlice {
   fd: number;
   path: string;
   position: number;
   size: number;
+  buffer?: Buffer;
 }
 
 export interface SegmentIndexSettings {

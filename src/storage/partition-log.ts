@@ -1,32 +1,22 @@
 import * as fs from 'node:fs';
-import { crc32c } from '../protocol/crc32c.ts';
-import {
-  ATTR_TIMESTAMP_TYPE_LOG_APPEND,
-  BATCH_HEADER_SIZE,
-  OFFSET_ATTRIBUTES,
-  OFFSET_BASE_OFFSET,
-  OFFSET_BATCH_LENGTH,
-  OFFSET_CRC,
-  OFFSET_MAGIC,
-  OFFSET_MAX_TIMESTAMP,
-  OFFSET_PARTITION_LEADER_EPOCH,
-} from '../protocol/records/batch-header.ts';
+import { BATCH_HEADER_SIZE } from '../protocol/records/batch-header.ts';
 import { decodeRecordBatch } from '../protocol/records/batch-decoder.ts';
 import type { BatchInfo } from './batch-scanner.ts';
-import { batchInfoAt } from './batch-scanner.ts';
+import { checkProducerState, prepareBatches } from './append-batches.ts';
 import type { Clock } from './clock.ts';
 import { systemClock } from './clock.ts';
 import { StorageError, StorageErrorCode, storageFailure } from './errors.ts';
 import type { FileIO } from './file-io.ts';
 import { nodeFileIO } from './file-io.ts';
 import { LeaderEpochCache } from './leader-epoch-cache.ts';
-import type { LogConfig, TimestampType } from './log-config.ts';
+import type { LogConfig } from './log-config.ts';
 import { isDeleteEnabled } from './log-config.ts';
 import { loadSegments } from './log-loader.ts';
 import type { FileSlice, SegmentIndexSettings } from './log-segment.ts';
 import { LogSegment } from './log-segment.ts';
-import type { AppendOrigin } from './producer-state.ts';
 import { ProducerStateManager } from './producer-state.ts';
+import type { AppendOptions, AppendResult, PartitionStore, ReadOptions, ReadResult, TimestampAndOffset } from './partition-store.ts';
+export type { AppendOptions, AppendResult, ReadOptions, ReadResult, TimestampAndOffset } from './partition-store.ts';
 
 export interface PartitionLogOptions {
   /** The partition directory, `<log dir>/<topic>-<partition>`; created if missing. */
@@ -45,51 +35,6 @@ export interface PartitionLogOptions {
   producerIdExpirationMs?: number;
 }
 
-export interface AppendOptions {
-  /** Stamped into every batch's partitionLeaderEpoch (leader appends). */
-  leaderEpoch?: number;
-  /** Overrides the topic's message.timestamp.type. */
-  timestampType?: TimestampType;
-  /** 'client' (default) assigns offsets and checks sequences; 'replication' keeps the leader's offsets. */
-  origin?: AppendOrigin;
-}
-
-export interface AppendResult {
-  baseOffset: number;
-  lastOffset: number;
-  /** The broker time stamped into the batches, or -1 for CreateTime. */
-  logAppendTimeMs: number;
-  logStartOffset: number;
-  /** True when the batch was a retry of one already in the log; offsets are the original ones. */
-  duplicate: boolean;
-  recordCount: number;
-  /** Per-record errors (Kafka's ProduceResponse record_errors); storage itself reports none. */
-  recordErrors?: { batchIndex: number; message: string }[];
-}
-
-export interface ReadOptions {
-  /** Return the first batch even if it is larger than maxBytes (default true, as Kafka for the first partition of a fetch). */
-  minOneBatch?: boolean;
-  /** Exclusive upper bound: the high watermark or last stable offset for consumers; LEO for followers. */
-  maxOffset?: number;
-}
-
-export interface ReadResult {
-  /** Whole batches, in offset order; send them as they are. */
-  slices: FileSlice[];
-  sizeBytes: number;
-  highWatermark: number;
-  lastStableOffset: number;
-  logStartOffset: number;
-  logEndOffset: number;
-}
-
-export interface TimestampAndOffset {
-  timestamp: number;
-  offset: number;
-  leaderEpoch: number;
-}
-
 /**
  * The log of one partition (Kafka's UnifiedLog + LocalLog): an ordered list of
  * segments in `dir`, the last one active. Offsets are JavaScript numbers (exact up to
@@ -99,7 +44,7 @@ export interface TimestampAndOffset {
  * Other files in the dir: `<offset>.snapshot` (producer state, see producer-state.ts)
  * and `leader-epoch-checkpoint` (see leader-epoch-cache.ts).
  */
-export class PartitionLog {
+export class PartitionLog implements PartitionStore {
   readonly dir: string;
   readonly topic: string;
   readonly partition: number;
@@ -241,35 +186,14 @@ export class PartitionLog {
     if (records.length > config['segment.bytes']) {
       throw new StorageError(StorageErrorCode.RECORD_LIST_TOO_LARGE, `Records of ${records.length} bytes exceed segment.bytes ${config['segment.bytes']} of ${this.topic}-${this.partition}`);
     }
-    const batches: BatchInfo[] = [];
-    let next = this.logEnd;
-    let count = 0;
-    for (let pos = 0; pos < records.length; ) {
-      if (records.length - pos < BATCH_HEADER_SIZE) throw new StorageError(StorageErrorCode.CORRUPT_MESSAGE, `Truncated batch header at byte ${pos}`);
-      const size = records.readInt32BE(pos + OFFSET_BATCH_LENGTH) + 12;
-      if (size < BATCH_HEADER_SIZE || pos + size > records.length) throw new StorageError(StorageErrorCode.CORRUPT_MESSAGE, `Batch at byte ${pos} claims ${size} bytes, ${records.length - pos} present`);
-      if (records[pos + OFFSET_MAGIC] !== 2) throw new StorageError(StorageErrorCode.CORRUPT_MESSAGE, `Batch at byte ${pos} has magic ${records[pos + OFFSET_MAGIC]}; only magic 2 is stored`);
-      if (size > config['max.message.bytes']) {
-        throw new StorageError(StorageErrorCode.MESSAGE_TOO_LARGE, `Batch of ${size} bytes exceeds max.message.bytes ${config['max.message.bytes']} of ${this.topic}-${this.partition}`);
-      }
-      if (assignOffsets) {
-        records.writeBigInt64BE(BigInt(next), pos + OFFSET_BASE_OFFSET);
-        if (opts.leaderEpoch !== undefined) records.writeInt32BE(opts.leaderEpoch, pos + OFFSET_PARTITION_LEADER_EPOCH);
-        if (logAppendTime) {
-          records.writeInt16BE(records.readInt16BE(pos + OFFSET_ATTRIBUTES) | ATTR_TIMESTAMP_TYPE_LOG_APPEND, pos + OFFSET_ATTRIBUTES);
-          records.writeBigInt64BE(BigInt(now), pos + OFFSET_MAX_TIMESTAMP);
-          records.writeUInt32BE(crc32c(records.subarray(pos + OFFSET_ATTRIBUTES, pos + size)), pos + OFFSET_CRC);
-        }
-      }
-      const info = batchInfoAt(records, pos, pos);
-      if (info.baseOffset < next) {
-        throw new StorageError(StorageErrorCode.CORRUPT_MESSAGE, `Batch base offset ${info.baseOffset} is below the log end offset ${next} of ${this.topic}-${this.partition}`);
-      }
-      next = info.lastOffset + 1;
-      count += info.recordCount;
-      batches.push(info);
-      pos += size;
-    }
+    const { batches, recordCount: count } = prepareBatches(records, {
+      logEndOffset: this.logEnd,
+      assignOffsets,
+      leaderEpoch: opts.leaderEpoch,
+      logAppendTimeMs: logAppendTime ? now : null,
+      maxMessageBytes: config['max.message.bytes'],
+      name: `${this.topic}-${this.partition}`,
+    });
     if (batches.length === 0) {
       return { baseOffset: this.logEnd, lastOffset: this.logEnd - 1, logAppendTimeMs: -1, logStartOffset: this.logStart, duplicate: false, recordCount: 0 };
     }
@@ -277,13 +201,8 @@ export class PartitionLog {
     const last = batches[batches.length - 1];
 
     const session = this.producerState.beginAppend();
-    for (const b of batches) {
-      const check = session.checkAndRecord(b, origin);
-      if (check.result === 'duplicate') {
-        return { baseOffset: check.firstOffset, lastOffset: check.lastOffset, logAppendTimeMs: -1, logStartOffset: this.logStart, duplicate: true, recordCount: 0 };
-      }
-      if (check.result === 'error') throw new StorageError(check.code, check.message);
-    }
+    const dup = checkProducerState(session, batches, origin);
+    if (dup) return { ...dup, logStartOffset: this.logStart };
 
     let maxTs = -1;
     for (const b of batches) if (b.maxTimestamp > maxTs) maxTs = b.maxTimestamp;
@@ -388,6 +307,10 @@ export class PartitionLog {
   static readSlices(slices: readonly FileSlice[]): Buffer {
     const parts: Buffer[] = [];
     for (const s of slices) {
+      if (s.buffer) {
+        parts.push(s.buffer.subarray(s.position, s.position + s.size));
+        continue;
+      }
       const buf = Buffer.allocUnsafe(s.size);
       let done = 0;
       while (done < s.size) {
@@ -428,6 +351,11 @@ export class PartitionLog {
     const batch = best.translateOffset(best.offsetOfMaxTimestampSoFar);
     if (!batch) return null;
     return this.findRecord(best, batch, (_off, ts) => ts === maxTs) ?? { timestamp: maxTs, offset: batch.lastOffset, leaderEpoch: batch.partitionLeaderEpoch };
+  }
+
+  /** OffsetsForLeaderEpoch: the end offset of `epoch` (Kafka's LeaderEpochFileCache.endOffsetFor). */
+  endOffsetForEpoch(epoch: number): { epoch: number; endOffset: number } {
+    return this.leaderEpochCache.endOffsetFor(epoch, this.logEnd);
   }
 
   /** The leader epoch of the batch holding `offset` via the epoch cache (-1 unknown). */
