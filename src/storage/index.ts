@@ -13,7 +13,10 @@ export type { FileSlice } from './log-segment.ts';
 export { LogSegment } from './log-segment.ts';
 export type { AppendOptions, AppendResult, PartitionStore, ReadOptions, ReadResult, TimestampAndOffset } from './partition-store.ts';
 export type { PartitionLogOptions } from './partition-log.ts';
-export { PartitionLog } from './partition-log.ts';
+import { PartitionLog } from './partition-log.ts';
+export { PartitionLog };
+/** Reads the bytes of read() slices into one Buffer (file or memory slices). */
+export const readSlices = PartitionLog.readSlices;
 export { MemoryPartitionLog } from './memory-partition-log.ts';
 export { LogCleaner } from './log-cleaner.ts';
 export type { LogManagerOptions } from './log-manager.ts';

@@ -329,10 +329,12 @@ export class LogSegment {
     let offsetOfMax = -1;
     let sinceIndex = 0;
     let next = this.baseOffset;
-    let first = true;
+    let cut: number | null = null;
     const end = this.scan({ validate: true, maxBatchSize }, (b) => {
-      if (b.baseOffset < this.baseOffset && !(first && b.lastOffset >= this.baseOffset)) return false;
-      first = false;
+      if (b.baseOffset < this.baseOffset) {
+        cut = b.position;
+        return false;
+      }
       if (b.maxTimestamp > maxTs) {
         maxTs = b.maxTimestamp;
         offsetOfMax = b.lastOffset;
@@ -347,10 +349,12 @@ export class LogSegment {
       visit?.(b);
       return true;
     });
-    const truncated = this.sizeBytes - end.validBytes;
+    const validBytes = cut ?? end.validBytes;
+    const problem = cut !== null ? `batch at ${cut} starts below the segment base offset ${this.baseOffset}` : end.problem;
+    const truncated = this.sizeBytes - validBytes;
     if (truncated > 0) {
-      this.io.truncate(this.fd, end.validBytes);
-      this.sizeBytes = end.validBytes;
+      this.io.truncate(this.fd, validBytes);
+      this.sizeBytes = validBytes;
     }
     if (maxTs >= 0) this.timeIndex.maybeAppend(maxTs, offsetOfMax);
     this.maxTimestampCache = maxTs;
@@ -359,7 +363,7 @@ export class LogSegment {
     this.bytesSinceLastIndexEntry = sinceIndex;
     this.offsetIndex.persist();
     this.timeIndex.persist();
-    return { truncatedBytes: truncated, problem: truncated > 0 ? end.problem : null };
+    return { truncatedBytes: truncated, problem: truncated > 0 ? problem : null };
   }
 
   /** Rebuilds the indexes from the log without truncating (an index file was bad). */

@@ -67,6 +67,20 @@ describe('recovery', () => {
     log.close();
   });
 
+  it('cuts a tail whose offsets go backwards', () => {
+    let log = openLog(dir);
+    log.append(batch({ count: 2 }));
+    log.append(batch({ count: 2 }));
+    log.closeUnclean();
+    const p = segPath(0, '.log');
+    const bytes = fs.readFileSync(p);
+    fs.appendFileSync(p, bytes.subarray(0, bytes.readInt32BE(8) + 12)); // batch at offset 0 again
+    log = openLog(dir);
+    assert.equal(log.logEndOffset, 4);
+    assert.equal(fs.statSync(p).size, bytes.length);
+    log.close();
+  });
+
   it('recovers an empty or zero-filled tail', () => {
     let log = openLog(dir);
     log.append(batch({ count: 3 }));
