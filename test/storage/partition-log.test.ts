@@ -100,6 +100,28 @@ describe('PartitionLog', () => {
     log.close();
   });
 
+  it('fsyncs by flush.messages and flush.ms, advancing the recovery point', async () => {
+    const clock = new ManualClock();
+    const byCount = openLog(dir, { 'flush.messages': 3 }, { clock });
+    byCount.append(batch({ count: 2 }));
+    assert.equal(byCount.recoveryPoint, 0);
+    byCount.append(batch({ count: 1 }));
+    assert.equal(byCount.recoveryPoint, 3);
+    byCount.close();
+    const byTime = PartitionLog.open({ dir: path.join(dir, 'other-0'), topic: 'other', partition: 0, config: { ...byCount.config, 'flush.messages': Number.MAX_SAFE_INTEGER, 'flush.ms': 1000 }, clock });
+    byTime.append(batch({ count: 2 }));
+    assert.equal(byTime.maybeFlushByTime(), null);
+    clock.advance(1000);
+    await byTime.maybeFlushByTime();
+    assert.equal(byTime.recoveryPoint, 2);
+    // a roll flushes the finished segment in the background
+    byTime.append(batch());
+    byTime.roll();
+    await byTime.flushAsync();
+    assert.equal(byTime.recoveryPoint, 3);
+    byTime.close();
+  });
+
   it('appends several batches in one call', () => {
     const log = openLog(dir);
     const r = log.append(Buffer.concat([batch({ count: 2 }), batch({ count: 3 }), batch({ count: 1 })]));
