@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 import { UsageError } from './args.ts';
 import { startCommand, START_USAGE } from './commands/start.ts';
+import { topicsCommand, TOPICS_USAGE } from './commands/topics.ts';
 
 const USAGE = `Usage: samsa <command> [options]
 
 Commands:
   start     run a broker (${START_USAGE.split('\n')[0]!.replace('Usage: ', '')})
+  topics    create, list, describe and delete topics (kafka-topics)
 
 Run "samsa <command> --help" for a command's options.`;
 
@@ -13,6 +15,7 @@ type Command = (argv: readonly string[]) => Promise<number>;
 
 const COMMANDS: Record<string, { run: Command; usage: string }> = {
   start: { run: startCommand, usage: START_USAGE },
+  topics: { run: topicsCommand, usage: TOPICS_USAGE },
 };
 
 async function main(argv: readonly string[]): Promise<number> {

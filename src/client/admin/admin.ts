@@ -1,0 +1,243 @@
+/**
+ * A minimal admin client: topics and their configs, enough for `samsa topics`.
+ * It will grow toward Kafka's Admin API (kadm in franz-go).
+ *
+ * Per-topic failures come back in each result's `error` (a KafkaError with the
+ * broker's message), as Kafka's AdminClient gives one future per topic; a request
+ * that fails as a whole rejects. Topic admin requests go to the controller the
+ * metadata names (a KRaft broker would forward them anyway); NOT_CONTROLLER
+ * refreshes the metadata and retries once.
+ */
+import { ErrorCode, KafkaError } from '../../protocol/errors/index.ts';
+import { CreateTopicsApi, DeleteTopicsApi, DescribeConfigsApi } from '../../protocol/generated/api-keys.ts';
+import type { ApiSpec } from '../../protocol/generated/api-keys.ts';
+import type { BrokerConnection } from '../network/broker-connection.ts';
+import { Cluster } from '../network/cluster.ts';
+import type { ClusterOptions, PartitionInfo } from '../network/cluster.ts';
+
+export interface AdminOptions extends ClusterOptions {
+  /** default.api.timeout.ms: what the broker is given to finish (CreateTopics/DeleteTopics timeoutMs). */
+  defaultApiTimeoutMs?: number;
+}
+
+export interface NewTopic {
+  name: string;
+  /** -1 (default): the broker's num.partitions. */
+  numPartitions?: number;
+  /** -1 (default): the broker's default.replication.factor. */
+  replicationFactor?: number;
+  /** Explicit replica assignment: partition index → broker ids. */
+  replicaAssignment?: ReadonlyMap<number, readonly number[]>;
+  configs?: Readonly<Record<string, string>>;
+}
+
+export interface CreateTopicResult {
+  name: string;
+  topicId: string | null;
+  numPartitions: number;
+  replicationFactor: number;
+  error: KafkaError | null;
+}
+
+export interface DeleteTopicResult {
+  name: string;
+  error: KafkaError | null;
+}
+
+export interface TopicListing {
+  name: string;
+  topicId: string;
+  isInternal: boolean;
+}
+
+export interface TopicDescription {
+  name: string;
+  topicId: string;
+  isInternal: boolean;
+  partitions: readonly PartitionInfo[];
+}
+
+/** Kafka's ConfigResource.Type codes. */
+export const ConfigResourceType = {
+  TOPIC: 2,
+  BROKER: 4,
+  BROKER_LOGGER: 8,
+} as const;
+export type ConfigResourceType = (typeof ConfigResourceType)[keyof typeof ConfigResourceType];
+
+/** Kafka's ConfigEntry.ConfigSource codes (DescribeConfigs v1+). */
+export const ConfigSource = {
+  UNKNOWN: 0,
+  DYNAMIC_TOPIC_CONFIG: 1,
+  DYNAMIC_BROKER_CONFIG: 2,
+  DYNAMIC_DEFAULT_BROKER_CONFIG: 3,
+  STATIC_BROKER_CONFIG: 4,
+  DEFAULT_CONFIG: 5,
+  DYNAMIC_BROKER_LOGGER_CONFIG: 6,
+  CLIENT_METRICS_CONFIG: 7,
+  GROUP_CONFIG: 8,
+} as const;
+
+export interface ConfigEntry {
+  name: string;
+  value: string | null;
+  source: number;
+  isDefault: boolean;
+  isSensitive: boolean;
+  readOnly: boolean;
+}
+
+export interface ConfigResourceResult {
+  type: number;
+  name: string;
+  entries: ConfigEntry[];
+  error: KafkaError | null;
+}
+
+function errorOf(code: number, message: string | null | undefined, what: string): KafkaError | null {
+  if (code === ErrorCode.NONE) return null;
+  return KafkaError.from(code, message ? `${what}: ${message}` : what);
+}
+
+export class Admin {
+  readonly cluster: Cluster;
+  private readonly apiTimeoutMs: number;
+
+  constructor(opts: AdminOptions) {
+    this.cluster = new Cluster(opts);
+    this.apiTimeoutMs = opts.defaultApiTimeoutMs ?? 60_000;
+  }
+
+  close(): void {
+    this.cluster.close();
+  }
+
+  /** Sends to the controller; on NOT_CONTROLLER anywhere in the response, refreshes metadata and retries once. */
+  private async toController<Res>(send: (conn: BrokerConnection) => Promise<Res>, notController: (res: Res) => boolean): Promise<Res> {
+    for (let attempt = 0; ; attempt++) {
+      const res = await send(await this.cluster.controllerConnection());
+      if (attempt > 0 || !notController(res)) return res;
+      await this.cluster.refreshMetadata([]);
+    }
+  }
+
+  async createTopics(topics: readonly NewTopic[], opts: { validateOnly?: boolean; timeoutMs?: number } = {}): Promise<CreateTopicResult[]> {
+    const request = {
+      timeoutMs: opts.timeoutMs ?? this.apiTimeoutMs,
+      validateOnly: opts.validateOnly ?? false,
+      topics: topics.map((t) => ({
+        name: t.name,
+        numPartitions: t.replicaAssignment ? -1 : (t.numPartitions ?? -1),
+        replicationFactor: t.replicaAssignment ? -1 : (t.replicationFactor ?? -1),
+        assignments: t.replicaAssignment ? [...t.replicaAssignment].map(([partitionIndex, brokerIds]) => ({ partitionIndex, brokerIds })) : [],
+        configs: Object.entries(t.configs ?? {}).map(([name, value]) => ({ name, value })),
+      })),
+    };
+    const res = await this.toController(
+      (conn) => conn.send(CreateTopicsApi, request, { timeoutMs: request.timeoutMs + REQUEST_SLACK_MS }),
+      (r) => r.topics.some((t) => t.errorCode === ErrorCode.NOT_CONTROLLER),
+    );
+    const out = res.topics.map((t) => ({
+      name: t.name,
+      topicId: t.topicId === ZERO_UUID ? null : t.topicId,
+      numPartitions: t.numPartitions,
+      replicationFactor: t.replicationFactor,
+      error: errorOf(t.errorCode, t.errorMessage, `topic ${t.name}`),
+    }));
+    this.cluster.invalidate();
+    return out;
+  }
+
+  async deleteTopics(names: readonly string[], opts: { timeoutMs?: number } = {}): Promise<DeleteTopicResult[]> {
+    const timeoutMs = opts.timeoutMs ?? this.apiTimeoutMs;
+    const res = await this.toController(
+      (conn) => {
+        const version = conn.versionFor(DeleteTopicsApi);
+        const request = version >= 6 ? { timeoutMs, topics: names.map((name) => ({ name })) } : { timeoutMs, topicNames: [...names] };
+        return conn.send(DeleteTopicsApi, request, { version, timeoutMs: timeoutMs + REQUEST_SLACK_MS });
+      },
+      (r) => r.responses.some((t) => t.errorCode === ErrorCode.NOT_CONTROLLER),
+    );
+    this.cluster.invalidate();
+    return res.responses.map((t) => ({ name: t.name ?? t.topicId, error: errorOf(t.errorCode, t.errorMessage, `topic ${t.name ?? t.topicId}`) }));
+  }
+
+  /** Every topic, sorted by name; internal topics only when asked. */
+  async listTopics(opts: { listInternal?: boolean } = {}): Promise<TopicListing[]> {
+    const res = await this.cluster.refreshMetadata(null);
+    return res.topics
+      .filter((t) => t.name !== null && t.errorCode === ErrorCode.NONE && (opts.listInternal || !t.isInternal))
+      .map((t) => ({ name: t.name!, topicId: t.topicId, isInternal: t.isInternal }))
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  /**
+   * Topics with their partitions (leader, replicas, ISR). Null: every topic.
+   * Rejects with the first topic's KafkaError (e.g. UNKNOWN_TOPIC_OR_PARTITION).
+   */
+  async describeTopics(names: readonly string[] | null): Promise<TopicDescription[]> {
+    const res = await this.cluster.refreshMetadata(names);
+    const out: TopicDescription[] = [];
+    for (const t of res.topics) {
+      if (t.errorCode !== ErrorCode.NONE) throw KafkaError.from(t.errorCode, `topic ${t.name ?? t.topicId}`);
+      const info = this.cluster.cachedTopic(t.name!);
+      if (!info) continue;
+      out.push({ name: info.name, topicId: info.topicId, isInternal: info.isInternal, partitions: info.partitions });
+    }
+    return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  /**
+   * Configs of topics or brokers. Topic configs are asked of any broker, broker
+   * configs of that broker. A broker without DescribeConfigs rejects with
+   * KafkaError UNSUPPORTED_VERSION.
+   */
+  async describeConfigs(resources: readonly { type: number; name: string; keys?: readonly string[] }[]): Promise<ConfigResourceResult[]> {
+    const out: ConfigResourceResult[] = [];
+    const byConn = new Map<string, typeof resources[number][]>();
+    for (const r of resources) {
+      const key = r.type === ConfigResourceType.BROKER && r.name !== '' ? r.name : '';
+      const list = byConn.get(key) ?? [];
+      list.push(r);
+      byConn.set(key, list);
+    }
+    for (const [brokerId, list] of byConn) {
+      const conn = brokerId === '' ? await this.cluster.anyConnection() : await this.connectionForNode(Number(brokerId));
+      const res = await conn.send(DescribeConfigsApi, {
+        includeSynonyms: false,
+        includeDocumentation: false,
+        resources: list.map((r) => ({ resourceType: r.type, resourceName: r.name, configurationKeys: r.keys ? [...r.keys] : null })),
+      });
+      for (const r of res.results) {
+        out.push({
+          type: r.resourceType,
+          name: r.resourceName,
+          error: errorOf(r.errorCode, r.errorMessage, `${r.resourceType === ConfigResourceType.TOPIC ? 'topic' : 'resource'} ${r.resourceName}`),
+          entries: r.configs.map((c) => ({
+            name: c.name,
+            value: c.value,
+            source: c.configSource,
+            isDefault: c.configSource === ConfigSource.DEFAULT_CONFIG || (c.configSource === -1 && c.isDefault),
+            isSensitive: c.isSensitive,
+            readOnly: c.readOnly,
+          })),
+        });
+      }
+    }
+    return out;
+  }
+
+  private async connectionForNode(nodeId: number): Promise<BrokerConnection> {
+    if (!this.cluster.brokers().some((b) => b.nodeId === nodeId)) await this.cluster.refreshMetadata([]);
+    return this.cluster.connection(nodeId);
+  }
+
+  /** Whether the connected broker serves `api` at all. */
+  async supports(api: ApiSpec): Promise<boolean> {
+    return (await this.cluster.anyConnection()).supports(api);
+  }
+}
+
+const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
+/** The broker may use the whole timeoutMs before answering: room for the round trip. */
+const REQUEST_SLACK_MS = 5_000;
