@@ -2,12 +2,16 @@
 import { UsageError } from './args.ts';
 import { startCommand, START_USAGE } from './commands/start.ts';
 import { topicsCommand, TOPICS_USAGE } from './commands/topics.ts';
+import { produceCommand, PRODUCE_USAGE } from './commands/produce.ts';
+import { consumeCommand, CONSUME_USAGE } from './commands/consume.ts';
 
 const USAGE = `Usage: samsa <command> [options]
 
 Commands:
   start     run a broker (${START_USAGE.split('\n')[0]!.replace('Usage: ', '')})
   topics    create, list, describe and delete topics (kafka-topics)
+  produce   write lines from stdin as records (kafka-console-producer)
+  consume   print records of a topic (kafka-console-consumer)
 
 Run "samsa <command> --help" for a command's options.`;
 
@@ -16,6 +20,8 @@ type Command = (argv: readonly string[]) => Promise<number>;
 const COMMANDS: Record<string, { run: Command; usage: string }> = {
   start: { run: startCommand, usage: START_USAGE },
   topics: { run: topicsCommand, usage: TOPICS_USAGE },
+  produce: { run: produceCommand, usage: PRODUCE_USAGE },
+  consume: { run: consumeCommand, usage: CONSUME_USAGE },
 };
 
 async function main(argv: readonly string[]): Promise<number> {
