@@ -4,6 +4,12 @@ import { describeClusterHandler } from './describe-cluster.ts';
 import { fetchHandler } from './fetch.ts';
 import { metadataHandler } from './metadata.ts';
 import { produceHandler } from './produce.ts';
+import { offsetForLeaderEpochHandler } from './offset-for-leader-epoch.ts';
+import { listOffsetsHandler } from './list-offsets.ts';
+import { initProducerIdHandler } from './init-producer-id.ts';
+import { describeProducersHandler } from './describe-producers.ts';
+import { describeLogDirsHandler } from './describe-log-dirs.ts';
+import { deleteRecordsHandler } from './delete-records.ts';
 
 /** Every API the broker serves. ApiVersions advertises exactly this list. */
 export const HANDLERS: readonly ApiHandler[] = [
@@ -12,4 +18,10 @@ export const HANDLERS: readonly ApiHandler[] = [
   describeClusterHandler,
   produceHandler,
   fetchHandler,
+  listOffsetsHandler,
+  offsetForLeaderEpochHandler,
+  deleteRecordsHandler,
+  initProducerIdHandler,
+  describeProducersHandler,
+  describeLogDirsHandler,
 ];
