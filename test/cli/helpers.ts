@@ -1,0 +1,54 @@
+/** Runs the samsa CLI (and other tools) as child processes, as users do. */
+import { spawn } from 'node:child_process';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BrokerConnection } from '../../src/client/network/broker-connection.ts';
+import type { ApiSpec } from '../../src/protocol/generated/api-keys.ts';
+
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const CLI_MAIN = join(REPO_ROOT, 'src', 'cli', 'main.ts');
+
+export interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function run(cmd: string, args: readonly string[], opts: { input?: string | Buffer; timeoutMs?: number } = {}): Promise<RunResult> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${cmd} ${args.join(' ')} did not finish within ${opts.timeoutMs ?? 30_000} ms\nstderr: ${Buffer.concat(err).toString()}`));
+    }, opts.timeoutMs ?? 30_000);
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolvePromise({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
+    });
+    child.stdin.on('error', () => {});
+    child.stdin.end(opts.input ?? '');
+  });
+}
+
+/** `node src/cli/main.ts ...args` */
+export function samsa(args: readonly string[], opts: { input?: string | Buffer; timeoutMs?: number } = {}): Promise<RunResult> {
+  return run(process.execPath, [CLI_MAIN, ...args], opts);
+}
+
+/** Whether the broker at host:port serves these APIs (handlers land over time). */
+export async function brokerSupports(host: string, port: number, apis: readonly ApiSpec[]): Promise<boolean> {
+  const conn = await BrokerConnection.connect({ host, port });
+  try {
+    return apis.every((a) => conn.supports(a));
+  } finally {
+    conn.close();
+  }
+}
