@@ -28,7 +28,10 @@ export const ConfigSource = {
  */
 export class BrokerConfig {
   private readonly staticRaw = new Map<string, string>();
+  /** Dynamic cluster-wide defaults (DescribeConfigs resource name ""). */
   private readonly dynamicRaw = new Map<string, string>();
+  /** Dynamic values for this broker only (resource name = node id); they win over the cluster-wide ones. */
+  private readonly perBrokerRaw = new Map<string, string>();
   private readonly values = new Map<string, ConfigValue>();
   readonly unknown: string[] = [];
 
@@ -48,12 +51,13 @@ export class BrokerConfig {
     return new BrokerConfig(props);
   }
 
-  /** The raw string in effect for `name` (dynamic, then static, then default). */
+  /** The raw string in effect for `name` (per-broker dynamic, cluster-wide dynamic, static, default). */
   raw(name: string): string | null {
-    return this.dynamicRaw.get(name) ?? this.staticRaw.get(name) ?? BROKER_CONFIG_DEF_BY_NAME.get(name)?.default ?? null;
+    return this.perBrokerRaw.get(name) ?? this.dynamicRaw.get(name) ?? this.staticRaw.get(name) ?? BROKER_CONFIG_DEF_BY_NAME.get(name)?.default ?? null;
   }
 
   source(name: string): number {
+    if (this.perBrokerRaw.has(name)) return ConfigSource.DYNAMIC_BROKER_CONFIG;
     if (this.dynamicRaw.has(name)) return ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG;
     if (this.staticRaw.has(name)) return ConfigSource.STATIC_BROKER_CONFIG;
     return ConfigSource.DEFAULT_CONFIG;
@@ -84,18 +88,43 @@ export class BrokerConfig {
     return (this.get(name) as string[] | null) ?? [];
   }
 
+  /** Values set in server.properties / --override (including names Samsa does not know). */
+  staticConfigs(): ReadonlyMap<string, string> {
+    return this.staticRaw;
+  }
+
+  /** Dynamic cluster-wide defaults currently set. */
+  dynamicDefaultConfigs(): ReadonlyMap<string, string> {
+    return this.dynamicRaw;
+  }
+
+  /** Dynamic values currently set for this broker alone. */
+  dynamicBrokerConfigs(): ReadonlyMap<string, string> {
+    return this.perBrokerRaw;
+  }
+
   /**
-   * Sets (value) or deletes (null) a dynamic cluster-wide value, validating it
-   * first. Read-only configs are refused as Kafka refuses them.
+   * Sets (value) or deletes (null) a dynamic value, validating it first: a
+   * cluster-wide default, or (`perBroker`) a value for this broker alone, which
+   * wins over the cluster-wide one. Read-only configs are refused as Kafka
+   * refuses them.
    */
-  setDynamic(name: string, value: string | null): void {
+  setDynamic(name: string, value: string | null, perBroker = false): void {
     const def = BROKER_CONFIG_DEF_BY_NAME.get(name);
     if (!def) throw new ConfigException(name, value ?? '', 'Unknown broker configuration');
     if (!def.dynamic) throw new ConfigException(name, value ?? '', 'Cannot update this configuration dynamically (read-only)');
-    const parsed = parseConfigValue(def, value ?? this.staticRaw.get(name) ?? def.default);
-    if (value === null) this.dynamicRaw.delete(name);
-    else this.dynamicRaw.set(name, value);
-    this.values.set(name, parsed);
+    if (value !== null) parseConfigValue(def, value);
+    const layer = perBroker ? this.perBrokerRaw : this.dynamicRaw;
+    const before = layer.get(name);
+    if (value === null) layer.delete(name);
+    else layer.set(name, value);
+    try {
+      this.values.set(name, parseConfigValue(def, this.raw(name)));
+    } catch (err) {
+      if (before === undefined) layer.delete(name);
+      else layer.set(name, before);
+      throw err;
+    }
   }
 
   /** Validates a value without applying it. */

@@ -10,6 +10,12 @@ import { initProducerIdHandler } from './init-producer-id.ts';
 import { describeProducersHandler } from './describe-producers.ts';
 import { describeLogDirsHandler } from './describe-log-dirs.ts';
 import { deleteRecordsHandler } from './delete-records.ts';
+import { createTopicsHandler } from './create-topics.ts';
+import { deleteTopicsHandler } from './delete-topics.ts';
+import { createPartitionsHandler } from './create-partitions.ts';
+import { describeConfigsHandler } from './describe-configs.ts';
+import { alterConfigsHandler } from './alter-configs.ts';
+import { incrementalAlterConfigsHandler } from './incremental-alter-configs.ts';
 
 /** Every API the broker serves. ApiVersions advertises exactly this list. */
 export const HANDLERS: readonly ApiHandler[] = [
@@ -24,4 +30,10 @@ export const HANDLERS: readonly ApiHandler[] = [
   initProducerIdHandler,
   describeProducersHandler,
   describeLogDirsHandler,
+  createTopicsHandler,
+  deleteTopicsHandler,
+  createPartitionsHandler,
+  describeConfigsHandler,
+  alterConfigsHandler,
+  incrementalAlterConfigsHandler,
 ];

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 /**
  * The broker's topic metadata: names, ids, partition counts and topic-level config
@@ -41,9 +41,12 @@ export class TopicRegistry {
   private readonly byId = new Map<string, TopicMetadata>();
   readonly clusterId: string;
   private readonly path: string;
+  /** The directory holding the metadata file (the first log dir). */
+  readonly dir: string;
 
   private constructor(path: string, clusterId: string, topics: TopicMetadata[]) {
     this.path = path;
+    this.dir = dirname(path);
     this.clusterId = clusterId;
     for (const t of topics) this.index(t);
   }
