@@ -180,9 +180,21 @@ export class Cluster {
    * A topic's metadata, fetched when missing or stale. Throws KafkaError
    * (UNKNOWN_TOPIC_OR_PARTITION, ...) when the broker reports the topic in error.
    */
-  async topic(name: string, opts: { allowAutoTopicCreation?: boolean } = {}): Promise<TopicInfo> {
+  topic(name: string, opts: { allowAutoTopicCreation?: boolean } = {}): Promise<TopicInfo> {
     const cached = this.topics.get(name);
-    if (cached && Date.now() - cached.fetchedAt < this.metadataMaxAgeMs) return cached;
+    if (cached && Date.now() - cached.fetchedAt < this.metadataMaxAgeMs) return Promise.resolve(cached);
+    // Concurrent lookups of one topic share one Metadata request.
+    let p = this.topicFetches.get(name);
+    if (p === undefined) {
+      p = this.fetchTopic(name, opts).finally(() => this.topicFetches.delete(name));
+      this.topicFetches.set(name, p);
+    }
+    return p;
+  }
+
+  private readonly topicFetches = new Map<string, Promise<TopicInfo>>();
+
+  private async fetchTopic(name: string, opts: { allowAutoTopicCreation?: boolean }): Promise<TopicInfo> {
     const res = await this.refreshMetadata([name], opts);
     const t = res.topics.find((x) => x.name === name);
     if (!t) throw KafkaError.from(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic ${name} missing from the Metadata response`);
