@@ -83,6 +83,22 @@ describe('samsa produce / samsa consume', () => {
     assert.equal(got[249], `zstd-49-${'x'.repeat(49)}`);
   });
 
+  it('acks=0, acks=1 and --sync all deliver', async (t) => {
+    if (!canProduce || !canFetch) return t.skip('no Produce/Fetch handler yet');
+    const a0 = await samsa(['produce', ...bs, '--topic', 'plain', '--request-required-acks', '0'], { input: 'zero-1\nzero-2\n' });
+    assert.equal(a0.code, 0, a0.stderr);
+    const a1 = await samsa(['produce', ...bs, '--topic', 'plain', '--producer-property', 'acks=1', '--producer-property', 'linger.ms=0'], { input: 'one-1\n' });
+    assert.equal(a1.code, 0, a1.stderr);
+    const sync = await samsa(['produce', ...bs, '--topic', 'plain', '--sync'], { input: 'sync-1\nsync-2\n' });
+    assert.equal(sync.code, 0, sync.stderr);
+    const c = await consumeFrom0('plain', 0, 5);
+    assert.equal(c.code, 0, c.stderr);
+    assert.deepEqual(c.stdout.trimEnd().split('\n'), ['zero-1', 'zero-2', 'one-1', 'sync-1', 'sync-2']);
+    const bad = await samsa(['produce', ...bs, '--topic', 'plain', '--producer-property', 'acks=2'], { input: 'x\n' });
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /Invalid value 2 for configuration acks/);
+  });
+
   it('fails with the Kafka error name when the topic does not exist', async () => {
     const p = await samsa(['produce', ...bs, '--topic', 'no-such-topic'], { input: 'x\n' });
     assert.equal(p.code, 1);
