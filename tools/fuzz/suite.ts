@@ -1,0 +1,46 @@
+/**
+ * The fuzz suite shared by test/protocol/fuzz.test.ts (fixed input counts) and
+ * tools/fuzz/campaign.ts (a time budget). Loads the golden-frame corpus, builds
+ * the record corpus, installs the allocation guard.
+ */
+import { loadGoldenFrames } from '../golden/fixtures.ts';
+import { installAllocGuard } from './alloc-guard.ts';
+import { FuzzReport, batchCorpus, frameCorpus, fuzzBatches, fuzzCodecs, fuzzFrames, fuzzLegacy } from './targets.ts';
+import type { BatchCorpus, FrameCorpus } from './targets.ts';
+
+export type TargetName = 'frames' | 'batches' | 'legacy' | 'codecs';
+export const TARGETS: readonly TargetName[] = ['frames', 'batches', 'legacy', 'codecs'];
+
+export interface FuzzSuite {
+  readonly seed: number;
+  readonly frames: FrameCorpus;
+  readonly records: BatchCorpus;
+  /** Runs inputs [first, first + count) of `target` into `report`. */
+  run(target: TargetName, first: number, count: number, report: FuzzReport): void;
+}
+
+export function createFuzzSuite(seed: number): FuzzSuite {
+  installAllocGuard();
+  const frames = frameCorpus(loadGoldenFrames());
+  const records = batchCorpus(seed);
+  return {
+    seed,
+    frames,
+    records,
+    run(target, first, count, report) {
+      switch (target) {
+        case 'frames':
+          return fuzzFrames(frames, seed, first, count, report);
+        case 'batches':
+          return fuzzBatches(records, seed, first, count, report);
+        case 'legacy':
+          return fuzzLegacy(records, seed, first, count, report);
+        case 'codecs':
+          return fuzzCodecs(records, seed, first, count, report);
+      }
+    },
+  };
+}
+
+export { FuzzReport, describeFailure } from './targets.ts';
+export type { FuzzFailure } from './targets.ts';
