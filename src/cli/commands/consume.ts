@@ -40,6 +40,21 @@ Consumer groups (--group) need the group coordinator, which Samsa does not have 
 
 const BOOLEAN_FLAGS = new Set(['from-beginning', 'skip-message-on-error', 'enable-systest-events', 'help']);
 
+/** Resolves when stdout drains, or fails, or closes. */
+function drained(): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      process.stdout.off('drain', done);
+      process.stdout.off('error', done);
+      process.stdout.off('close', done);
+      resolve();
+    };
+    process.stdout.on('drain', done);
+    process.stdout.on('error', done);
+    process.stdout.on('close', done);
+  });
+}
+
 function bool(props: ReadonlyMap<string, string>, name: string, fallback: boolean): boolean {
   const v = props.get(name);
   return v === undefined ? fallback : v.trim().toLowerCase() === 'true';
@@ -111,6 +126,12 @@ export async function consumeCommand(argv: readonly string[]): Promise<number> {
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  // A reader that goes away (`| head`) ends the consumer quietly, as it does Kafka's.
+  const onStdoutError = (): void => {
+    stopping = true;
+    cluster.close();
+  };
+  process.stdout.on('error', onStdoutError);
   let exitCode = 0;
   try {
     await consumer.init();
@@ -130,7 +151,7 @@ export async function consumeCommand(argv: readonly string[]): Promise<number> {
         formatRecord(p, record, formatter, parts);
         processed++;
       }
-      if (!process.stdout.write(parts.join(''))) await new Promise((r) => process.stdout.once('drain', r));
+      if (!process.stdout.write(parts.join('')) && !stopping) await drained();
     }
   } catch (err) {
     if (!stopping) {
