@@ -12,7 +12,8 @@
 import { ErrorCode, KafkaError, errorInfo } from '../protocol/errors/index.ts';
 import { FetchApi, ListOffsetsApi } from '../protocol/generated/api-keys.ts';
 import type { FetchResponse } from '../protocol/generated/fetch-response.ts';
-import { isControl } from '../protocol/records/batch-header.ts';
+import { isControl, isTransactional } from '../protocol/records/batch-header.ts';
+import { ControlRecordType, readControlRecordType } from '../protocol/records/control.ts';
 import type { DecodedRecord } from '../protocol/records/record.ts';
 import { iterateRecordSet } from '../protocol/records/record-set.ts';
 import type { Cluster } from '../client/network/cluster.ts';
@@ -190,10 +191,25 @@ export class ConsoleConsumer {
           continue;
         }
         if (p.records === null || p.records.length === 0) continue;
+        // read_committed: Kafka's consumer-side filter. An aborted transaction's
+        // batches are skipped from its first offset until that producer's ABORT marker.
+        const aborted = this.o.isolationLevel === 1 && p.abortedTransactions !== null && p.abortedTransactions.length > 0
+          ? [...p.abortedTransactions].sort((a, b) => (a.firstOffset < b.firstOffset ? -1 : a.firstOffset > b.firstOffset ? 1 : 0))
+          : null;
+        const abortedProducers = new Set<bigint>();
+        let nextAborted = 0;
         for (const batch of iterateRecordSet(p.records)) {
           const h = batch.header;
           const next = h.baseOffset + BigInt(h.lastOffsetDelta) + 1n;
-          if (!isControl(h.attributes)) {
+          if (aborted !== null) {
+            while (nextAborted < aborted.length && aborted[nextAborted]!.firstOffset <= h.baseOffset + BigInt(h.lastOffsetDelta)) {
+              abortedProducers.add(aborted[nextAborted++]!.producerId);
+            }
+          }
+          if (isControl(h.attributes)) {
+            const first = batch.records[0];
+            if (aborted !== null && first && readControlRecordType(first.key) === ControlRecordType.ABORT) abortedProducers.delete(h.producerId);
+          } else if (!(isTransactional(h.attributes) && abortedProducers.has(h.producerId))) {
             for (const record of batch.records) {
               if (record.offset >= cursor.offset) out.push({ partition: cursor.partition, record });
             }
