@@ -84,7 +84,7 @@ describe('samsa topics', () => {
     assert.doesNotMatch(r.stderr, /at .*\.ts:\d+/, 'no stack trace');
   });
 
-  it('--create, --if-not-exists, then --delete', async (t) => {
+  it('--create, --if-not-exists, --alter, then --delete', async (t) => {
     if (!canCreate || !canDelete) {
       t.skip('the broker has no CreateTopics/DeleteTopics handler yet');
       return;
@@ -110,6 +110,16 @@ describe('samsa topics', () => {
     const bad = await samsa(['topics', ...bs, '--create', '--topic', 'delta', '--config', 'no.such.config=1']);
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /INVALID_CONFIG/);
+
+    const grown = await samsa(['topics', ...bs, '--alter', '--topic', 'gamma', '--partitions', '5']);
+    assert.equal(grown.code, 0, grown.stderr);
+    assert.equal(b.broker.topics.get('gamma')?.partitions, 5);
+    const shrink = await samsa(['topics', 'alter', ...bs, '--topic', 'gamma', '--partitions', '2']);
+    assert.equal(shrink.code, 1);
+    assert.match(shrink.stderr, /INVALID_PARTITIONS/);
+    const healthy = await samsa(['topics', ...bs, '--describe', '--topic', 'gamma', '--under-replicated-partitions']);
+    assert.equal(healthy.code, 0, healthy.stderr);
+    assert.equal(healthy.stdout, '', 'a single broker has no under-replicated partitions');
 
     const deleted = await samsa(['topics', ...bs, '--delete', '--topic', 'gamma']);
     assert.equal(deleted.code, 0, deleted.stderr);

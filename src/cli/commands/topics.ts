@@ -27,6 +27,7 @@ Options:
   --list                            list topics
   --describe                        describe topics: partitions, leaders, replicas, ISR, configs
   --delete                          delete topics
+  --alter                           raise a topic's partition count (--partitions)
   --topic <name|regex>              the topic; a regex for --list, --describe, --delete
   --partitions <n>                  partitions of a new topic (default: broker's num.partitions)
   --replication-factor <n>          replication factor of a new topic (default: broker's default)
@@ -35,10 +36,15 @@ Options:
   --if-not-exists                   --create: do nothing if the topic exists
   --if-exists                       --describe/--delete: do nothing if the topic does not exist
   --exclude-internal                leave internal topics out of --list and --describe
+  --under-replicated-partitions     --describe: only partitions whose ISR is smaller than the replicas
+  --unavailable-partitions          --describe: only partitions without a leader
+  --at-min-isr-partitions           --describe: only partitions whose ISR equals min.insync.replicas
+  --under-min-isr-partitions        --describe: only partitions whose ISR is below min.insync.replicas
   --help                            this text`;
 
-const BOOLEAN_FLAGS = new Set(['create', 'list', 'describe', 'delete', 'alter', 'if-not-exists', 'if-exists', 'exclude-internal', 'help']);
-const ACTIONS = ['create', 'list', 'describe', 'delete'] as const;
+const PARTITION_FILTERS = ['under-replicated-partitions', 'unavailable-partitions', 'at-min-isr-partitions', 'under-min-isr-partitions'] as const;
+const BOOLEAN_FLAGS = new Set(['create', 'list', 'describe', 'delete', 'alter', 'if-not-exists', 'if-exists', 'exclude-internal', 'help', ...PARTITION_FILTERS]);
+const ACTIONS = ['create', 'list', 'describe', 'delete', 'alter'] as const;
 type Action = (typeof ACTIONS)[number];
 
 type Out = (line: string) => void;
@@ -51,13 +57,12 @@ export async function topicsCommand(argv: readonly string[]): Promise<number> {
     if ((ACTIONS as readonly string[]).includes(p)) actions.add(p as Action);
     else throw new UsageError(`unexpected argument '${p}'\n${TOPICS_USAGE}`);
   }
-  if (args.flags.has('alter')) throw new UsageError('--alter is not supported yet');
   if (actions.size !== 1) {
-    throw new UsageError(`Command must include exactly one action: --list, --describe, --create or --delete\n${TOPICS_USAGE}`);
+    throw new UsageError(`Command must include exactly one action: --list, --describe, --create, --alter or --delete\n${TOPICS_USAGE}`);
   }
   const action = [...actions][0]!;
   const topic = flag(args, 'topic');
-  if ((action === 'create' || action === 'delete') && topic === undefined) {
+  if ((action === 'create' || action === 'delete' || action === 'alter') && topic === undefined) {
     throw new UsageError(`Missing required argument "[topic]"`);
   }
   const props = clientProperties(args, 'command-config', []);
@@ -73,6 +78,8 @@ export async function topicsCommand(argv: readonly string[]): Promise<number> {
         return await describe(admin, args, topic, out);
       case 'delete':
         return await remove(admin, args, topic!);
+      case 'alter':
+        return await alter(admin, args, topic!);
     }
   } catch (err) {
     if (err instanceof UsageError) throw err;
@@ -153,10 +160,29 @@ async function describe(admin: Admin, args: ParsedArgs, pattern: string | undefi
   if (names.length === 0) return 0;
   const topics = await admin.describeTopics(names);
   const configs = await topicConfigs(admin, topics);
+  const filter = PARTITION_FILTERS.find((f) => args.flags.has(f));
   for (const t of topics) {
     const rf = t.partitions[0]?.replicas.length ?? 0;
-    out(`Topic: ${t.name}\tTopicId: ${t.topicId}\tPartitionCount: ${t.partitions.length}\tReplicationFactor: ${rf}\tConfigs: ${configs.get(t.name) ?? ''}`);
-    for (const p of t.partitions) {
+    const minIsr = Number(configs.get(t.name)?.all.get('min.insync.replicas') ?? '1');
+    const partitions = t.partitions.filter((p) => {
+      switch (filter) {
+        case undefined:
+          return true;
+        case 'under-replicated-partitions':
+          return p.isr.length < p.replicas.length;
+        case 'unavailable-partitions':
+          return p.leader < 0;
+        case 'at-min-isr-partitions':
+          return p.isr.length === minIsr;
+        case 'under-min-isr-partitions':
+          return p.isr.length < minIsr;
+      }
+    });
+    // As kafka-topics: with a partition filter, only the matching partitions and no topic line.
+    if (filter === undefined) {
+      out(`Topic: ${t.name}\tTopicId: ${t.topicId}\tPartitionCount: ${t.partitions.length}\tReplicationFactor: ${rf}\tConfigs: ${configs.get(t.name)?.text ?? ''}`);
+    }
+    for (const p of partitions) {
       const leader = p.leader < 0 ? 'none' : String(p.leader);
       const offline = p.offlineReplicas.length > 0 ? `\tOffline: ${p.offlineReplicas.join(',')}` : '';
       out(`\tTopic: ${t.name}\tPartition: ${p.partition}\tLeader: ${leader}\tReplicas: ${p.replicas.join(',')}\tIsr: ${p.isr.join(',')}${offline}`);
@@ -165,17 +191,32 @@ async function describe(admin: Admin, args: ParsedArgs, pattern: string | undefi
   return 0;
 }
 
-/** "name=value,..." of each topic's non-default configs, as kafka-topics prints them; empty without DescribeConfigs. */
-async function topicConfigs(admin: Admin, topics: readonly TopicDescription[]): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
+/**
+ * Each topic's configs: `text` is "name=value,..." of the non-default ones, as
+ * kafka-topics prints them; `all` every value. Empty without DescribeConfigs.
+ */
+async function topicConfigs(admin: Admin, topics: readonly TopicDescription[]): Promise<Map<string, { text: string; all: Map<string, string | null> }>> {
+  const out = new Map<string, { text: string; all: Map<string, string | null> }>();
   if (topics.length === 0 || !(await admin.supports(DescribeConfigsApi))) return out;
   const results = await admin.describeConfigs(topics.map((t) => ({ type: ConfigResourceType.TOPIC, name: t.name })));
   for (const r of results) {
     if (r.error) continue;
     const entries = r.entries.filter((e) => !e.isDefault).map((e) => `${e.name}=${e.isSensitive ? '<sensitive>' : (e.value ?? 'null')}`);
-    out.set(r.name, entries.join(','));
+    out.set(r.name, { text: entries.join(','), all: new Map(r.entries.map((e) => [e.name, e.value])) });
   }
   return out;
+}
+
+async function alter(admin: Admin, args: ParsedArgs, pattern: string): Promise<number> {
+  const partitions = intFlag(args, 'partitions');
+  if (partitions === undefined) throw new UsageError('--alter needs --partitions (other changes: samsa configs)');
+  if (args.flags.has('replication-factor')) throw new UsageError('Option "[replication-factor]" can\'t be used with option "[alter]"');
+  const names = await matchingTopics(admin, args, pattern);
+  if (!ensureMatched(names, pattern, args) || names.length === 0) return 0;
+  const results = await admin.createPartitions(names.map((name) => ({ name, count: partitions })));
+  const failed = results.find((r) => r.error !== null);
+  if (failed) throw failed.error!;
+  return 0;
 }
 
 async function remove(admin: Admin, args: ParsedArgs, pattern: string): Promise<number> {

@@ -9,7 +9,7 @@
  * refreshes the metadata and retries once.
  */
 import { ErrorCode, KafkaError } from '../../protocol/errors/index.ts';
-import { CreateTopicsApi, DeleteTopicsApi, DescribeConfigsApi } from '../../protocol/generated/api-keys.ts';
+import { CreatePartitionsApi, CreateTopicsApi, DeleteTopicsApi, DescribeConfigsApi } from '../../protocol/generated/api-keys.ts';
 import type { ApiSpec } from '../../protocol/generated/api-keys.ts';
 import type { BrokerConnection } from '../network/broker-connection.ts';
 import { Cluster } from '../network/cluster.ts';
@@ -39,6 +39,7 @@ export interface CreateTopicResult {
   error: KafkaError | null;
 }
 
+/** The outcome for one topic of deleteTopics or createPartitions. */
 export interface DeleteTopicResult {
   name: string;
   error: KafkaError | null;
@@ -160,6 +161,18 @@ export class Admin {
     );
     this.cluster.invalidate();
     return res.responses.map((t) => ({ name: t.name ?? t.topicId, error: errorOf(t.errorCode, t.errorMessage, `topic ${t.name ?? t.topicId}`) }));
+  }
+
+  /** Raises topics' partition counts to `count` (Kafka's createPartitions; counts only grow). */
+  async createPartitions(increases: readonly { name: string; count: number }[], opts: { validateOnly?: boolean; timeoutMs?: number } = {}): Promise<DeleteTopicResult[]> {
+    const timeoutMs = opts.timeoutMs ?? this.apiTimeoutMs;
+    const request = { timeoutMs, validateOnly: opts.validateOnly ?? false, topics: increases.map((t) => ({ name: t.name, count: t.count, assignments: null })) };
+    const res = await this.toController(
+      (conn) => conn.send(CreatePartitionsApi, request, { timeoutMs: timeoutMs + REQUEST_SLACK_MS }),
+      (r) => r.results.some((t) => t.errorCode === ErrorCode.NOT_CONTROLLER),
+    );
+    this.cluster.invalidate();
+    return res.results.map((t) => ({ name: t.name, error: errorOf(t.errorCode, t.errorMessage, `topic ${t.name}`) }));
   }
 
   /** Every topic, sorted by name; internal topics only when asked. */
