@@ -14,7 +14,7 @@
  * waits when above it.
  */
 import { ErrorCode, KafkaError, errorInfo } from '../protocol/errors/index.ts';
-import { ProduceApi } from '../protocol/generated/api-keys.ts';
+import { InitProducerIdApi, ProduceApi } from '../protocol/generated/api-keys.ts';
 import type { ProduceResponse } from '../protocol/generated/produce-response.ts';
 import { defaultPartition } from '../protocol/murmur2.ts';
 import { buildRecordBatchAsync } from '../protocol/records/batch-builder.ts';
@@ -44,6 +44,12 @@ export interface ConsoleProducerOptions {
   retryBackoffMs: number;
   /** buffer.memory */
   maxBufferedBytes: number;
+  /**
+   * enable.idempotence: a producer id from InitProducerId and a sequence per
+   * partition, so a retried batch is written once. Needs acks=-1; ignored (off)
+   * when the broker has no InitProducerId.
+   */
+  idempotent: boolean;
   /** Called once per failed record batch. */
   onError?: (err: Error, partition: number, records: number) => void;
 }
@@ -68,6 +74,9 @@ export class ConsoleProducer {
   private inFlight = new Set<Promise<void>>();
   private lingerTimer: NodeJS.Timeout | null = null;
   private waiters: (() => void)[] = [];
+  private producerId = -1n;
+  private producerEpoch = -1;
+  private readonly sequences = new Map<number, number>();
   firstError: Error | null = null;
   acked = 0;
   failed = 0;
@@ -82,6 +91,20 @@ export class ConsoleProducer {
     const t = await this.cluster.topic(this.o.topic, { allowAutoTopicCreation: true });
     this.partitions = t.partitions.length;
     if (this.partitions === 0) throw KafkaError.from(ErrorCode.LEADER_NOT_AVAILABLE, `topic ${this.o.topic} has no partitions`);
+    if (this.o.idempotent && this.o.acks === -1) {
+      const conn = await this.cluster.anyConnection();
+      if (conn.supports(InitProducerIdApi)) {
+        const res = await conn.send(InitProducerIdApi, { transactionalId: null, transactionTimeoutMs: -1, producerId: -1n, producerEpoch: -1 });
+        if (res.errorCode !== ErrorCode.NONE) throw KafkaError.from(res.errorCode, 'InitProducerId');
+        this.producerId = res.producerId;
+        this.producerEpoch = res.producerEpoch;
+      }
+    }
+  }
+
+  /** Whether records carry a producer id and sequences (enable.idempotence took effect). */
+  get idempotent(): boolean {
+    return this.producerId >= 0n;
   }
 
   /** Appends a record; resolves once it is buffered (waiting while buffer.memory is full). */
@@ -148,7 +171,14 @@ export class ConsoleProducer {
   private async sendBatch(batch: OpenBatch, previous: Promise<void> | undefined): Promise<void> {
     let bytes: Buffer;
     try {
-      const built = buildRecordBatchAsync(batch.records, { baseTimestamp: batch.baseTimestamp, compression: this.o.compression });
+      // Sequences are taken in seal order, which is send order per partition.
+      let idempotence = {};
+      if (this.producerId >= 0n) {
+        const baseSequence = this.sequences.get(batch.partition) ?? 0;
+        this.sequences.set(batch.partition, (baseSequence + batch.records.length) % 0x80000000);
+        idempotence = { producerId: this.producerId, producerEpoch: this.producerEpoch, baseSequence };
+      }
+      const built = buildRecordBatchAsync(batch.records, { baseTimestamp: batch.baseTimestamp, compression: this.o.compression, ...idempotence });
       if (previous) {
         built.catch(() => {}); // observed below; not an unhandled rejection meanwhile
         await previous;
@@ -161,7 +191,8 @@ export class ConsoleProducer {
     for (let attempt = 0; ; attempt++) {
       try {
         const code = await this.produceOnce(batch.partition, bytes);
-        if (code === ErrorCode.NONE) {
+        // A retry of a batch the broker already wrote: it answers DUPLICATE_SEQUENCE_NUMBER.
+        if (code === ErrorCode.NONE || (code === ErrorCode.DUPLICATE_SEQUENCE_NUMBER && this.producerId >= 0n)) {
           this.acked += batch.records.length;
           return;
         }

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { defaultPartition } from '../../src/protocol/murmur2.ts';
-import { FetchApi, ListOffsetsApi, ProduceApi } from '../../src/protocol/generated/api-keys.ts';
+import { FetchApi, InitProducerIdApi, ListOffsetsApi, ProduceApi } from '../../src/protocol/generated/api-keys.ts';
+import { BrokerConnection } from '../../src/client/network/broker-connection.ts';
+import { iterateRecordSet } from '../../src/protocol/records/record-set.ts';
 import { startTestBroker } from '../client/helpers.ts';
 import type { TestBroker } from '../client/helpers.ts';
 import { brokerSupports, run, samsa } from './helpers.ts';
@@ -16,7 +18,7 @@ describe('samsa produce / samsa consume', () => {
   let canListOffsets = false;
   before(async () => {
     b = await startTestBroker({ 'auto.create.topics.enable': false });
-    for (const [name, partitions] of [['keyed', 3], ['plain', 1], ['codecs', 1], ['headers', 1], ['samsa-to-kcat', 2], ['kcat-to-samsa', 1], ['ends', 2]] as const) {
+    for (const [name, partitions] of [['keyed', 3], ['plain', 1], ['codecs', 1], ['headers', 1], ['samsa-to-kcat', 2], ['kcat-to-samsa', 1], ['ends', 2], ['idem', 1]] as const) {
       b.broker.topics.create(name, { partitions });
     }
     bs = ['--bootstrap-server', b.bootstrap];
@@ -97,6 +99,37 @@ describe('samsa produce / samsa consume', () => {
     const bad = await samsa(['produce', ...bs, '--topic', 'plain', '--producer-property', 'acks=2'], { input: 'x\n' });
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /Invalid value 2 for configuration acks/);
+  });
+
+  it('is idempotent by default with acks=all (producer id and sequences), not with enable.idempotence=false', async (t) => {
+    if (!canProduce || !canFetch || !(await brokerSupports(b.host, b.port, [InitProducerIdApi]))) return t.skip('no InitProducerId handler yet');
+    const p1 = await samsa(['produce', ...bs, '--topic', 'idem', '--batch-size', '100'], { input: 'a\nb\nc\nd\ne\n' });
+    assert.equal(p1.code, 0, p1.stderr);
+    const p2 = await samsa(['produce', ...bs, '--topic', 'idem', '--producer-property', 'enable.idempotence=false'], { input: 'f\n' });
+    assert.equal(p2.code, 0, p2.stderr);
+    const bad = await samsa(['produce', ...bs, '--topic', 'idem', '--producer-property', 'enable.idempotence=true', '--producer-property', 'acks=1'], { input: 'g\n' });
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /Must set acks to all/);
+    const conn = await BrokerConnection.connect({ host: b.host, port: b.port });
+    try {
+      const topicId = b.broker.topics.get('idem')!.topicId;
+      const res = await conn.send(FetchApi, { maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, sessionEpoch: -1, topics: [{ topic: 'idem', topicId, partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 1 << 20 }] }] });
+      const batches = [...iterateRecordSet(res.responses[0]!.partitions[0]!.records!)];
+      const idempotent = batches.filter((x) => x.header.producerId >= 0n);
+      assert.ok(idempotent.length >= 2, 'batch.size 100 splits the five records');
+      assert.ok(idempotent.every((x) => x.header.producerId === idempotent[0]!.header.producerId));
+      let expectedSequence = 0;
+      for (const x of idempotent) {
+        assert.equal(x.header.baseSequence, expectedSequence);
+        expectedSequence += x.header.recordCount;
+      }
+      assert.equal(expectedSequence, 5);
+      const last = batches[batches.length - 1]!;
+      assert.equal(last.header.producerId, -1n);
+      assert.equal(last.records[0]!.value!.toString(), 'f');
+    } finally {
+      conn.close();
+    }
   });
 
   it('fails with the Kafka error name when the topic does not exist', async () => {

@@ -28,7 +28,8 @@ Options:
   --compression-codec [codec]          none, gzip (default when given without a value), snappy, lz4, zstd
   --request-required-acks <acks>       -1/all, 1 or 0 (default -1)
   --producer-property <key=value>      producer config (repeatable): acks, compression.type,
-                                         batch.size, linger.ms, retries, request.timeout.ms, client.id ...
+                                         batch.size, linger.ms, retries, request.timeout.ms,
+                                         enable.idempotence (default true with acks=all), client.id ...
   --producer.config <file>             producer config file
   --batch-size <bytes>                 batch.size (default 16384)
   --timeout <ms>                       linger.ms (default 1000)
@@ -127,6 +128,10 @@ export async function produceCommand(argv: readonly string[]): Promise<number> {
   if (compression === undefined) throw new UsageError(`Invalid value ${codecName} for configuration compression.type: String must be one of: none, gzip, snappy, lz4, zstd`);
   const acks = parseAcks(props.get('acks') ?? '-1');
   const requestTimeoutMs = intProperty(props, 'request.timeout.ms', 1500);
+  // As the Java producer: idempotent by default with acks=all, off by default otherwise.
+  const idempotenceSetting = props.get('enable.idempotence')?.trim().toLowerCase();
+  if (idempotenceSetting === 'true' && acks !== -1) throw new UsageError('Must set acks to all in order to use the idempotent producer. Otherwise we cannot guarantee idempotence.');
+  const idempotent = idempotenceSetting === undefined ? acks === -1 : idempotenceSetting === 'true';
   const lineOptions: LineReaderOptions = {
     parseKey: (reader.get('parse.key') ?? 'false').toLowerCase() === 'true',
     keySeparator: reader.get('key.separator') ?? '\t',
@@ -151,6 +156,7 @@ export async function produceCommand(argv: readonly string[]): Promise<number> {
     retries: intProperty(props, 'retries', 3),
     retryBackoffMs: intProperty(props, 'retry.backoff.ms', 100),
     maxBufferedBytes: intProperty(props, 'buffer.memory', 32 * 1024 * 1024),
+    idempotent,
     onError(err, partition, records) {
       if (reported++ < 10) {
         process.stderr.write(`Error when sending ${records} message(s) to topic ${topic} partition ${partition} with error: ${describeError(err)}\n`);
