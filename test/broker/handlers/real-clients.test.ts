@@ -5,6 +5,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { Consumer, Producer, stringSerializers } from '@platformatic/kafka';
+import { dataPlane } from '../../../src/broker/fetch/state.ts';
 import type { TestBroker } from './data-plane-helpers.ts';
 import { startTestBroker } from './data-plane-helpers.ts';
 
@@ -206,5 +208,46 @@ p.close(); c.close()
     assert.equal(out.value, 'wake-up');
     // fetch_max_wait_ms is 20 s: an answer well before proves the append completed the waiting fetch.
     assert.ok(out.latency < 5, `latency ${out.latency}s`);
+  });
+
+  test('@platformatic/kafka: producer, and fetches in an incremental fetch session (KIP-227)', async () => {
+    tb.broker.topics.create('pk', { partitions: 2 });
+    const hex = Buffer.from(tb.broker.topics.get('pk')!.topicId, 'base64url').toString('hex');
+    const topicId = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+    const producer = new Producer({ clientId: 'p', bootstrapBrokers: [tb.bootstrap], serializers: stringSerializers });
+    const consumer = new Consumer({ clientId: 'c', groupId: 'unused', bootstrapBrokers: [tb.bootstrap], maxWaitTime: 200 });
+    try {
+      const sent = await producer.send({ messages: [{ topic: 'pk', key: 'a', value: 'A', partition: 0 }, { topic: 'pk', key: 'b', value: 'B', partition: 1 }] });
+      assert.deepEqual(sent.offsets?.map((o) => [o.partition, o.offset]), [[0, 0n], [1, 0n]]);
+      const sessions = dataPlane(tb.broker).fetchSessions;
+      const before = sessions.size;
+      const fetch = async (offsets: bigint[]) => {
+        // eslint-disable-next-line @typescript-eslint/no-explicit-any
+        const res: any = await consumer.fetch({
+          node: tb.broker.nodeId,
+          topics: [{ topicId, partitions: offsets.map((o, p) => ({ partition: p, fetchOffset: o, currentLeaderEpoch: -1, lastFetchedEpoch: -1, partitionMaxBytes: 1 << 20 })) }],
+        });
+        const parts: [number, string[]][] = [];
+        // eslint-disable-next-line @typescript-eslint/no-explicit-any
+        for (const t of res.responses) for (const p of t.partitions) parts.push([p.partitionIndex, (p.records ?? []).flatMap((b: any) => b.records.map((r: any) => r.value.toString()))]);
+        return { sessionId: res.sessionId as number, parts };
+      };
+      const f0 = await fetch([0n, 0n]);
+      assert.notEqual(f0.sessionId, 0);
+      assert.equal(sessions.size, before + 1);
+      assert.deepEqual(f0.parts, [[0, ['A']], [1, ['B']]]);
+      // Incremental: nothing new, so nothing is answered (after max wait).
+      const f1 = await fetch([1n, 1n]);
+      assert.equal(f1.sessionId, f0.sessionId);
+      assert.deepEqual(f1.parts, []);
+      await producer.send({ messages: [{ topic: 'pk', key: 'c', value: 'C', partition: 1 }] });
+      const f2 = await fetch([1n, 1n]);
+      assert.equal(f2.sessionId, f0.sessionId);
+      assert.deepEqual(f2.parts, [[1, ['C']]]);
+      assert.equal(sessions.get(f0.sessionId)!.epoch, 3);
+    } finally {
+      await consumer.close();
+      await producer.close();
+    }
   });
 });
