@@ -16,12 +16,22 @@ import { ProtocolDecodeError } from '../../src/protocol/primitives/index.ts';
 import { FuzzReport, createFuzzSuite, describeFailure } from '../../tools/fuzz/suite.ts';
 import type { TargetName } from '../../tools/fuzz/suite.ts';
 import { check } from '../../tools/fuzz/targets.ts';
+import { lz4WithContentSize } from '../../tools/fuzz/bombs.ts';
+import { CompressionCodec, compress, decompress } from '../../src/protocol/compression/index.ts';
 
 const SEED = Number(process.env.SAMSA_FUZZ_SEED ?? 20261129);
 const SCALE = Number(process.env.SAMSA_FUZZ_SCALE ?? 1);
 
 /** Inputs per target: ~225,000 in all, tuned to finish in well under a minute on 2 shared cores. */
-const MIX: Record<TargetName, number> = { frames: 130_000, batches: 40_000, legacy: 35_000, codecs: 20_000 };
+const MIX: Record<TargetName, number> = { frames: 130_000, batches: 40_000, legacy: 35_000, codecs: 20_000, bombs: 300 };
+
+/**
+ * Targets that find a known, reported decoder bug (in a file this suite does not
+ * own) run as `todo`: reported, not failing CI. Remove the entry once fixed.
+ */
+const KNOWN_BUGS: Partial<Record<TargetName, string>> = {
+  bombs: 'src/protocol/compression/lz4.ts: an LZ4 frame declaring a small content size skips the per-block expansion bound',
+};
 
 const suite = createFuzzSuite(SEED);
 
@@ -43,8 +53,8 @@ test('the harness reports foreign exceptions and oversized allocations, with see
 
 for (const [target, count] of Object.entries(MIX) as [TargetName, number][]) {
   const n = Math.round(count * SCALE);
-  test(`fuzz ${target}: ${n} inputs, seed ${SEED}`, () => {
-    const report = new FuzzReport(10);
+  test(`fuzz ${target}: ${n} inputs, seed ${SEED}`, { todo: KNOWN_BUGS[target] }, () => {
+    const report = new FuzzReport(3);
     suite.run(target, 0, n, report);
     assert.equal(report.inputs, n);
     const total = report.failures.length + report.dropped;
@@ -55,3 +65,13 @@ for (const [target, count] of Object.entries(MIX) as [TargetName, number][]) {
     assert.ok(report.accepted > n / 10, `only ${report.accepted} decoder calls succeeded`);
   });
 }
+
+test('lz4: a frame declaring a small content size is refused before expanding (known bug)', { todo: KNOWN_BUGS.bombs }, () => {
+  // 8 MiB of zeros in Kafka's 64 KiB-block frame (~35 KB), re-labelled as holding 0 bytes.
+  const bomb = lz4WithContentSize(compress(CompressionCodec.LZ4, Buffer.alloc(8 * 1024 * 1024)), 0n);
+  const cap = 256 * 1024;
+  const before = process.memoryUsage().arrayBuffers;
+  assert.throws(() => decompress(CompressionCodec.LZ4, bomb, { maxOutputBytes: cap }), ProtocolDecodeError);
+  const grew = process.memoryUsage().arrayBuffers - before;
+  assert.ok(grew < 4 * cap, `decompressing a ${bomb.length}-byte frame under a ${cap}-byte cap grew array buffers by ${grew} bytes`);
+});

@@ -5,11 +5,12 @@
  */
 import { loadGoldenFrames } from '../golden/fixtures.ts';
 import { installAllocGuard } from './alloc-guard.ts';
+import { bombCorpus, fuzzBombs } from './bombs.ts';
 import { FuzzReport, batchCorpus, frameCorpus, fuzzBatches, fuzzCodecs, fuzzFrames, fuzzLegacy } from './targets.ts';
 import type { BatchCorpus, FrameCorpus } from './targets.ts';
 
-export type TargetName = 'frames' | 'batches' | 'legacy' | 'codecs';
-export const TARGETS: readonly TargetName[] = ['frames', 'batches', 'legacy', 'codecs'];
+export type TargetName = 'frames' | 'batches' | 'legacy' | 'codecs' | 'bombs';
+export const TARGETS: readonly TargetName[] = ['frames', 'batches', 'legacy', 'codecs', 'bombs'];
 
 export interface FuzzSuite {
   readonly seed: number;
@@ -23,6 +24,7 @@ export function createFuzzSuite(seed: number): FuzzSuite {
   installAllocGuard();
   const frames = frameCorpus(loadGoldenFrames());
   const records = batchCorpus(seed);
+  let bombs: ReturnType<typeof bombCorpus> | null = null;
   return {
     seed,
     frames,
@@ -37,6 +39,8 @@ export function createFuzzSuite(seed: number): FuzzSuite {
           return fuzzLegacy(records, seed, first, count, report);
         case 'codecs':
           return fuzzCodecs(records, seed, first, count, report);
+        case 'bombs':
+          return fuzzBombs((bombs ??= bombCorpus()), seed, first, count, report);
       }
     },
   };

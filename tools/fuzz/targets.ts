@@ -83,9 +83,19 @@ export class FuzzReport {
   }
 }
 
-/** Formats a failure so it reproduces: target, seed, index, context and the input's hex. */
+const HEX_MAX_BYTES = 16 * 1024;
+
+/**
+ * Formats a failure so it reproduces: target, seed, index (`npm run fuzz -- --seed S
+ * --targets T --index I` regenerates the input), context, and the input's hex
+ * (whole up to 16 KiB, else its head).
+ */
 export function describeFailure(f: FuzzFailure): string {
-  return `${f.target} seed=${f.seed} index=${f.index} [${f.context}]: ${f.problem}\n  input (${f.input.length} bytes): ${f.input.toString('hex')}`;
+  const hex =
+    f.input.length <= HEX_MAX_BYTES
+      ? f.input.toString('hex')
+      : `${f.input.subarray(0, HEX_MAX_BYTES).toString('hex')}... (truncated; regenerate from seed and index)`;
+  return `${f.target} seed=${f.seed} index=${f.index} [${f.context}]: ${f.problem}\n  input (${f.input.length} bytes): ${hex}`;
 }
 
 export interface Ctx {
