@@ -18,7 +18,7 @@ describe('samsa produce / samsa consume', () => {
   let canListOffsets = false;
   before(async () => {
     b = await startTestBroker({ 'auto.create.topics.enable': false });
-    for (const [name, partitions] of [['keyed', 3], ['plain', 1], ['codecs', 1], ['headers', 1], ['samsa-to-kcat', 2], ['kcat-to-samsa', 1], ['ends', 2], ['idem', 1]] as const) {
+    for (const [name, partitions] of [['keyed', 3], ['plain', 1], ['codecs', 1], ['headers', 1], ['samsa-to-kcat', 2], ['kcat-to-samsa', 1], ['ends', 2], ['idem', 1], ['kcat-keyed', 4]] as const) {
       b.broker.topics.create(name, { partitions });
     }
     bs = ['--bootstrap-server', b.bootstrap];
@@ -196,5 +196,27 @@ describe('samsa produce / samsa consume', () => {
     const c = await consumeFrom0('kcat-to-samsa', 0, 100, ['print.key=true', 'key.separator=:']);
     assert.equal(c.code, 0, c.stderr);
     assert.deepEqual(c.stdout.trimEnd().split('\n'), lines);
+  });
+
+  it('kcat (librdkafka murmur2 partitioner) and samsa produce put each key in the same partition', async (t) => {
+    if (!canProduce || !canFetch || !canListOffsets) return t.skip('no ListOffsets handler yet');
+    const keys = Array.from({ length: 60 }, (_, i) => `user-${i * 7919}`);
+    const k = await run(KCAT, ['-P', '-b', b.bootstrap, '-t', 'kcat-keyed', '-K', ':', '-X', 'partitioner=murmur2_random'], { input: `${keys.map((x) => `${x}:kcat`).join('\n')}\n` });
+    assert.equal(k.code, 0, k.stderr);
+    const p = await samsa(['produce', ...bs, '--topic', 'kcat-keyed', '--property', 'parse.key=true', '--property', 'key.separator=:'], { input: keys.map((x) => `${x}:samsa`).join('\n') });
+    assert.equal(p.code, 0, p.stderr);
+    const c = await samsa(['consume', ...bs, '--topic', 'kcat-keyed', '--from-beginning', '--max-messages', '120', '--timeout-ms', '10000', '--property', 'print.partition=true', '--property', 'print.key=true']);
+    assert.equal(c.code, 0, c.stderr);
+    const partitionsByKey = new Map<string, Set<string>>();
+    for (const line of c.stdout.trimEnd().split('\n')) {
+      const [partition, key] = line.split('\t');
+      const set = partitionsByKey.get(key!) ?? new Set<string>();
+      set.add(partition!);
+      partitionsByKey.set(key!, set);
+    }
+    assert.equal(partitionsByKey.size, 60);
+    for (const [key, set] of partitionsByKey) {
+      assert.deepEqual([...set], [`Partition:${defaultPartition(Buffer.from(key), 4)}`], key);
+    }
   });
 });
