@@ -188,7 +188,9 @@ function producePartition(ctx: RequestContext, topic: string, index: number, rec
     return failure(index, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${topic}`);
   }
   const log = broker.logs.getLog(topic, index);
-  if (!log || log.isClosed) return failure(index, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+  if (!log) return failure(index, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+  // A closed log of a live topic is one whose log dir failed: Kafka's offline replica.
+  if (log.isClosed) return failure(index, version >= 4 ? ErrorCode.KAFKA_STORAGE_ERROR : ErrorCode.NOT_LEADER_OR_FOLLOWER, `The log of ${topic}-${index} is offline`);
   const config = log.config;
   if (records === null || records.length === 0) {
     if (version >= 3) return failure(index, ErrorCode.INVALID_RECORD, `Produce requests with version ${version} must have at least one record batch per partition`);

@@ -216,4 +216,14 @@ describe('produce', () => {
     for (let i = 0; i < 50 && !c2.closed; i++) await sleep(20);
     assert.equal(c2.closed, true);
   });
+
+  test('an offline log: KAFKA_STORAGE_ERROR (NOT_LEADER_OR_FOLLOWER before v4); fetch too', async () => {
+    tb.broker.topics.create('offline');
+    assert.equal((await produce('offline', 0, batchOf(['a']))).errorCode, 0);
+    tb.broker.logs.getLog('offline', 0)!.closeUnclean();
+    assert.equal((await produce('offline', 0, batchOf(['b']))).errorCode, ErrorCode.KAFKA_STORAGE_ERROR);
+    assert.equal((await produce('offline', 0, batchOf(['b']), { version: 3 })).errorCode, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    assert.equal((await fetchAll('offline', 0)).errorCode, ErrorCode.KAFKA_STORAGE_ERROR);
+    assert.equal((await fetchAll('offline', 0, 0, 5)).errorCode, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+  });
 });
