@@ -160,7 +160,7 @@ describe('confluent-kafka-python (librdkafka) interop', () => {
     const watermarks = Object.fromEntries(t.result.counts.map((c, p) => [String(p), [0, c]]));
     assert.deepEqual(r.watermarks, watermarks, 'get_watermark_offsets = [0, records in partition]');
     for (const ts of targets) {
-      const expected = Object.fromEntries(expectedOffsetsForTimestamp(t.result.byPartition, ts).map((o, p) => [String(p), o]));
+      const expected: Record<string, number> = Object.fromEntries(expectedOffsetsForTimestamp(t.result.byPartition, ts).map((o, p) => [String(p), o]));
       assert.deepEqual(r.by_timestamp[String(ts)], expected, `offsets_for_times(${ts}) (-1 = none)`);
     }
   });
