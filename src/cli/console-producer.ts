@@ -87,10 +87,23 @@ export class ConsoleProducer {
   }
 
   /** Fetches the topic's metadata (creating it if the broker auto-creates topics). */
-  async init(): Promise<void> {
-    const t = await this.cluster.topic(this.o.topic, { allowAutoTopicCreation: true });
-    this.partitions = t.partitions.length;
-    if (this.partitions === 0) throw KafkaError.from(ErrorCode.LEADER_NOT_AVAILABLE, `topic ${this.o.topic} has no partitions`);
+  async init(maxBlockMs = 60_000): Promise<void> {
+    // A topic just auto-created may have no leader yet (LEADER_NOT_AVAILABLE): wait
+    // for it up to max.block.ms, as the Java producer does. An unknown topic fails at once.
+    const deadline = Date.now() + maxBlockMs;
+    for (;;) {
+      try {
+        const t = await this.cluster.topic(this.o.topic, { allowAutoTopicCreation: true });
+        this.partitions = t.partitions.length;
+        if (this.partitions === 0) throw KafkaError.from(ErrorCode.LEADER_NOT_AVAILABLE, `topic ${this.o.topic} has no partitions`);
+        break;
+      } catch (err) {
+        const waitable = err instanceof KafkaError && (err.code === ErrorCode.LEADER_NOT_AVAILABLE || err.code === ErrorCode.REQUEST_TIMED_OUT);
+        if (!waitable || Date.now() + this.o.retryBackoffMs > deadline) throw err;
+        this.cluster.invalidate(this.o.topic);
+        await new Promise((r) => setTimeout(r, this.o.retryBackoffMs));
+      }
+    }
     if (this.o.idempotent && this.o.acks === -1) {
       const conn = await this.cluster.anyConnection();
       if (conn.supports(InitProducerIdApi)) {

@@ -165,7 +165,7 @@ export async function produceCommand(argv: readonly string[]): Promise<number> {
   });
   try {
     try {
-      await producer.init();
+      await producer.init(intProperty(props, 'max.block.ms', 60_000));
     } catch (err) {
       process.stderr.write(`Error: cannot produce to topic ${topic}: ${describeError(err)}\n`);
       return 1;
