@@ -1,6 +1,6 @@
 /**
- * Seeded mutation fuzzing of the protocol decoders (tools/fuzz): golden frames
- * through the header + body decoders, random record batches of every codec
+ * Seeded mutation fuzzing of the protocol decoders (tools/fuzz): golden frames and
+ * synthetic frames of every API version through the header + body decoders, random record batches of every codec
  * through the batch decoder, validator and record-set walkers, legacy message
  * sets, and compressed payloads through decompress. Property: nothing but
  * ProtocolDecodeError is thrown, and nothing is allocated far beyond the input
@@ -23,7 +23,7 @@ const SEED = Number(process.env.SAMSA_FUZZ_SEED ?? 20261129);
 const SCALE = Number(process.env.SAMSA_FUZZ_SCALE ?? 1);
 
 /** Inputs per target: ~225,000 in all, tuned to finish in well under a minute on 2 shared cores. */
-const MIX: Record<TargetName, number> = { frames: 130_000, batches: 40_000, legacy: 35_000, codecs: 20_000, bombs: 300 };
+const MIX: Record<TargetName, number> = { frames: 80_000, messages: 60_000, batches: 40_000, legacy: 30_000, codecs: 15_000, bombs: 300 };
 
 /**
  * Targets that find a known, reported decoder bug (in a file this suite does not

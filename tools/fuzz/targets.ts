@@ -48,7 +48,7 @@ import { mutate } from './mutate.ts';
 import { Rng, inputSeed } from './rng.ts';
 
 /** Decompression cap while fuzzing; bombs in the corpus expand well past it. */
-export const FUZZ_MAX_OUTPUT_BYTES = 1024 * 1024;
+export const FUZZ_MAX_OUTPUT_BYTES = 256 * 1024;
 const CODEC_CAP_BYTES = 64 * 1024;
 const ALLOC_SLACK = 64 * 1024;
 
@@ -204,12 +204,12 @@ export function frameCorpus(frames: readonly GoldenFrame[]): FrameCorpus {
   return { frames, bodies: frames.map((g) => g.frame.subarray(4)), headerLengths: frames.map(headerLength) };
 }
 
-export function fuzzFrames(corpus: FrameCorpus, seed: number, first: number, count: number, report: FuzzReport): void {
+export function fuzzFrames(corpus: FrameCorpus, seed: number, first: number, count: number, report: FuzzReport, target = 'frames'): void {
   const requests = corpus.frames.map((g, i) => i).filter((i) => corpus.frames[i]!.direction === 'request');
   const all = corpus.frames.map((_, i) => i);
   for (let index = first; index < first + count; index++) {
     const rng = new Rng(inputSeed(seed, index));
-    const ctx: Ctx = { report, target: 'frames', seed, index };
+    const ctx: Ctx = { report, target, seed, index };
     report.inputs++;
     const mode = rng.int(10);
     if (mode < 4) {
