@@ -33,6 +33,13 @@ export function clientProperties(args: ParsedArgs, fileFlag: string, pairFlags: 
   return props;
 }
 
+/** Refuses flags the tool does not know, as Kafka's tools do (a typo must not be ignored). */
+export function checkFlags(args: ParsedArgs, known: readonly string[]): void {
+  for (const name of args.flags.keys()) {
+    if (!known.includes(name)) throw new UsageError(`${name} is not a recognized option`);
+  }
+}
+
 export function intProperty(props: ReadonlyMap<string, string>, name: string, fallback: number): number {
   const raw = props.get(name);
   if (raw === undefined) return fallback;

@@ -72,6 +72,9 @@ describe('samsa topics', () => {
     const noTopic = await samsa(['topics', ...bs, '--create']);
     assert.equal(noTopic.code, 1);
     assert.match(noTopic.stderr, /topic/);
+    const typo = await samsa(['topics', ...bs, '--create', '--topic', 'typo', '--partitons', '3']);
+    assert.equal(typo.code, 1);
+    assert.match(typo.stderr, /partitons is not a recognized option/);
     const help = await samsa(['topics', '--help']);
     assert.equal(help.code, 0);
     assert.match(help.stdout, /--bootstrap-server/);

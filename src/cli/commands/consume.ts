@@ -6,7 +6,7 @@
  */
 import { Cluster } from '../../client/network/cluster.ts';
 import { flag, flagAll, keyValues, parseArgs, UsageError } from '../args.ts';
-import { bootstrapServers, clientProperties, connectionSettings, describeError, intFlag, intProperty } from '../client-options.ts';
+import { bootstrapServers, checkFlags, clientProperties, connectionSettings, describeError, intFlag, intProperty } from '../client-options.ts';
 import { ConsoleConsumer, formatRecord } from '../console-consumer.ts';
 import type { FormatterOptions, OffsetSpec } from '../console-consumer.ts';
 
@@ -34,6 +34,7 @@ Options:
                                         fetch.max.wait.ms, fetch.min.bytes, fetch.max.bytes,
                                         max.partition.fetch.bytes, client.id, request.timeout.ms
   --consumer.config <file>            consumer config file
+  --skip-message-on-error             accepted for compatibility
   --help                              this text
 
 Consumer groups (--group) need the group coordinator, which Samsa does not have yet.`;
@@ -62,6 +63,15 @@ function bool(props: ReadonlyMap<string, string>, name: string, fallback: boolea
 
 export async function consumeCommand(argv: readonly string[]): Promise<number> {
   const args = parseArgs(argv, BOOLEAN_FLAGS);
+  checkFlags(args, [...BOOLEAN_FLAGS, 'bootstrap-server', 'topic', 'group', 'partition', 'offset', 'max-messages', 'timeout-ms', 'isolation-level', 'property', 'formatter-property', 'formatter-config', 'consumer-property', 'consumer.config', 'formatter', 'key-deserializer', 'value-deserializer']);
+  const formatterClass = flag(args, 'formatter');
+  if (formatterClass !== undefined && !/(^|\.)DefaultMessageFormatter$/.test(formatterClass)) {
+    throw new UsageError(`--formatter ${formatterClass} is not supported: only kafka.tools.DefaultMessageFormatter`);
+  }
+  for (const d of ['key-deserializer', 'value-deserializer']) {
+    const cls = flag(args, d);
+    if (cls !== undefined && !/StringDeserializer$/.test(cls)) throw new UsageError(`--${d} ${cls} is not supported: records print as UTF-8 strings`);
+  }
   if (args.positionals.length > 0) throw new UsageError(`unexpected argument '${args.positionals[0]}'\n${CONSUME_USAGE}`);
   const topic = flag(args, 'topic');
   if (topic === undefined) throw new UsageError('The topic is required (--topic)');

@@ -9,7 +9,7 @@ import { Cluster } from '../../client/network/cluster.ts';
 import { codecFromName } from '../../protocol/compression/codec.ts';
 import type { RecordHeaderInput } from '../../protocol/records/record.ts';
 import { flag, flagAll, keyValues, parseArgs, UsageError } from '../args.ts';
-import { bootstrapServers, clientProperties, connectionSettings, describeError, intFlag, intProperty } from '../client-options.ts';
+import { bootstrapServers, checkFlags, clientProperties, connectionSettings, describeError, intFlag, intProperty } from '../client-options.ts';
 import { ConsoleProducer } from '../console-producer.ts';
 import type { ProducerRecord } from '../console-producer.ts';
 
@@ -104,6 +104,7 @@ export function parseLine(line: string, lineNumber: number, o: LineReaderOptions
 
 export async function produceCommand(argv: readonly string[]): Promise<number> {
   const args = parseArgs(normaliseArgv(argv), BOOLEAN_FLAGS);
+  checkFlags(args, [...BOOLEAN_FLAGS, 'bootstrap-server', 'broker-list', 'topic', 'property', 'reader-property', 'reader-config', 'compression-codec', 'request-required-acks', 'producer-property', 'producer.config', 'batch-size', 'timeout', 'linger-ms', 'request-timeout-ms', 'message-send-max-retries', 'retry-backoff-ms']);
   if (args.positionals.length > 0) throw new UsageError(`unexpected argument '${args.positionals[0]}'\n${PRODUCE_USAGE}`);
   const topic = flag(args, 'topic');
   if (topic === undefined) throw new UsageError('Missing required argument "[topic]"');

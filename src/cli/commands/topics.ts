@@ -13,7 +13,7 @@ import { ErrorCode, KafkaError } from '../../protocol/errors/index.ts';
 import { DescribeConfigsApi } from '../../protocol/generated/api-keys.ts';
 import { flag, flagAll, keyValues, parseArgs, UsageError } from '../args.ts';
 import type { ParsedArgs } from '../args.ts';
-import { bootstrapServers, clientProperties, connectionSettings, describeError, intFlag } from '../client-options.ts';
+import { bootstrapServers, checkFlags, clientProperties, connectionSettings, describeError, intFlag } from '../client-options.ts';
 
 export const TOPICS_USAGE = `Usage: samsa topics [create|list|describe|delete] [options]
        samsa topics --create|--list|--describe|--delete [options]
@@ -51,6 +51,7 @@ type Out = (line: string) => void;
 
 export async function topicsCommand(argv: readonly string[]): Promise<number> {
   const args = parseArgs(argv, BOOLEAN_FLAGS);
+  checkFlags(args, [...BOOLEAN_FLAGS, 'bootstrap-server', 'command-config', 'topic', 'partitions', 'replication-factor', 'replica-assignment', 'config']);
   const actions = new Set<Action>();
   for (const a of ACTIONS) if (args.flags.has(a)) actions.add(a);
   for (const p of args.positionals) {
