@@ -10,6 +10,7 @@ import { requestHeaderVersion, responseHeaderVersion } from '../../src/protocol/
 import { decodeRequestHeader, encodeRequestHeader } from '../../src/protocol/generated/request-header.ts';
 import { decodeResponseHeader, encodeResponseHeader } from '../../src/protocol/generated/response-header.ts';
 import type { ProduceRequest } from '../../src/protocol/generated/produce-request.ts';
+import type { FetchResponse } from '../../src/protocol/generated/fetch-response.ts';
 import { Reader, Writer } from '../../src/protocol/primitives/index.ts';
 import { decodeLegacyEntry, decodeRecordSet, validateRecordSet } from '../../src/protocol/records/index.ts';
 import { loadGoldenFrames, responseBodyVersion } from '../../tools/golden/fixtures.ts';
@@ -91,4 +92,23 @@ test('record sets in golden Produce requests decode and validate', () => {
     }
   }
   assert.ok(batches > 0, 'golden Produce requests carry record batches');
+});
+
+test('record sets in golden Fetch responses decode', () => {
+  let batches = 0;
+  for (const g of frames) {
+    if (g.api.apiKey !== 1 || g.direction !== 'response') continue;
+    const r = new Reader(g.frame, 4);
+    decodeResponseHeader(r, responseHeaderVersion(1, g.version));
+    const res = g.api.decodeResponse(r, g.version) as FetchResponse;
+    for (const t of res.responses) {
+      for (const p of t.partitions) {
+        if (p.records === null || p.records.length === 0) continue;
+        const set = decodeRecordSet(p.records);
+        for (const b of set.batches) assert.equal(b.records.length, b.header.recordCount, g.path);
+        batches += set.batches.length;
+      }
+    }
+  }
+  assert.ok(batches > 0, 'golden Fetch responses carry record batches');
 });

@@ -21,6 +21,7 @@ import { crc32 } from 'node:zlib';
 import { API_BY_KEY } from '../../src/protocol/generated/api-keys.ts';
 import type { ApiSpec } from '../../src/protocol/generated/api-keys.ts';
 import type { ProduceRequest } from '../../src/protocol/generated/produce-request.ts';
+import type { FetchResponse } from '../../src/protocol/generated/fetch-response.ts';
 import { requestHeaderVersion, responseHeaderVersion } from '../../src/protocol/generated/header-versions.ts';
 import { decodeRequestHeader } from '../../src/protocol/generated/request-header.ts';
 import { decodeResponseHeader } from '../../src/protocol/generated/response-header.ts';
@@ -174,6 +175,15 @@ function decodeRoutedRequest(input: Buffer, rng: Rng): void {
   if (rng.chance(0.25)) reencode(api, 'request', body, apiVersion);
 }
 
+/** What a consumer does next with a decoded Fetch response: decode every partition's records. */
+function decodeFetchedRecords(res: FetchResponse): void {
+  for (const t of res.responses) {
+    for (const p of t.partitions) {
+      if (p.records !== null) decodeRecordSet(p.records, 0, p.records.length, { maxOutputBytes: FUZZ_MAX_OUTPUT_BYTES });
+    }
+  }
+}
+
 /** What the produce path does next with a decoded request: validate, then decode, each partition's records. */
 function validateProduceRecords(req: ProduceRequest, version: number): void {
   for (const t of req.topicData) {
@@ -229,9 +239,11 @@ export function fuzzFrames(corpus: FrameCorpus, seed: number, first: number, cou
     const base = g.direction === 'response' ? responseBodyVersion(g) : g.version;
     const version = mode === 9 ? rng.range(g.api.minVersion, g.api.maxVersion) : base;
     const context = `${g.path} body at v${version}`;
-    check(ctx, input, context, frameAllocLimit(input), () => {
+    const limit = g.api.apiKey <= 1 ? batchAllocLimit(input) : frameAllocLimit(input);
+    check(ctx, input, context, limit, () => {
       const r = new Reader(input, Math.min(hl, input.length));
       const body = g.direction === 'request' ? g.api.decodeRequest(r, version) : g.api.decodeResponse(r, version);
+      if (g.api.apiKey === 1 && g.direction === 'response') decodeFetchedRecords(body as FetchResponse);
       if (rng.chance(0.25)) reencode(g.api, g.direction, body, version);
     });
   }

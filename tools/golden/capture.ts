@@ -18,7 +18,7 @@
  */
 import { spawn } from 'node:child_process';
 import * as net from 'node:net';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -75,9 +75,11 @@ const SCENARIOS: Scenario[] = [
   { client: 'kcat', name: 'consume', cmd: 'kcat', args: (b) => ['-b', b, '-C', '-t', 'golden', '-o', 'beginning', '-e', '-c', '3'], seconds: 4 },
   { client: 'kcat', name: 'group consume', cmd: 'kcat', args: (b) => ['-b', b, '-G', 'golden-kcat-group', 'golden', '-e'], seconds: 5 },
   script('confluent-kafka', 'confluent_kafka_client.py', 'producer', 10, true),
+  script('confluent-kafka', 'confluent_kafka_client.py', 'fetch', 5, true),
   script('confluent-kafka', 'confluent_kafka_client.py', 'consumer', 6, true),
   script('confluent-kafka', 'confluent_kafka_client.py', 'admin', 8, true),
   script('kafka-python', 'kafka_python_client.py', 'producer', 8, true),
+  script('kafka-python', 'kafka_python_client.py', 'fetch', 5, true),
   script('kafka-python', 'kafka_python_client.py', 'consumer', 6, true),
   script('kafka-python', 'kafka_python_client.py', 'admin', 8, true),
   script('kafkajs', 'kafkajs.ts', 'producer', 6, false),
@@ -243,6 +245,8 @@ function writeFixtures(exchanges: readonly Exchange[]): void {
     const dir = join(OUT, client);
     mkdirSync(dir, { recursive: true });
     const seen = new Set<string>();
+    /** Requests already kept without a response (from the stub), by key: a real response can join them. */
+    const awaitingResponse = new Map<string, string>();
     const perApi = new Map<string, number>();
     const versionsKept = new Set<string>();
     let next = 0;
@@ -252,11 +256,22 @@ function writeFixtures(exchanges: readonly Exchange[]): void {
       const nn = Number(m[1]);
       next = Math.max(next, nn + 1);
       if (m[4] === 'response') continue;
-      seen.add(requestKey(readFileSync(join(dir, file))));
+      const key = requestKey(readFileSync(join(dir, file)));
+      seen.add(key);
+      if (!existsSync(join(dir, file.replace(/-request\.bin$/, '-response.bin')))) awaitingResponse.set(key, file.replace(/-request\.bin$/, ''));
       perApi.set(m[2]!, (perApi.get(m[2]!) ?? 0) + 1);
       versionsKept.add(`${m[2]}-v${m[3]}`);
     }
     const existing = next;
+    let joined = 0;
+    for (const i of indexes) {
+      const { request, response } = exchanges[i]!;
+      const base = response === null ? undefined : awaitingResponse.get(requestKey(request.frame));
+      if (base === undefined || response === null) continue;
+      writeFileSync(join(dir, `${base}-response.bin`), response.frame);
+      awaitingResponse.delete(requestKey(request.frame));
+      joined++;
+    }
     // First pass: one of every (API, version) not yet kept; second: fill up to the cap.
     const chosen: number[] = [];
     for (const pass of [0, 1]) {
@@ -281,7 +296,7 @@ function writeFixtures(exchanges: readonly Exchange[]): void {
       writeFileSync(join(dir, `${base}-request.bin`), f.frame);
       if (response !== null) writeFileSync(join(dir, `${base}-response.bin`), response.frame);
     }
-    console.log(`${client}: ${chosen.length} new requests (${existing} fixture numbers before)`);
+    console.log(`${client}: ${chosen.length} new requests, ${joined} responses joined to kept requests (${existing} fixture numbers before)`);
   }
 }
 

@@ -1,12 +1,12 @@
 """confluent-kafka (librdkafka) scenarios for golden capture.
 
-Usage: confluent_kafka_client.py <host:port> <producer|consumer|admin>
+Usage: confluent_kafka_client.py <host:port> <producer|consumer|fetch|admin>
 Errors are expected (the broker may lack an API); what matters is what is sent.
 """
 import sys
 import time
 
-from confluent_kafka import Consumer, Producer
+from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, ConfigResource, NewPartitions, NewTopic
 
 bootstrap, scenario = sys.argv[1], sys.argv[2]
@@ -31,6 +31,14 @@ if scenario == "producer":
     p = Producer({**common, "enable.idempotence": True, "message.timeout.ms": 1500})
     p.produce(topic, key=b"k", value=b"idempotent")
     p.flush(1.5)
+elif scenario == "fetch":
+    # Assigned partition, no group: Fetch without the group coordinator.
+    c = Consumer({**common, "group.id": "golden-confluent-assign", "enable.auto.commit": False, "fetch.wait.max.ms": 200})
+    c.assign([TopicPartition(topic, 0, OFFSET_BEGINNING)])
+    deadline = time.time() + 3
+    while time.time() < deadline:
+        c.poll(0.2)
+    c.close()
 elif scenario == "consumer":
     c = Consumer({**common, "group.id": "golden-confluent-group", "auto.offset.reset": "earliest",
                   "session.timeout.ms": 6000, "heartbeat.interval.ms": 500})

@@ -1,6 +1,6 @@
 """kafka-python scenarios for golden capture.
 
-Usage: kafka_python_client.py <host:port> <producer|consumer|admin>
+Usage: kafka_python_client.py <host:port> <producer|consumer|fetch|admin>
 Errors are expected (the broker may lack an API); what matters is what is sent.
 """
 import sys
@@ -42,6 +42,17 @@ def consumer():
     c.close()
 
 
+def fetch():
+    from kafka import KafkaConsumer, TopicPartition
+    c = KafkaConsumer(**common, group_id=None, consumer_timeout_ms=3000, fetch_max_wait_ms=200)
+    tp = TopicPartition(topic, 0)
+    c.assign([tp])
+    c.seek_to_beginning(tp)
+    for _ in c:
+        pass
+    c.close()
+
+
 def admin():
     from kafka.admin import ConfigResource, ConfigResourceType, KafkaAdminClient, NewPartitions, NewTopic
     a = KafkaAdminClient(**common)
@@ -58,4 +69,4 @@ def admin():
     a.close()
 
 
-attempt(scenario, {"producer": producer, "consumer": consumer, "admin": admin}[scenario])
+attempt(scenario, {"producer": producer, "consumer": consumer, "fetch": fetch, "admin": admin}[scenario])
