@@ -169,6 +169,34 @@ describe('BrokerConnection against a scripted server', () => {
     }
   });
 
+  it('times out a request still queued behind maxInFlight without closing the connection', async () => {
+    let held: FakeRequest | null = null;
+    let heldSocket: import('node:net').Socket | null = null;
+    const fake = await startFakeServer((req, socket) => {
+      if (req.apiKey === 18) answerApiVersions(req, socket);
+      else {
+        held = req;
+        heldSocket = socket;
+      }
+    });
+    try {
+      const conn = await BrokerConnection.connect({ host: '127.0.0.1', port: fake.port, maxInFlight: 1 });
+      const first = conn.send(APIS.Metadata, { topics: null }, { timeoutMs: 5_000 });
+      const second = conn.send(APIS.Metadata, { topics: null }, { timeoutMs: 100 });
+      await assert.rejects(second, (err: unknown) => err instanceof RequestTimeoutError && /not sent within 100 ms/.test(err.message));
+      assert.equal(conn.closed, false);
+      assert.equal(conn.pendingRequests, 1);
+      // Answer the held request: the connection still works.
+      const w = new Writer(64);
+      encodeMetadataResponse(w, { brokers: [], topics: [] }, held!.apiVersion);
+      heldSocket!.write(frameV0(held!.correlationId, Buffer.concat([Buffer.from([0]), w.finish()])));
+      assert.deepEqual((await first).topics, []);
+      conn.close();
+    } finally {
+      await fake.close();
+    }
+  });
+
   it('times out a silent handshake', async () => {
     const fake = await startFakeServer(() => {});
     try {
