@@ -9,6 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBroker } from '../../src/broker/broker.ts';
 import type { Broker } from '../../src/broker/broker.ts';
+import { encodeApiVersionsResponse } from '../../src/protocol/generated/api-versions-response.ts';
+import { encodeMetadataResponse } from '../../src/protocol/generated/metadata-response.ts';
+import type { MetadataResponseMetadataResponseTopicInit } from '../../src/protocol/generated/metadata-response.ts';
+import { Writer } from '../../src/protocol/primitives/writer.ts';
 
 export interface TestBroker {
   broker: Broker;
@@ -89,4 +93,51 @@ export function frameV0(correlationId: number, body: Buffer): Buffer {
   out.writeInt32BE(correlationId, 4);
   body.copy(out, 8);
   return out;
+}
+
+/**
+ * Scripted Kafka nodes: each answers ApiVersions (Metadata 0-12) and Metadata
+ * with `metadata()` as it is at the time of the request (so a test can move
+ * leaders), filling in every node's address. `requests` logs (node, apiKey).
+ */
+export interface FakeKafka {
+  nodes: FakeServer[];
+  requests: { node: number; apiKey: number }[];
+  close(): Promise<void>;
+}
+
+export async function startFakeKafka(nodeCount: number, metadata: () => { topics: MetadataResponseMetadataResponseTopicInit[]; controllerId?: number }): Promise<FakeKafka> {
+  const nodes: FakeServer[] = [];
+  const requests: { node: number; apiKey: number }[] = [];
+  const respond = (req: FakeRequest, socket: Socket, flexible: boolean, encode: (w: Writer) => void): void => {
+    const w = new Writer(256);
+    w.int32(0).int32(req.correlationId);
+    if (flexible) w.unsignedVarint(0);
+    encode(w);
+    const out = w.finish();
+    out.writeInt32BE(out.length - 4, 0);
+    socket.write(Buffer.from(out));
+  };
+  for (let id = 1; id <= nodeCount; id++) {
+    nodes.push(
+      await startFakeServer((req, socket) => {
+        requests.push({ node: id, apiKey: req.apiKey });
+        if (req.apiKey === 18) {
+          respond(req, socket, false, (w) => encodeApiVersionsResponse(w, { apiKeys: [{ apiKey: 3, minVersion: 0, maxVersion: 12 }, { apiKey: 18, minVersion: 0, maxVersion: 4 }] }, req.apiVersion));
+        } else if (req.apiKey === 3) {
+          const m = metadata();
+          respond(req, socket, req.apiVersion >= 9, (w) =>
+            encodeMetadataResponse(w, { brokers: nodes.map((n, i) => ({ nodeId: i + 1, host: '127.0.0.1', port: n.port })), clusterId: 'fake', controllerId: m.controllerId ?? 1, topics: m.topics }, req.apiVersion),
+          );
+        }
+      }),
+    );
+  }
+  return {
+    nodes,
+    requests,
+    async close() {
+      for (const n of nodes) await n.close();
+    },
+  };
 }

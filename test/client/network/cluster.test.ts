@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { Cluster, parseBootstrapServers } from '../../../src/client/network/cluster.ts';
 import { ConnectionError } from '../../../src/client/network/errors.ts';
 import { ErrorCode, KafkaError } from '../../../src/protocol/errors/index.ts';
-import { startFakeServer, startTestBroker } from '../helpers.ts';
+import { startFakeKafka, startFakeServer, startTestBroker } from '../helpers.ts';
 import type { TestBroker } from '../helpers.ts';
 
 describe('parseBootstrapServers', () => {
@@ -89,5 +89,49 @@ describe('Cluster', () => {
     await assert.rejects(cluster.refreshMetadata(null), (err: unknown) => err instanceof ConnectionError && /no bootstrap server reachable/.test(err.message));
     cluster.close();
     await assert.rejects(cluster.anyConnection(), /client is closed/);
+  });
+});
+
+describe('Cluster with several nodes (scripted)', () => {
+  it('connects to each partition leader by node id and follows a leader move after invalidation', async () => {
+    let leaders = [1, 2, 3];
+    const fake = await startFakeKafka(3, () => ({
+      topics: [{ name: 't', topicId: 'AAAAAAAAAAAAAAAAAAAAAQ', partitions: leaders.map((leaderId, partitionIndex) => ({ partitionIndex, leaderId, leaderEpoch: 1, replicaNodes: [1, 2, 3], isrNodes: [1, 2, 3] })) }],
+      controllerId: 2,
+    }));
+    const cluster = new Cluster({ bootstrapServers: `127.0.0.1:${fake.nodes[2]!.port}` });
+    try {
+      for (let p = 0; p < 3; p++) {
+        const conn = await cluster.leaderConnection('t', p);
+        assert.equal(conn.nodeId, p + 1);
+        assert.equal(conn.port, fake.nodes[p]!.port);
+      }
+      assert.deepEqual(cluster.brokers().map((b) => b.nodeId), [1, 2, 3]);
+      assert.equal((await cluster.controllerConnection()).nodeId, 2);
+      leaders = [3, 3, 3];
+      assert.equal(await cluster.leaderFor('t', 0), 1, 'cached until told otherwise');
+      cluster.handleError(ErrorCode.NOT_LEADER_OR_FOLLOWER, 't');
+      assert.equal(await cluster.leaderFor('t', 0), 3);
+      assert.equal((await cluster.leaderConnection('t', 1)).port, fake.nodes[2]!.port);
+      // Ten concurrent lookups of a stale topic send one Metadata request.
+      cluster.invalidate('t');
+      const before = fake.requests.filter((r) => r.apiKey === 3).length;
+      await Promise.all(Array.from({ length: 10 }, () => cluster.topic('t')));
+      assert.equal(fake.requests.filter((r) => r.apiKey === 3).length - before, 1);
+    } finally {
+      cluster.close();
+      await fake.close();
+    }
+  });
+
+  it('reports a partition without a leader as LEADER_NOT_AVAILABLE after one refresh', async () => {
+    const fake = await startFakeKafka(1, () => ({ topics: [{ name: 'x', partitions: [{ partitionIndex: 0, leaderId: -1, errorCode: ErrorCode.LEADER_NOT_AVAILABLE }] }] }));
+    const cluster = new Cluster({ bootstrapServers: `127.0.0.1:${fake.nodes[0]!.port}` });
+    try {
+      await assert.rejects(cluster.leaderFor('x', 0), (err: unknown) => err instanceof KafkaError && err.name === 'LEADER_NOT_AVAILABLE' && err.retriable);
+    } finally {
+      cluster.close();
+      await fake.close();
+    }
   });
 });
