@@ -172,7 +172,10 @@ export async function produceCommand(argv: readonly string[]): Promise<number> {
       return 1;
     }
     const rl = createInterface({ input: process.stdin, crlfDelay: Number.POSITIVE_INFINITY, terminal: false });
+    // On a terminal Kafka's reader prompts with '>' for each line.
+    const prompt = process.stdin.isTTY === true ? (): void => void process.stdout.write('>') : (): void => {};
     let lineNumber = 0;
+    prompt();
     for await (const line of rl) {
       lineNumber++;
       let record: ProducerRecord;
@@ -187,6 +190,7 @@ export async function produceCommand(argv: readonly string[]): Promise<number> {
       }
       await producer.send(record);
       if (sync) await producer.flush();
+      prompt();
     }
     await producer.flush();
     if (producer.firstError) {
