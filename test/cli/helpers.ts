@@ -1,5 +1,6 @@
 /** Runs the samsa CLI (and other tools) as child processes, as users do. */
 import { spawn } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BrokerConnection } from '../../src/client/network/broker-connection.ts';
@@ -16,7 +17,9 @@ export interface RunResult {
 
 export function run(cmd: string, args: readonly string[], opts: { input?: string | Buffer; timeoutMs?: number } = {}): Promise<RunResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    // Node's compile cache: the CLI's many modules load ~2.5x faster after the first run.
+    const env = { ...process.env, NODE_COMPILE_CACHE: join(tmpdir(), 'samsa-cli-test-compile-cache') };
+    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], env });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (b: Buffer) => out.push(b));
