@@ -30,6 +30,8 @@ import { crc32c } from '../../src/protocol/crc32c.ts';
 import { CompressionCodec, compress, decompress } from '../../src/protocol/compression/index.ts';
 import {
   BATCH_HEADER_SIZE,
+  assignOffsets,
+  readEndTransactionMarker,
   buildLegacyMessageSet,
   buildRecordBatch,
   decodeLegacyEntry,
@@ -41,7 +43,7 @@ import {
   validateLegacyEntry,
   validateRecordSet,
 } from '../../src/protocol/records/index.ts';
-import type { RecordInput } from '../../src/protocol/records/index.ts';
+import type { RecordInput, ValidatedRecordSet } from '../../src/protocol/records/index.ts';
 import type { GoldenFrame } from '../golden/fixtures.ts';
 import { responseBodyVersion } from '../golden/fixtures.ts';
 import { largestAllocation } from './alloc-guard.ts';
@@ -356,14 +358,32 @@ function runBatchDecoders(ctx: Ctx, input: Buffer, how: string, rng: Rng): void 
   const limit = batchAllocLimit(input);
   const verifyCrc = rng.chance(0.85);
   const opts = { verifyCrc, maxOutputBytes: FUZZ_MAX_OUTPUT_BYTES };
-  check(ctx, input, `${how}; decodeRecordBatch verifyCrc=${verifyCrc}`, limit, () => decodeRecordBatch(input, 0, opts));
+  check(ctx, input, `${how}; decodeRecordBatch verifyCrc=${verifyCrc}`, limit, () => {
+    const batch = decodeRecordBatch(input, 0, opts);
+    readEndTransactionMarker(batch);
+    for (const r of batch.records) void (r.offset + r.timestamp);
+  });
   const origin = rng.pick(['client', 'replication', 'coordinator'] as const);
   check(ctx, input, `${how}; validateBatch origin=${origin}`, limit, () => validateBatch(input, 0, input.length, { origin, verifyCrc }));
   const produceVersion = rng.chance(0.3) ? undefined : rng.range(0, 12);
   const allowLegacy = rng.chance(0.5);
-  check(ctx, input, `${how}; validateRecordSet produceVersion=${produceVersion} allowLegacy=${allowLegacy}`, limit, () =>
-    validateRecordSet(input, 0, input.length, { produceVersion, allowLegacy, verifyCrc }),
-  );
+  let validated: ValidatedRecordSet | null = null;
+  check(ctx, input, `${how}; validateRecordSet produceVersion=${produceVersion} allowLegacy=${allowLegacy}`, limit, () => {
+    validated = validateRecordSet(input, 0, input.length, { produceVersion, allowLegacy, verifyCrc });
+  });
+  if (validated !== null && verifyCrc && (validated as ValidatedRecordSet).magic === 2) {
+    // The produce path next: offsets assigned in place must leave the set valid.
+    const logAppendTimeMs = rng.chance(0.5) ? 1_800_000_000_000 : undefined;
+    check(ctx, input, `${how}; assignOffsets logAppendTimeMs=${logAppendTimeMs} then revalidate`, limit, () => {
+      const copy = Buffer.from(input);
+      try {
+        assignOffsets(copy, 0, copy.length, 1000n, { partitionLeaderEpoch: 7, logAppendTimeMs });
+        validateRecordSet(copy, 0, copy.length, { origin: 'replication' });
+      } catch (e) {
+        throw new Error(`a validated record set failed offset assignment or revalidation: ${(e as Error).name}: ${(e as Error).message}`);
+      }
+    });
+  }
   check(ctx, input, `${how}; decodeRecordSet+scanRecordSet verifyCrc=${verifyCrc}`, limit, () => {
     scanRecordSet(input);
     decodeRecordSet(input, 0, input.length, opts);
