@@ -8,6 +8,7 @@ import {
   DeleteRecordsApi,
   DescribeLogDirsApi,
   DescribeProducersApi,
+  FetchApi,
   InitProducerIdApi,
   ListOffsetsApi,
   OffsetForLeaderEpochApi,
@@ -118,6 +119,12 @@ describe('DeleteRecords', () => {
       (await c.send(DeleteRecordsApi, 2, { topics: [{ name: topic, partitions: [{ partitionIndex: partition, offset: BigInt(offset) }] }], timeoutMs: 1000 })).topics[0]!.partitions[0]!;
     assert.deepEqual(await del('dr', 0, 2), { partitionIndex: 0, lowWatermark: 2n, errorCode: 0 });
     assert.deepEqual(pick(await listOffset('dr', -2)), [0, -1n, 2n, 0]);
+    const below = await c.send(FetchApi, 12, {
+      replicaId: -1, maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1,
+      topics: [{ topic: 'dr', partitions: [{ partition: 0, fetchOffset: 1n, partitionMaxBytes: 1 << 20, currentLeaderEpoch: -1, lastFetchedEpoch: -1, logStartOffset: -1n }] }],
+      forgottenTopicsData: [], rackId: '',
+    });
+    assert.equal(below.responses[0]!.partitions[0]!.errorCode, ErrorCode.OFFSET_OUT_OF_RANGE);
     assert.equal((await del('dr', 0, 6)).errorCode, ErrorCode.OFFSET_OUT_OF_RANGE);
     assert.equal((await del('dr', 0, 6)).lowWatermark, -1n);
     assert.deepEqual(await del('dr', 0, -1), { partitionIndex: 0, lowWatermark: 5n, errorCode: 0 });
