@@ -52,6 +52,18 @@ export function brokerLogDefaults(config: BrokerConfig): ReturnType<typeof logCo
   return logConfigFromBrokerConfig(props);
 }
 
+/** advertised.listeners must parse and name only listeners this broker has (Kafka's KafkaConfig check). */
+function checkListeners(config: BrokerConfig): void {
+  const names = new Set(config.listeners.map((l) => l.name));
+  for (const l of config.advertisedListeners) {
+    if (!names.has(l.name)) {
+      throw new Error(
+        `requirement failed: advertised.listeners listener names must be equal to or a subset of the ones defined in listeners. Found ${l.name}. The valid options based on the current configuration are ${[...names].join(',')}`,
+      );
+    }
+  }
+}
+
 export class DynamicBrokerConfigs {
   readonly path: string;
   private readonly config: BrokerConfig;
@@ -116,6 +128,7 @@ export class DynamicBrokerConfigs {
     let logDefaults: ReturnType<typeof brokerLogDefaults>;
     try {
       for (const name of touched) this.config.setDynamic(name, Object.hasOwn(next, name) ? next[name]! : null, perBroker);
+      checkListeners(this.config);
       logDefaults = brokerLogDefaults(this.config);
     } catch (err) {
       undo();

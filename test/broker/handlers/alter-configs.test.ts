@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { AlterConfigsApi, CreateTopicsApi, DescribeConfigsApi, IncrementalAlterConfigsApi } from '../../../src/protocol/generated/api-keys.ts';
+import { AlterConfigsApi, CreateTopicsApi, DescribeConfigsApi, IncrementalAlterConfigsApi, MetadataApi } from '../../../src/protocol/generated/api-keys.ts';
 import { ErrorCode } from '../../../src/protocol/errors/index.ts';
 import { ConfigSource } from '../../../src/broker/config/broker-config.ts';
 import { DYNAMIC_CONFIGS_FILE } from '../../../src/broker/config/dynamic-broker-configs.ts';
@@ -168,6 +168,26 @@ test('broker configs: dynamic only, per-broker ones need the node id, values val
     [ErrorCode.INVALID_REQUEST, 'Unknown broker configs (Samsa does not support them): [no.such.broker.config]'],
   ]);
   assert.deepEqual([...b.broker.config.dynamicDefaultConfigs()], []);
+  const adv = await alter(2, [{ resourceType: BROKER, resourceName: '1', configs: [{ name: 'advertised.listeners', value: 'OTHER://h:1' }] }]);
+  assert.deepEqual([adv.responses[0]!.errorCode, adv.responses[0]!.errorMessage], [
+    ErrorCode.INVALID_REQUEST,
+    'requirement failed: advertised.listeners listener names must be equal to or a subset of the ones defined in listeners. Found OTHER. The valid options based on the current configuration are PLAINTEXT',
+  ]);
+  const malformed = await alter(2, [{ resourceType: BROKER, resourceName: '1', configs: [{ name: 'advertised.listeners', value: 'nonsense' }] }]);
+  assert.equal(malformed.responses[0]!.errorCode, ErrorCode.INVALID_REQUEST);
+  assert.deepEqual([...b.broker.config.dynamicBrokerConfigs()], []);
+  assert.equal(b.broker.bootstrapServers, b.bootstrap);
+});
+
+test('advertised.listeners can change per broker: Metadata answers with the new address', async () => {
+  const res = await alter(2, [{ resourceType: BROKER, resourceName: '1', configs: [{ name: 'advertised.listeners', value: 'PLAINTEXT://advertised.example:19092' }] }]);
+  assert.equal(res.responses[0]!.errorCode, 0, res.responses[0]!.errorMessage ?? '');
+  try {
+    const md = await c.send(MetadataApi, 12, { topics: [], allowAutoTopicCreation: false });
+    assert.deepEqual(md.brokers.map((x) => [x.host, x.port]), [['advertised.example', 19092]]);
+  } finally {
+    await alter(2, [{ resourceType: BROKER, resourceName: '1', configs: [] }]);
+  }
 });
 
 test('dynamic log.* broker configs flow into the logs; per-broker wins over cluster-wide; persisted across restart', async () => {
