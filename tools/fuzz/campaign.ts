@@ -67,7 +67,8 @@ function status(final: boolean): void {
   for (const [t, s] of states) {
     total += s.report.inputs;
     failures += s.report.failures.length + s.report.dropped;
-    parts.push(`${t} ${s.report.inputs} (${Math.round(s.report.inputs / Math.max(s.ms / 1000, 1e-9))}/s)`);
+    const f = s.report.failures.length + s.report.dropped;
+    parts.push(`${t} ${s.report.inputs} (${Math.round(s.report.inputs / Math.max(s.ms / 1000, 1e-9))}/s${f > 0 ? `, ${f} failing` : ''})`);
   }
   console.log(`${final ? 'done' : '    '} ${elapsed.toFixed(0)}s: ${total} inputs, ${Math.round(total / elapsed)}/s, ${failures} failures | ${parts.join(', ')}`);
 }
