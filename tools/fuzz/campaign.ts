@@ -94,6 +94,6 @@ status(true);
 let failed = 0;
 for (const s of states.values()) failed += s.report.failures.length + s.report.dropped;
 if (failed > 0) {
-  console.log(`${failed} failing inputs; reproduce one with its target, seed and index (--seed, --start) or decode its hex directly.`);
+  console.log(`${failed} failing inputs; reproduce one with --seed S --targets T --index I, or decode its hex directly.`);
   process.exitCode = 1;
 }
