@@ -29,6 +29,8 @@ export const RECORDS = (() => {
 
 /** Per-test timeout; a fast broker finishes far sooner. */
 export const TEST_TIMEOUT_MS = Number(process.env.SAMSA_INTEROP_TIMEOUT_MS ?? 300_000);
+/** Client processes are killed before their test times out, so their output is shown. */
+export const CHILD_TIMEOUT_MS = Math.max(20_000, TEST_TIMEOUT_MS - 15_000);
 
 const READY_TIMEOUT_MS = 20_000;
 const STOP_TIMEOUT_MS = 20_000;
@@ -39,6 +41,8 @@ export interface SamsaOptions {
   overrides?: Record<string, string>;
   /** Reuse this data directory (log.dirs) — e.g. across restarts. Created if missing. */
   dataDir?: string;
+  /** Extra node flags for the broker process (e.g. --cpu-prof for benchmarks). */
+  nodeArgs?: string[];
 }
 
 export interface Samsa {
@@ -130,7 +134,7 @@ export function startSamsa(opts: SamsaOptions = {}): Promise<Samsa> {
     'log.dirs': dataDir,
     ...opts.overrides,
   };
-  let args = [CLI_MAIN, 'start'];
+  let args = [...(opts.nodeArgs ?? []), CLI_MAIN, 'start'];
   for (const [k, v] of Object.entries(overrides)) args.push('--override', `${k}=${v}`);
   const external = process.env.SAMSA_INTEROP_BOOTSTRAP;
   if (external) {

@@ -12,6 +12,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { defaultPartition } from '../../src/protocol/murmur2.ts';
 import {
+  CHILD_TIMEOUT_MS,
   RECORDS,
   TEST_TIMEOUT_MS,
   makeTempDir,
@@ -33,7 +34,7 @@ import {
 import type { Codec, ConsumedRecord, Header, TestRecord, VerifyResult } from './records.ts';
 
 const PARTITIONS = 3;
-const KCAT_TIMEOUT_MS = 240_000;
+const KCAT_TIMEOUT_MS = CHILD_TIMEOUT_MS;
 const FORMAT = '%p\\t%o\\t%T\\t%K\\t%k\\t%S\\t%s\\t%h\\n';
 
 interface Produced {
@@ -137,13 +138,13 @@ describe('kcat (librdkafka) interop', () => {
     if (/ERROR|[Ff]ailed/.test(res.stderr)) failWithLog(`kcat -P reported errors:\n${res.stderr.slice(0, 4000)}`);
   }
 
-  async function consumeAndVerify(label: string, extraArgs: string[] = [], what = '-C'): Promise<void> {
+  async function consumeAndVerify(label: string, extraArgs: string[] = [], what = '-C', timeoutMs = KCAT_TIMEOUT_MS): Promise<void> {
     const p = produced.get(label);
     if (!p) return assert.fail(`nothing was produced for ${label} (the produce step failed)`);
     const args = extraArgs.length
       ? [...extraArgs, '-e', '-Z', '-f', FORMAT, p.topic]
       : ['-C', '-t', p.topic, '-o', 'beginning', '-e', '-Z', '-f', FORMAT];
-    const res = await kcat(args);
+    const res = await kcat(args, undefined, timeoutMs);
     const consumed = parseConsumed(res.stdout);
     const deliveries = deliveriesFromPartitions(p.records.map((r) => defaultPartition(r.key!, PARTITIONS)));
     const result = verifyRoundTrip(p.records, deliveries, consumed, {
@@ -192,7 +193,7 @@ describe('kcat (librdkafka) interop', () => {
   }
 
   it('consumes as a consumer group (-G) from the beginning', { timeout: TEST_TIMEOUT_MS }, async () => {
-    await consumeAndVerify('gzip', ['-G', `interop-kcat-group-${Date.now()}`, '-o', 'beginning', '-X', 'auto.offset.reset=earliest'], '-G');
+    await consumeAndVerify('gzip', ['-G', `interop-kcat-group-${Date.now()}`, '-o', 'beginning', '-X', 'auto.offset.reset=earliest'], '-G', Math.min(KCAT_TIMEOUT_MS, 120_000));
   });
 
   it('queries offsets: earliest, latest and by timestamp (-Q)', { timeout: TEST_TIMEOUT_MS }, async () => {

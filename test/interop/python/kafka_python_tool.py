@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import sys
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -146,10 +147,23 @@ def cmd_consume(args):
         c.assign(tps)
         c.seek_to_beginning()
     end = c.end_offsets(tps)
+    state = {'count': 0}
+    if args.group:
+        # kafka-python 2.0.2's poll() blocks without a timeout until it finds the group
+        # coordinator; report a group that never assigns anything instead of hanging.
+        def watchdog():
+            if state['count'] == 0 and not c.assignment():
+                result({'consumed': 0, 'stop_reason': 'no partitions assigned after %ss (poll() still blocked in '
+                        'the group join: FindCoordinator/JoinGroup/SyncGroup)' % args.assign_timeout,
+                        'end_offsets': {str(tp.partition): o for tp, o in end.items()}})
+                os._exit(0)
+        timer = threading.Timer(args.assign_timeout, watchdog)
+        timer.daemon = True
+        timer.start()
     out = open(args.out, 'w', encoding='utf-8')
     deadline = Deadline(args.timeout)
     count = 0
-    last_progress = time.monotonic()
+    started = last_progress = time.monotonic()
     tstypes = {}
     reason = 'timeout'
     while not deadline.passed():
@@ -159,10 +173,14 @@ def cmd_consume(args):
                 tstypes[r.timestamp_type] = tstypes.get(r.timestamp_type, 0) + 1
                 out.write(consumed_line(r.partition, r.offset, r.key, r.value, r.headers, r.timestamp) + '\n')
                 count += 1
+                state['count'] = count
                 last_progress = time.monotonic()
         assigned = c.assignment()
         if assigned and len(assigned) == len(tps) and all(c.position(tp) >= end[tp] for tp in tps):
-            reason = 'reached end offsets'
+            reason = 'end'
+            break
+        if args.group and count == 0 and not assigned and time.monotonic() - started > args.assign_timeout:
+            reason = 'no partitions assigned after %ss (group join did not complete)' % args.assign_timeout
             break
         if count >= args.expect and time.monotonic() - last_progress > args.idle:
             reason = 'idle'
@@ -182,6 +200,10 @@ def cmd_consume(args):
             except Exception as e:  # noqa: BLE001
                 res['committed'][str(tp.partition)] = err_str(e)
         res['assignment'] = sorted(tp.partition for tp in c.assignment())
+    if reason.startswith('no partitions'):
+        # close() would try to leave a group it never joined; don't hang on it.
+        result(res)
+        os._exit(0)
     c.close()
     result(res)
 
@@ -274,6 +296,7 @@ def main():
     ap.add_argument('--offsets')
     ap.add_argument('--timeout', type=float, default=30.0)
     ap.add_argument('--idle', type=float, default=15.0)
+    ap.add_argument('--assign-timeout', type=float, default=60.0)
     args = ap.parse_args()
     handlers = {
         'info': cmd_info, 'metadata': cmd_metadata, 'create-topics': cmd_create_topics, 'produce': cmd_produce,
