@@ -43,6 +43,8 @@ export interface SamsaOptions {
   dataDir?: string;
   /** Extra node flags for the broker process (e.g. --cpu-prof for benchmarks). */
   nodeArgs?: string[];
+  /** The CLI entry to run (default src/cli/main.ts; benchmarks use the built dist/cli/main.js). */
+  cliMain?: string;
 }
 
 export interface Samsa {
@@ -134,7 +136,7 @@ export function startSamsa(opts: SamsaOptions = {}): Promise<Samsa> {
     'log.dirs': dataDir,
     ...opts.overrides,
   };
-  let args = [...(opts.nodeArgs ?? []), CLI_MAIN, 'start'];
+  let args = [...(opts.nodeArgs ?? []), opts.cliMain ?? CLI_MAIN, 'start'];
   for (const [k, v] of Object.entries(overrides)) args.push('--override', `${k}=${v}`);
   const external = process.env.SAMSA_INTEROP_BOOTSTRAP;
   if (external) {
