@@ -6,6 +6,7 @@ import { BrokerConfig } from './config/broker-config.ts';
 import { BROKER_CONFIG_DEFS } from './config/broker-config-defs.ts';
 import type { BrokerContext } from './broker-context.ts';
 import type { ApiHandler } from './handlers/api-handler.ts';
+import { startGroupCoordinator, stopGroupCoordinator } from './group/index.ts';
 import { HANDLERS } from './handlers/index.ts';
 import { TopicRegistry } from './metadata/topic-registry.ts';
 import { SocketServer } from './network/socket-server.ts';
@@ -83,6 +84,7 @@ export class Broker implements BrokerContext {
     for (const name of config.unknown) log(`The configuration '${name}' was supplied but isn't a known config.`);
     const broker = new Broker(config, log);
     broker.logs.startup();
+    startGroupCoordinator(broker);
     await broker.server.listen(config.listeners);
     broker.readyMs = Math.round(performance.now() - t0);
     return broker;
@@ -106,6 +108,7 @@ export class Broker implements BrokerContext {
 
   close(): Promise<void> {
     this.closing ??= (async () => {
+      stopGroupCoordinator(this);
       await this.server.close();
       await this.logs.shutdown();
     })();

@@ -16,6 +16,17 @@ import { createPartitionsHandler } from './create-partitions.ts';
 import { describeConfigsHandler } from './describe-configs.ts';
 import { alterConfigsHandler } from './alter-configs.ts';
 import { incrementalAlterConfigsHandler } from './incremental-alter-configs.ts';
+import { findCoordinatorHandler } from './find-coordinator.ts';
+import { joinGroupHandler } from './join-group.ts';
+import { syncGroupHandler } from './sync-group.ts';
+import { heartbeatHandler } from './heartbeat.ts';
+import { leaveGroupHandler } from './leave-group.ts';
+import { offsetCommitHandler } from './offset-commit.ts';
+import { offsetFetchHandler } from './offset-fetch.ts';
+import { listGroupsHandler } from './list-groups.ts';
+import { describeGroupsHandler } from './describe-groups.ts';
+import { deleteGroupsHandler } from './delete-groups.ts';
+import { offsetDeleteHandler } from './offset-delete.ts';
 
 /** Every API the broker serves. ApiVersions advertises exactly this list. */
 export const HANDLERS: readonly ApiHandler[] = [
@@ -36,4 +47,15 @@ export const HANDLERS: readonly ApiHandler[] = [
   describeConfigsHandler,
   alterConfigsHandler,
   incrementalAlterConfigsHandler,
+  findCoordinatorHandler,
+  joinGroupHandler,
+  syncGroupHandler,
+  heartbeatHandler,
+  leaveGroupHandler,
+  offsetCommitHandler,
+  offsetFetchHandler,
+  listGroupsHandler,
+  describeGroupsHandler,
+  deleteGroupsHandler,
+  offsetDeleteHandler,
 ];

@@ -1,0 +1,287 @@
+/**
+ * The group coordinator of one broker: every classic group whose __consumer_offsets
+ * partition this node leads (on a single node: all of them). It checks what Kafka's
+ * GroupCoordinatorService checks before a request reaches the state machine (group id,
+ * coordinator active, partition loaded, session timeout bounds) and then delegates to
+ * the GroupMetadataManager (membership) and the OffsetMetadataManager (offsets).
+ *
+ * Loading: a partition of __consumer_offsets is 'loading' from startup until its log
+ * has been replayed; requests for its groups answer COORDINATOR_LOAD_IN_PROGRESS
+ * (SyncGroup: REBALANCE_IN_PROGRESS, Heartbeat: NONE, as Kafka, for old clients).
+ */
+import { ErrorCode } from '../../protocol/errors/index.ts';
+import { ClassicGroup, GroupState, joinError, syncError } from './classic-group.ts';
+import type { JoinCallback, SyncCallback } from './classic-group.ts';
+import type { CoordinatorContext, CoordinatorRecordLog, GroupCoordinatorConfig } from './coordinator-context.ts';
+import { GroupMetadataManager } from './group-metadata-manager.ts';
+import type { HeartbeatParams, JoinGroupParams, LeaveGroupResult, LeavingMember, SyncGroupParams } from './group-metadata-manager.ts';
+import { OffsetMetadataManager } from './offset-metadata-manager.ts';
+import type { FetchedTopic, OffsetCommitParams, OffsetFetchRequestTopic } from './offset-metadata-manager.ts';
+import { partitionForGroup } from './partition-for.ts';
+import type { CoordinatorTimer } from './timer.ts';
+
+export const GROUP_METADATA_TOPIC_NAME = '__consumer_offsets';
+/** ListGroups v5 group type of every group here. */
+export const CLASSIC_GROUP_TYPE = 'classic';
+/** AclOperation READ(3), DELETE(6), DESCRIBE(8) as a bit field: what a group allows without an authorizer. */
+export const GROUP_AUTHORIZED_OPERATIONS = (1 << 3) | (1 << 6) | (1 << 8);
+
+export type PartitionLoadState = 'loading' | 'loaded' | 'failed';
+
+export interface GroupCoordinatorOptions {
+  config: GroupCoordinatorConfig;
+  timer: CoordinatorTimer;
+  records: CoordinatorRecordLog;
+  partitionCount: number;
+  /** Partitions start 'loaded' (empty) unless told otherwise. */
+  initialState?: PartitionLoadState;
+  log?: (message: string) => void;
+}
+
+export interface DescribedGroupMember {
+  memberId: string;
+  groupInstanceId: string | null;
+  clientId: string;
+  clientHost: string;
+  memberMetadata: Buffer;
+  memberAssignment: Buffer;
+}
+
+export interface DescribedGroup {
+  errorCode: number;
+  groupId: string;
+  groupState: string;
+  protocolType: string;
+  protocolData: string;
+  members: DescribedGroupMember[];
+}
+
+export interface ListedGroup {
+  groupId: string;
+  protocolType: string;
+  groupState: string;
+  groupType: string;
+}
+
+const EXPIRATION_KEY = 'offsets-expiration';
+
+export class GroupCoordinator {
+  readonly config: GroupCoordinatorConfig;
+  readonly timer: CoordinatorTimer;
+  readonly groups = new Map<string, ClassicGroup>();
+  readonly groupManager: GroupMetadataManager;
+  readonly offsetManager: OffsetMetadataManager;
+  readonly partitionCount: number;
+  private readonly partitionStates: PartitionLoadState[];
+  private active = true;
+  private readonly logFn: (message: string) => void;
+
+  constructor(opts: GroupCoordinatorOptions) {
+    this.config = opts.config;
+    this.timer = opts.timer;
+    this.partitionCount = opts.partitionCount;
+    this.partitionStates = new Array<PartitionLoadState>(opts.partitionCount).fill(opts.initialState ?? 'loaded');
+    this.logFn = opts.log ?? (() => {});
+    const ctx: CoordinatorContext = {
+      config: opts.config,
+      timer: opts.timer,
+      groups: this.groups,
+      records: opts.records,
+      partitionName: (groupId) => `${GROUP_METADATA_TOPIC_NAME}-${this.partitionFor(groupId)}`,
+      log: (m) => this.logFn(`[GroupCoordinator] ${m}`),
+    };
+    this.groupManager = new GroupMetadataManager(ctx);
+    this.offsetManager = new OffsetMetadataManager(ctx, this.groupManager);
+  }
+
+  partitionFor(groupId: string): number {
+    return partitionForGroup(groupId, this.partitionCount);
+  }
+
+  get isActive(): boolean {
+    return this.active;
+  }
+
+  // ---- loading ----
+
+  partitionState(partition: number): PartitionLoadState {
+    return this.partitionStates[partition] ?? 'failed';
+  }
+
+  get isLoading(): boolean {
+    return this.partitionStates.includes('loading');
+  }
+
+  beginLoading(partition: number): void {
+    this.partitionStates[partition] = 'loading';
+  }
+
+  /** Installs a replayed partition's groups; members must heartbeat from now on. */
+  completeLoading(partition: number, groups: readonly ClassicGroup[]): void {
+    for (const g of groups) {
+      if (this.partitionFor(g.groupId) !== partition) {
+        this.logFn(`[GroupCoordinator] Group ${g.groupId} found in ${GROUP_METADATA_TOPIC_NAME}-${partition} belongs to partition ${this.partitionFor(g.groupId)}; loaded anyway`);
+      }
+      this.groups.set(g.groupId, g);
+      this.groupManager.onGroupLoaded(g);
+    }
+    this.partitionStates[partition] = 'loaded';
+  }
+
+  failLoading(partition: number): void {
+    this.partitionStates[partition] = 'failed';
+  }
+
+  /**
+   * Kafka's validateGroupStatus: INVALID_GROUP_ID (empty ids are allowed only for the
+   * offset and describe/delete APIs), COORDINATOR_NOT_AVAILABLE when shut down or the
+   * partition failed to load, COORDINATOR_LOAD_IN_PROGRESS while it loads.
+   */
+  groupStatus(groupId: string | null, allowEmptyId: boolean): number {
+    if (groupId === null || (!allowEmptyId && groupId === '')) return ErrorCode.INVALID_GROUP_ID;
+    if (!this.active) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    const state = this.partitionState(this.partitionFor(groupId));
+    if (state === 'loading') return ErrorCode.COORDINATOR_LOAD_IN_PROGRESS;
+    if (state === 'failed') return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    return ErrorCode.NONE;
+  }
+
+  private isGroupLoaded(groupId: string): boolean {
+    return this.partitionState(this.partitionFor(groupId)) === 'loaded';
+  }
+
+  // ---- membership ----
+
+  joinGroup(p: JoinGroupParams, respond: JoinCallback): void {
+    const status = this.groupStatus(p.groupId, false);
+    if (status !== ErrorCode.NONE) return respond(joinError(p.memberId, status));
+    if (p.sessionTimeoutMs < this.config.minSessionTimeoutMs || p.sessionTimeoutMs > this.config.maxSessionTimeoutMs) {
+      return respond(joinError(p.memberId, ErrorCode.INVALID_SESSION_TIMEOUT));
+    }
+    this.groupManager.joinGroup(p, respond);
+  }
+
+  syncGroup(p: SyncGroupParams, respond: SyncCallback): void {
+    const status = this.groupStatus(p.groupId, false);
+    // While loading, the rebalance in progress is lost: rejoin without rediscovering the coordinator.
+    if (status === ErrorCode.COORDINATOR_LOAD_IN_PROGRESS) return respond(syncError(ErrorCode.REBALANCE_IN_PROGRESS));
+    if (status !== ErrorCode.NONE) return respond(syncError(status));
+    this.groupManager.syncGroup(p, respond);
+  }
+
+  heartbeat(p: HeartbeatParams): number {
+    const status = this.groupStatus(p.groupId, false);
+    if (status === ErrorCode.COORDINATOR_LOAD_IN_PROGRESS) return ErrorCode.NONE;
+    if (status !== ErrorCode.NONE) return status;
+    return this.groupManager.heartbeat(p);
+  }
+
+  leaveGroup(groupId: string, members: readonly LeavingMember[]): LeaveGroupResult {
+    const status = this.groupStatus(groupId, false);
+    if (status !== ErrorCode.NONE) return { errorCode: status, members: [] };
+    return this.groupManager.leaveGroup(groupId, members);
+  }
+
+  // ---- offsets ----
+
+  commitOffsets(p: OffsetCommitParams): number[] {
+    const status = this.groupStatus(p.groupId, true);
+    if (status !== ErrorCode.NONE) return p.partitions.map(() => status);
+    return this.offsetManager.commitOffsets(p);
+  }
+
+  fetchOffsets(groupId: string, topics: readonly OffsetFetchRequestTopic[] | null, requireStable: boolean): { errorCode: number; topics: FetchedTopic[] } {
+    const status = this.groupStatus(groupId, true);
+    if (status !== ErrorCode.NONE) return { errorCode: status, topics: [] };
+    return { errorCode: ErrorCode.NONE, topics: this.offsetManager.fetchOffsets(groupId, topics, requireStable) };
+  }
+
+  deleteOffsets(groupId: string, partitions: readonly { topic: string; partition: number }[]): { errorCode: number; partitions: number[] } {
+    const status = this.groupStatus(groupId, false);
+    if (status !== ErrorCode.NONE) return { errorCode: status, partitions: [] };
+    return this.offsetManager.deleteOffsets(groupId, partitions);
+  }
+
+  // ---- admin ----
+
+  /** ListGroups: groups of loaded partitions, filtered by state and type (case-insensitive). */
+  listGroups(statesFilter: readonly string[], typesFilter: readonly string[]): { errorCode: number; groups: ListedGroup[] } {
+    if (!this.active) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, groups: [] };
+    const states = new Set(statesFilter.map((s) => s.toLowerCase()));
+    const types = new Set(typesFilter.map((s) => s.toLowerCase()));
+    const groups: ListedGroup[] = [];
+    if (types.size === 0 || types.has(CLASSIC_GROUP_TYPE)) {
+      for (const g of this.groups.values()) {
+        if (!this.isGroupLoaded(g.groupId) || g.is(GroupState.DEAD)) continue;
+        if (states.size > 0 && !states.has(g.state.toLowerCase())) continue;
+        groups.push({ groupId: g.groupId, protocolType: g.protocolType ?? '', groupState: g.state, groupType: CLASSIC_GROUP_TYPE });
+      }
+    }
+    return { errorCode: this.isLoading ? ErrorCode.COORDINATOR_LOAD_IN_PROGRESS : ErrorCode.NONE, groups };
+  }
+
+  describeGroup(groupId: string): DescribedGroup {
+    const status = this.groupStatus(groupId, true);
+    const described: DescribedGroup = { errorCode: status, groupId, groupState: '', protocolType: '', protocolData: '', members: [] };
+    if (status !== ErrorCode.NONE) return described;
+    const g = this.groups.get(groupId);
+    if (!g || g.is(GroupState.DEAD)) return { ...described, groupState: GroupState.DEAD };
+    const stable = g.is(GroupState.STABLE);
+    return {
+      errorCode: ErrorCode.NONE,
+      groupId,
+      groupState: g.state,
+      protocolType: g.protocolType ?? '',
+      protocolData: stable ? (g.protocolName ?? '') : '',
+      members: [...g.members.values()].map((m) => ({
+        memberId: m.memberId,
+        groupInstanceId: m.groupInstanceId,
+        clientId: m.clientId,
+        clientHost: m.clientHost,
+        memberMetadata: stable && g.protocolName !== null ? m.metadata(g.protocolName) : Buffer.alloc(0),
+        memberAssignment: m.assignment,
+      })),
+    };
+  }
+
+  deleteGroups(groupIds: readonly string[]): { groupId: string; errorCode: number }[] {
+    return groupIds.map((groupId) => {
+      const status = this.groupStatus(groupId, true);
+      if (status !== ErrorCode.NONE) return { groupId, errorCode: status };
+      return { groupId, errorCode: this.offsetManager.deleteGroup(groupId) };
+    });
+  }
+
+  // ---- retention ----
+
+  /** Runs the offset expiration now (groups of loaded partitions only). */
+  cleanupExpiredOffsets(): number {
+    if (!this.active) return 0;
+    return this.offsetManager.cleanupExpiredOffsets((id) => this.isGroupLoaded(id));
+  }
+
+  /** Runs the expiration every offsets.retention.check.interval.ms. */
+  scheduleExpiration(): void {
+    if (!this.active) return;
+    this.timer.schedule(EXPIRATION_KEY, this.config.offsetsRetentionCheckIntervalMs, () => {
+      try {
+        const n = this.cleanupExpiredOffsets();
+        if (n > 0) this.logFn(`[GroupCoordinator] Removed ${n} expired offsets`);
+      } finally {
+        this.scheduleExpiration();
+      }
+    });
+  }
+
+  /** Stops timers and answers parked JoinGroup/SyncGroup requests with NOT_COORDINATOR. */
+  shutdown(): void {
+    if (!this.active) return;
+    this.active = false;
+    this.timer.cancelAll();
+    for (const g of this.groups.values()) {
+      g.completeAllJoins(ErrorCode.NOT_COORDINATOR);
+      g.completeAllSyncs(ErrorCode.NOT_COORDINATOR);
+    }
+  }
+}
+
