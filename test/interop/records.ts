@@ -284,6 +284,21 @@ export function verifyRoundTrip(
 }
 
 /**
+ * The producer's view of a topic (per partition: records and their offsets and
+ * timestamps), for offset checks that should not depend on a consumer working.
+ */
+export function partitionView(
+  sent: readonly TestRecord[],
+  deliveries: readonly Delivery[],
+  partitions: number,
+): Pick<VerifyResult, 'counts' | 'byPartition'> {
+  const byPartition: VerifyResult['byPartition'] = Array.from({ length: partitions }, () => []);
+  for (const d of deliveries) byPartition[d.partition]?.push({ offset: d.offset, timestamp: sent[d.index].timestamp, index: d.index });
+  for (const list of byPartition) list.sort((a, b) => a.offset - b.offset);
+  return { counts: byPartition.map((l) => l.length), byPartition };
+}
+
+/**
  * Kafka's ListOffsets-by-timestamp answer per partition: the earliest offset whose
  * timestamp is >= target, or -1 when there is none.
  */
