@@ -11,6 +11,8 @@ import { supportedRange } from './handlers/api-handler.ts';
 import { apiVersionsList } from './handlers/api-versions.ts';
 
 const API_VERSIONS_KEY = 18;
+/** Byte fields from this size on are sent by reference (see Writer.spliceMinBytes). */
+const SPLICE_MIN_BYTES = 16 * 1024;
 
 /** Thrown for a request the broker will not serve; the connection is closed, as Kafka does. */
 export class InvalidRequestError extends Error {
@@ -53,13 +55,16 @@ export class RequestRouter implements FrameHandler {
 
   private encode(apiKey: number, apiVersion: number, correlationId: number, response: unknown): Buffer[] {
     const handler = this.broker.handlers.get(apiKey)!;
-    const w = new Writer(256);
+    const w = new Writer(1024);
+    // Record data (Fetch) is written from the buffers it was read into, not copied.
+    w.spliceMinBytes = SPLICE_MIN_BYTES;
     w.int32(0);
     encodeResponseHeader(w, { correlationId }, responseHeaderVersion(apiKey, apiVersion));
     handler.api.encodeResponse(w, response, apiVersion);
-    const out = w.finish();
-    out.writeInt32BE(out.length - 4, 0);
-    return [out];
+    const total = w.length;
+    const out = w.finishChunks();
+    out[0]!.writeInt32BE(total - 4, 0);
+    return out;
   }
 
   /** A v0 ApiVersions answer with UNSUPPORTED_VERSION and the ranges, so any client can downgrade. */

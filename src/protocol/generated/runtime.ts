@@ -78,15 +78,18 @@ export function writeUnknownTaggedFields(w: Writer, u: readonly UnknownTaggedFie
 /**
  * Starts a tagged field whose size is not known in advance: writes the tag and
  * reserves one byte for the size. endTaggedField patches the size, moving the
- * data when the size needs more than one varint byte.
+ * data when the size needs more than one varint byte. Splicing large byte fields
+ * (Writer.spliceMinBytes) is blocked in between, as the patch needs contiguous bytes.
  */
 export function beginTaggedField(w: Writer, tag: number): number {
   w.unsignedVarint(tag);
   w.ensure(1);
+  w.spliceBlocked++;
   return w.pos++;
 }
 
 export function endTaggedField(w: Writer, mark: number): void {
+  w.spliceBlocked--;
   const size = w.pos - mark - 1;
   if (size < 0x80) {
     w.buf[mark] = size;

@@ -7,10 +7,23 @@ const INT64_MAX = 2n ** 63n - 1n;
  * A growable byte sink for encoding. `finish()` returns a view of exactly the bytes
  * written. Values out of range for their wire type are refused with
  * ProtocolEncodeError instead of being silently truncated.
+ *
+ * Splicing: with `spliceMinBytes` set, a byte field at least that large is not
+ * copied but kept by reference; `finishChunks()` then returns the encoding as a list
+ * of buffers to write in order (a Fetch response's records go out as read from the
+ * segment files). Bytes already written are never moved once spliced around, so
+ * back-patching before a splice point stays valid.
  */
 export class Writer {
   buf: Buffer;
   pos: number;
+  /** Byte fields of at least this many bytes are referenced, not copied (default: never). */
+  spliceMinBytes = Infinity;
+  /** >0 while an encoder needs contiguous bytes (an open tagged field). */
+  spliceBlocked = 0;
+  private chunks: Buffer[] | null = null;
+  /** Start, in `buf`, of the bytes not yet handed to `chunks`. */
+  private regionStart = 0;
 
   constructor(capacity = 256) {
     this.buf = Buffer.allocUnsafe(capacity);
@@ -27,7 +40,25 @@ export class Writer {
   }
 
   finish(): Buffer {
-    return this.buf.subarray(0, this.pos);
+    if (this.chunks === null) return this.buf.subarray(0, this.pos);
+    return Buffer.concat(this.finishChunks());
+  }
+
+  /** The encoding as buffers to write in order (one unless large fields were spliced). */
+  finishChunks(): Buffer[] {
+    if (this.chunks === null) return [this.buf.subarray(0, this.pos)];
+    const out = this.chunks;
+    if (this.pos > this.regionStart) out.push(this.buf.subarray(this.regionStart, this.pos));
+    this.regionStart = this.pos;
+    return out;
+  }
+
+  /** Total bytes written, spliced ones included. */
+  get length(): number {
+    if (this.chunks === null) return this.pos;
+    let n = this.pos - this.regionStart;
+    for (const c of this.chunks) n += c.length;
+    return n;
   }
 
   int8(v: number): this {
@@ -137,6 +168,13 @@ export class Writer {
   }
 
   raw(b: Uint8Array): this {
+    if (b.length >= this.spliceMinBytes && this.spliceBlocked === 0) {
+      this.chunks ??= [];
+      if (this.pos > this.regionStart) this.chunks.push(this.buf.subarray(this.regionStart, this.pos));
+      this.chunks.push(Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.length));
+      this.regionStart = this.pos;
+      return this;
+    }
     this.ensure(b.length);
     this.buf.set(b, this.pos);
     this.pos += b.length;

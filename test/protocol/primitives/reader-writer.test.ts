@@ -41,3 +41,19 @@ test('lying lengths are refused before allocation', () => {
   assert.throws(() => new Reader(Buffer.from([0x80])).unsignedVarint(), ProtocolDecodeError);
   assert.throws(() => new Reader(Buffer.alloc(3)).int32(), ProtocolDecodeError);
 });
+
+test('large byte fields are spliced by reference and read back identically', () => {
+  const big = Buffer.alloc(100_000, 7);
+  const plain = new Writer();
+  const spliced = new Writer();
+  spliced.spliceMinBytes = 1024;
+  for (const w of [plain, spliced]) {
+    w.int32(0).compactBytes(Buffer.from('small')).bytes(big).string('after').compactBytes(big).int8(1);
+  }
+  const chunks = spliced.finishChunks();
+  assert.ok(chunks.length > 1);
+  assert.ok(chunks.some((c) => c === big), 'the big field is not copied');
+  assert.equal(spliced.length, plain.pos);
+  assert.deepEqual(Buffer.concat(chunks), plain.finish());
+  assert.deepEqual(spliced.finish(), plain.finish());
+});
