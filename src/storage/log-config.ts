@@ -197,8 +197,10 @@ export function logConfigFromBrokerConfig(props: Readonly<Record<string, string 
     if (v !== undefined) topicLevel[topicName] = v;
   }
   if (props['log.retention.ms'] === undefined) {
-    if (props['log.retention.minutes'] !== undefined) topicLevel['retention.ms'] = String(Number(props['log.retention.minutes']) * 60_000);
-    else if (props['log.retention.hours'] !== undefined) topicLevel['retention.ms'] = String(Number(props['log.retention.hours']) * 3_600_000);
+    // A negative minutes/hours value means "no limit" (-1), as in Kafka's LogConfig.
+    const scaled = (raw: string, unitMs: number): string => (Number(raw) < 0 ? '-1' : String(Number(raw) * unitMs));
+    if (props['log.retention.minutes'] !== undefined) topicLevel['retention.ms'] = scaled(props['log.retention.minutes'], 60_000);
+    else if (props['log.retention.hours'] !== undefined) topicLevel['retention.ms'] = scaled(props['log.retention.hours'], 3_600_000);
   }
   if (props['log.roll.ms'] === undefined && props['log.roll.hours'] !== undefined) {
     topicLevel['segment.ms'] = String(Number(props['log.roll.hours']) * 3_600_000);

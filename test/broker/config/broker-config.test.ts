@@ -42,3 +42,10 @@ test('dynamic configs: cluster-wide ones change, read-only ones are refused', ()
   assert.equal(c.logRetentionMs, 168 * 3_600_000);
   assert.throws(() => c.setDynamic('node.id', '4'), /read-only/);
 });
+
+test('log.retention.hours=-1 means unlimited retention for topics too', async () => {
+  const { logConfigFromBrokerConfig } = await import('../../../src/storage/log-config.ts');
+  assert.equal(logConfigFromBrokerConfig({ 'log.retention.hours': '-1' })['retention.ms'], -1);
+  assert.equal(logConfigFromBrokerConfig({ 'log.retention.minutes': '-1' })['retention.ms'], -1);
+  assert.equal(logConfigFromBrokerConfig({ 'log.retention.minutes': '2' })['retention.ms'], 120_000);
+});
