@@ -146,7 +146,7 @@ export function heartbeat(r: Rig, groupId: string, memberId: string, generationI
 }
 
 /** Advances time by the initial rebalance delay until every join is answered (the delay extends while members arrive). */
-export function settleInitialDelay(r: Rig, joins: readonly Pending<unknown>[]): void {
+export function settleInitialDelay(r: Rig, joins: readonly { readonly done: boolean }[]): void {
   for (let i = 0; i < 20 && joins.some((j) => !j.done); i++) r.timer.advance(r.coordinator.config.initialRebalanceDelayMs);
   if (joins.some((j) => !j.done)) throw new Error('join did not complete');
 }
