@@ -34,7 +34,7 @@ const suite = createFuzzSuite(seed);
 if (args.index !== undefined) {
   for (const t of targets) {
     const report = new FuzzReport();
-    suite.run(t, Number(args.index), 1, report);
+    await suite.run(t, Number(args.index), 1, report);
     console.log(`${t} seed ${seed} index ${args.index}: ${report.accepted} decoder calls returned, ${report.rejected} threw ProtocolDecodeError`);
     for (const f of report.failures) console.log(`FAILURE ${describeFailure(f)}`);
     if (report.failures.length > 0) process.exitCode = 1;
@@ -76,7 +76,7 @@ function status(final: boolean): void {
 while (performance.now() < deadline) {
   for (const [t, s] of states) {
     const t0 = performance.now();
-    suite.run(t, s.next, s.chunk, s.report);
+    await suite.run(t, s.next, s.chunk, s.report);
     const ms = performance.now() - t0;
     s.next += s.chunk;
     s.ms += ms;

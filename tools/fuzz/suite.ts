@@ -6,13 +6,14 @@
  */
 import { loadGoldenFrames } from '../golden/fixtures.ts';
 import { installAllocGuard } from './alloc-guard.ts';
+import { fuzzAsync } from './async.ts';
 import { bombCorpus, fuzzBombs } from './bombs.ts';
 import { syntheticFrames } from './synthetic.ts';
 import { FuzzReport, batchCorpus, frameCorpus, fuzzBatches, fuzzCodecs, fuzzFrames, fuzzLegacy } from './targets.ts';
 import type { BatchCorpus, FrameCorpus } from './targets.ts';
 
-export type TargetName = 'frames' | 'messages' | 'batches' | 'legacy' | 'codecs' | 'bombs';
-export const TARGETS: readonly TargetName[] = ['frames', 'messages', 'batches', 'legacy', 'codecs', 'bombs'];
+export type TargetName = 'frames' | 'messages' | 'batches' | 'legacy' | 'codecs' | 'bombs' | 'async';
+export const TARGETS: readonly TargetName[] = ['frames', 'messages', 'batches', 'legacy', 'codecs', 'bombs', 'async'];
 
 export interface FuzzSuite {
   readonly seed: number;
@@ -21,8 +22,8 @@ export interface FuzzSuite {
   /** Synthetic frames: every API and version. */
   readonly messages: FrameCorpus;
   readonly records: BatchCorpus;
-  /** Runs inputs [first, first + count) of `target` into `report`. */
-  run(target: TargetName, first: number, count: number, report: FuzzReport): void;
+  /** Runs inputs [first, first + count) of `target` into `report` (only 'async' returns a promise). */
+  run(target: TargetName, first: number, count: number, report: FuzzReport): void | Promise<void>;
 }
 
 export function createFuzzSuite(seed: number): FuzzSuite {
@@ -50,6 +51,8 @@ export function createFuzzSuite(seed: number): FuzzSuite {
           return fuzzCodecs(records, seed, first, count, report);
         case 'bombs':
           return fuzzBombs((bombs ??= bombCorpus()), seed, first, count, report);
+        case 'async':
+          return fuzzAsync(records, seed, first, count, report);
       }
     },
   };
