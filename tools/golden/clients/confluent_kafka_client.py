@@ -1,6 +1,6 @@
 """confluent-kafka (librdkafka) scenarios for golden capture.
 
-Usage: confluent_kafka_client.py <host:port> <producer|consumer|fetch|admin>
+Usage: confluent_kafka_client.py <host:port> <producer|transaction|consumer|fetch|admin>
 Errors are expected (the broker may lack an API); what matters is what is sent.
 """
 import sys
@@ -31,6 +31,12 @@ if scenario == "producer":
     p = Producer({**common, "enable.idempotence": True, "message.timeout.ms": 1500})
     p.produce(topic, key=b"k", value=b"idempotent")
     p.flush(1.5)
+elif scenario == "transaction":
+    p = Producer({**common, "transactional.id": "golden-confluent-txn", "transaction.timeout.ms": 5000, "message.timeout.ms": 1500})
+    attempt("init_transactions", lambda: p.init_transactions(2))
+    attempt("begin_transaction", p.begin_transaction)
+    p.produce(topic, key=b"k", value=b"in a transaction")
+    attempt("commit_transaction", lambda: p.commit_transaction(2))
 elif scenario == "fetch":
     # Assigned partition, no group: Fetch without the group coordinator.
     c = Consumer({**common, "group.id": "golden-confluent-assign", "enable.auto.commit": False, "fetch.wait.max.ms": 200})

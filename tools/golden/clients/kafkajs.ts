@@ -1,5 +1,5 @@
 /**
- * kafkajs scenarios for golden capture: `node kafkajs.ts <host:port> <producer|consumer|admin>`.
+ * kafkajs scenarios for golden capture: `node kafkajs.ts <host:port> <producer|idempotent|transaction|consumer|admin>`.
  * Errors are expected (the broker may lack an API); what matters is what is sent.
  */
 import { createRequire } from 'node:module';
@@ -49,6 +49,21 @@ if (scenario === 'producer') {
   await attempt('connect', () => producer.connect());
   await attempt('send', () => producer.send({ topic, messages: [{ key: 'k', value: 'idempotent' }] }));
   await attempt('disconnect', () => producer.disconnect());
+} else if (scenario === 'transaction') {
+  const producer = kafka.producer({ transactionalId: 'golden-kafkajs-txn', idempotent: true, maxInFlightRequests: 1 });
+  await attempt('connect', () => producer.connect());
+  await attempt('commit', async () => {
+    const txn = await producer.transaction();
+    await txn.send({ topic, messages: [{ key: 'k', value: 'in a transaction' }] });
+    await txn.sendOffsets({ consumerGroupId: 'golden-kafkajs-group', topics: [{ topic, partitions: [{ partition: 0, offset: '1' }] }] });
+    await txn.commit();
+  });
+  await attempt('abort', async () => {
+    const txn = await producer.transaction();
+    await txn.send({ topic, messages: [{ value: 'aborted' }] });
+    await txn.abort();
+  });
+  await attempt('disconnect', () => producer.disconnect());
 } else if (scenario === 'consumer') {
   const consumer = kafka.consumer({ groupId: 'golden-kafkajs-group', sessionTimeout: 6000, heartbeatInterval: 500 });
   await attempt('connect', () => consumer.connect());
@@ -69,6 +84,9 @@ if (scenario === 'producer') {
   await attempt('describeGroups', () => admin.describeGroups(['golden-kafkajs-group']));
   await attempt('fetchOffsets', () => admin.fetchOffsets({ groupId: 'golden-kafkajs-group', topics: [topic] }));
   await attempt('createPartitions', () => admin.createPartitions({ topicPartitions: [{ topic, count: 2 }] }));
+  await attempt('deleteTopicRecords', () => admin.deleteTopicRecords({ topic, partitions: [{ partition: 0, offset: '1' }] }));
+  await attempt('describeAcls', () => admin.describeAcls({ resourceType: 2, resourcePatternType: 1, operation: 1, permissionType: 1 }));
+  await attempt('deleteGroups', () => admin.deleteGroups(['golden-doomed-group']));
   await attempt('deleteTopics', () => admin.deleteTopics({ topics: ['golden-doomed'], timeout: 1000 }));
   await attempt('disconnect', () => admin.disconnect());
 }
