@@ -14,10 +14,31 @@ import type { ApiSpec } from '../../protocol/generated/api-keys.ts';
 import type { BrokerConnection } from '../network/broker-connection.ts';
 import { Cluster } from '../network/cluster.ts';
 import type { ClusterOptions, PartitionInfo } from '../network/cluster.ts';
+import * as clusterOps from './cluster-ops.ts';
+import type { AlterConfigOp, BrokerLogDirs, ClusterDescription, ConfigResource, ConfigResourceError } from './cluster-ops.ts';
+import { Coordinators } from './coordinators.ts';
+import type { AdminContext, RetryOptions } from './coordinators.ts';
+import * as groups from './groups.ts';
+import type {
+  ConsumerGroupDescription,
+  ConsumerGroupListing,
+  ConsumerGroupOffsets,
+  GroupOffsetsSpec,
+  GroupPartitionsResult,
+  GroupResult,
+  OffsetToCommit,
+  TopicPartition,
+} from './groups.ts';
+import * as partitions from './partitions.ts';
+import type { DeleteRecordsResult, DescribeProducersResult, ListOffsetsResult, OffsetSpec } from './partitions.ts';
 
 export interface AdminOptions extends ClusterOptions {
-  /** default.api.timeout.ms: what the broker is given to finish (CreateTopics/DeleteTopics timeoutMs). */
+  /** default.api.timeout.ms: what the broker is given to finish (CreateTopics/DeleteTopics timeoutMs), and how long calls retry. */
   defaultApiTimeoutMs?: number;
+  /** retry.backoff.ms (100) */
+  retryBackoffMs?: number;
+  /** retry.backoff.max.ms (1000) */
+  retryBackoffMaxMs?: number;
 }
 
 export interface NewTopic {
@@ -95,7 +116,7 @@ export interface ConfigResourceResult {
   error: KafkaError | null;
 }
 
-function errorOf(code: number, message: string | null | undefined, what: string): KafkaError | null {
+export function errorOf(code: number, message: string | null | undefined, what: string): KafkaError | null {
   if (code === ErrorCode.NONE) return null;
   return KafkaError.from(code, message ? `${what}: ${message}` : what);
 }
@@ -103,10 +124,15 @@ function errorOf(code: number, message: string | null | undefined, what: string)
 export class Admin {
   readonly cluster: Cluster;
   private readonly apiTimeoutMs: number;
+  /** What the group, offset and cluster calls (groups.ts, offsets.ts, cluster-ops.ts) share. */
+  private readonly ctx: AdminContext;
 
   constructor(opts: AdminOptions) {
-    this.cluster = new Cluster(opts);
-    this.apiTimeoutMs = opts.defaultApiTimeoutMs ?? 60_000;
+    const { defaultApiTimeoutMs, retryBackoffMs, retryBackoffMaxMs, ...clusterOpts } = opts;
+    this.cluster = new Cluster(clusterOpts);
+    this.apiTimeoutMs = defaultApiTimeoutMs ?? 60_000;
+    const retry: RetryOptions = { apiTimeoutMs: this.apiTimeoutMs, retryBackoffMs: retryBackoffMs ?? 100, retryBackoffMaxMs: retryBackoffMaxMs ?? 1000 };
+    this.ctx = { cluster: this.cluster, coordinators: new Coordinators(this.cluster), retry };
   }
 
   close(): void {
@@ -245,12 +271,83 @@ export class Admin {
     return this.cluster.connection(nodeId);
   }
 
+  // ---- cluster and configs (cluster-ops.ts) ----
+
+  /** The cluster id, the controller and the brokers (Kafka's describeCluster). */
+  describeCluster(): Promise<ClusterDescription> {
+    return clusterOps.describeCluster(this.ctx);
+  }
+
+  /** SET / DELETE / APPEND / SUBTRACT configs of topics and brokers; one result per resource. */
+  incrementalAlterConfigs(resources: readonly (ConfigResource & { ops: readonly AlterConfigOp[] })[], opts: { validateOnly?: boolean } = {}): Promise<ConfigResourceError[]> {
+    return clusterOps.incrementalAlterConfigs(this.ctx, resources, opts);
+  }
+
+  /** Legacy AlterConfigs: replaces each resource's dynamic configs with `configs`. Prefer incrementalAlterConfigs. */
+  alterConfigs(resources: readonly (ConfigResource & { configs: Readonly<Record<string, string | null>> })[], opts: { validateOnly?: boolean } = {}): Promise<ConfigResourceError[]> {
+    return clusterOps.alterConfigs(this.ctx, resources, opts);
+  }
+
+  /** Log directories of brokers (null: every broker) and the replicas in them. */
+  describeLogDirs(brokerIds: readonly number[] | null = null, opts: { partitions?: readonly TopicPartition[] | null } = {}): Promise<BrokerLogDirs[]> {
+    return clusterOps.describeLogDirs(this.ctx, brokerIds, opts);
+  }
+
+  // ---- consumer groups (groups.ts), routed to each group's coordinator ----
+
+  /** Consumer groups of every broker, sorted by id; `states` filters (case-insensitive). */
+  listConsumerGroups(opts: { states?: readonly string[] } = {}): Promise<ConsumerGroupListing[]> {
+    return groups.listConsumerGroups(this.ctx, opts);
+  }
+
+  /** Members (with decoded assignments), state, assignor and coordinator of groups, in the order asked. */
+  describeConsumerGroups(groupIds: readonly string[], opts: { includeAuthorizedOperations?: boolean } = {}): Promise<ConsumerGroupDescription[]> {
+    return groups.describeConsumerGroups(this.ctx, groupIds, opts);
+  }
+
+  /** Deletes empty groups with their offsets. */
+  deleteConsumerGroups(groupIds: readonly string[]): Promise<GroupResult[]> {
+    return groups.deleteConsumerGroups(this.ctx, groupIds);
+  }
+
+  /** Committed offsets of groups (every partition, or those asked); one OffsetFetch per coordinator on v8+. */
+  listConsumerGroupOffsets(specs: readonly (string | GroupOffsetsSpec)[], opts: { requireStable?: boolean } = {}): Promise<ConsumerGroupOffsets[]> {
+    return groups.listConsumerGroupOffsets(this.ctx, specs, opts);
+  }
+
+  /** Commits offsets for an empty group from outside it (generation -1, no member id). */
+  alterConsumerGroupOffsets(groupId: string, offsets: readonly OffsetToCommit[]): Promise<GroupPartitionsResult> {
+    return groups.alterConsumerGroupOffsets(this.ctx, groupId, offsets);
+  }
+
+  /** Deletes a group's committed offsets of some partitions. */
+  deleteConsumerGroupOffsets(groupId: string, topicPartitions: readonly TopicPartition[]): Promise<GroupPartitionsResult> {
+    return groups.deleteConsumerGroupOffsets(this.ctx, groupId, topicPartitions);
+  }
+
+  // ---- partitions (partitions.ts), routed to each partition's leader ----
+
+  /** Offsets by spec (earliest, latest, max-timestamp, a timestamp), in the order asked. */
+  listOffsets(requests: readonly (TopicPartition & { spec: OffsetSpec })[], opts: { isolationLevel?: number } = {}): Promise<ListOffsetsResult[]> {
+    return partitions.listOffsets(this.ctx, requests, opts);
+  }
+
+  /** Deletes records below `beforeOffset` (-1: the high watermark); the new low watermarks. */
+  deleteRecords(requests: readonly (TopicPartition & { beforeOffset: bigint | number })[], opts: { timeoutMs?: number } = {}): Promise<DeleteRecordsResult[]> {
+    return partitions.deleteRecords(this.ctx, requests, { timeoutMs: opts.timeoutMs ?? this.apiTimeoutMs });
+  }
+
+  /** Active producers of partitions (from their leaders, or from `brokerId`). */
+  describeProducers(topicPartitions: readonly TopicPartition[], opts: { brokerId?: number } = {}): Promise<DescribeProducersResult[]> {
+    return partitions.describeProducers(this.ctx, topicPartitions, opts);
+  }
+
   /** Whether the connected broker serves `api` at all. */
   async supports(api: ApiSpec): Promise<boolean> {
     return (await this.cluster.anyConnection()).supports(api);
   }
 }
 
-const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
+export const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
 /** The broker may use the whole timeoutMs before answering: room for the round trip. */
-const REQUEST_SLACK_MS = 5_000;
+export const REQUEST_SLACK_MS = 5_000;
