@@ -209,8 +209,9 @@ describe('confluent-kafka-python (librdkafka) interop', () => {
     assert.deepEqual(r.remaining, [], 'topics still listed after deletion');
   });
 
-  it('shuts down cleanly on SIGTERM', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('shuts down cleanly on SIGTERM, with no failed request in its log', { timeout: TEST_TIMEOUT_MS }, async () => {
     const code = await broker.stop();
     assert.equal(code, 0, `exit code\n${broker.logTail().slice(-4000)}`);
+    assert.deepEqual(broker.logProblems(), [], 'the broker log shows failed requests or internal errors');
   });
 });

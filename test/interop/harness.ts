@@ -7,7 +7,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, createWriteStream, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync, createWriteStream, existsSync, readFileSync } from 'node:fs';
 import type { WriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -61,6 +61,12 @@ export interface Samsa {
   logFile: string;
   /** The last ~64 KiB of the broker's stdout+stderr, for failure messages. */
   logTail(): string;
+  /**
+   * Log lines showing the broker failed a request (a connection closed on a bad or
+   * failed request, an uncaught error): clients retry those, so a test can pass over
+   * them. Complete once the process has exited.
+   */
+  logProblems(): string[];
   /** SIGTERM, wait for exit (SIGKILL after 20 s); resolves with the exit code (or 128+signal). */
   stop(): Promise<number>;
   /** Send `signal`, wait for the process to exit. */
@@ -129,6 +135,14 @@ export function parseReadyLine(line: string): { host: string; port: number; node
   };
 }
 
+const PROBLEM_LINE =
+  /closing connection .*: (bad request|request failed)|unsupported API key|uncaught|unhandled|TypeError|RangeError|ReferenceError|AssertionError|FATAL/i;
+
+/** Lines of a broker log that show a failed request or an internal error. */
+export function findLogProblems(log: string): string[] {
+  return log.split('\n').filter((line) => PROBLEM_LINE.test(line));
+}
+
 export function startSamsa(opts: SamsaOptions = {}): Promise<Samsa> {
   const dataDir = opts.dataDir ?? makeTempDir('samsa-interop-');
   const overrides: Record<string, string> = {
@@ -161,10 +175,12 @@ export function startSamsa(opts: SamsaOptions = {}): Promise<Samsa> {
       res(exited.code);
     });
   });
-  exitPromise.then(
-    () => log.end(),
-    () => log.end(),
-  );
+  const logFinished = new Promise<void>((res) => log.on('finish', () => res()));
+  const exitedAndLogged = exitPromise.then(async (code) => {
+    log.end();
+    await logFinished;
+    return code;
+  });
 
   return new Promise<Samsa>((resolvePromise, rejectPromise) => {
     let settled = false;
@@ -210,7 +226,7 @@ export function startSamsa(opts: SamsaOptions = {}): Promise<Samsa> {
         clearTimeout(timer);
         const kill = async (signal: NodeJS.Signals): Promise<void> => {
           if (!exited) proc.kill(signal);
-          await exitPromise;
+          await exitedAndLogged;
         };
         resolvePromise({
           bootstrap: `${parsed.host.includes(':') ? `[${parsed.host}]` : parsed.host}:${parsed.port}`,
@@ -223,14 +239,15 @@ export function startSamsa(opts: SamsaOptions = {}): Promise<Samsa> {
           proc,
           logFile,
           logTail: () => tail.toString(),
+          logProblems: () => findLogProblems(readFileSync(logFile, 'utf8')),
           kill,
           stop: async () => {
-            if (exited) return exited.code;
+            if (exited) return exitedAndLogged;
             proc.kill('SIGTERM');
             const t = setTimeout(() => {
               if (!exited) proc.kill('SIGKILL');
             }, STOP_TIMEOUT_MS);
-            const code = await exitPromise;
+            const code = await exitedAndLogged;
             clearTimeout(t);
             return code;
           },

@@ -317,9 +317,10 @@ describe('kafkajs interop', () => {
     for (const t of topics) assert.ok(!listed.includes(t.name), `${t.name} still listed`);
   });
 
-  it('shuts down cleanly on SIGTERM', { timeout: TEST_TIMEOUT_MS }, async () => {
+  it('shuts down cleanly on SIGTERM, with no failed request in its log', { timeout: TEST_TIMEOUT_MS }, async () => {
     await admin.disconnect();
     const code = await broker.stop();
     assert.equal(code, 0, `exit code\n${broker.logTail().slice(-4000)}`);
+    assert.deepEqual(broker.logProblems(), [], 'the broker log shows failed requests or internal errors');
   });
 });

@@ -232,5 +232,10 @@ describe('kcat (librdkafka) interop', () => {
     await consumeAndVerify('zstd');
     await consumeAndVerify('idempotent');
   });
+
+  it('shuts down cleanly again, with no failed request in its log', { timeout: TEST_TIMEOUT_MS }, async () => {
+    assert.equal(await broker.stop(), 0, 'exit code');
+    assert.deepEqual(broker.logProblems(), [], 'the broker log shows failed requests or internal errors');
+  });
 });
 
