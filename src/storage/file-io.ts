@@ -59,12 +59,17 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, sync = 
   const tmp = `${path}.tmp`;
   const fd = fs.openSync(tmp, 'w');
   try {
-    if (typeof data === 'string') fs.writeSync(fd, data);
-    else fs.writeSync(fd, data);
+    const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+    let done = 0;
+    while (done < bytes.length) done += fs.writeSync(fd, bytes, done, bytes.length - done);
     if (sync) fs.fsyncSync(fd);
-  } finally {
+  } catch (e) {
+    // A failed write (ENOSPC) must not leave a partial temp file taking space.
     fs.closeSync(fd);
+    fs.rmSync(tmp, { force: true });
+    throw e;
   }
+  fs.closeSync(fd);
   fs.renameSync(tmp, path);
   if (sync) fsyncDir(path.slice(0, Math.max(path.lastIndexOf('/'), 1)));
 }

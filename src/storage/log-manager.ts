@@ -341,19 +341,31 @@ export class LogManager {
     this.shutDown = true;
     for (const t of this.timers) clearInterval(t);
     this.timers.length = 0;
-    let failed = false;
-    for (const { log } of this.logs.values()) {
+    // Best effort, as Kafka's: every step runs even if an earlier one failed (a full
+    // disk), and a failure only withholds the clean-shutdown marker, so the next
+    // start recovers. The first error is rethrown at the end.
+    const errors: unknown[] = [];
+    const attempt = (step: () => void): void => {
       try {
-        log.close();
-      } catch {
-        failed = true;
+        step();
+      } catch (e) {
+        errors.push(e);
       }
-    }
-    this.checkpointRecoveryPoints();
-    this.checkpointLogStartOffsets();
-    for (const dir of this.logDirs) this.cleaner.writeCheckpoint(dir, this.logsIn(dir));
-    if (!failed) for (const dir of this.logDirs) writeFileAtomic(path.join(dir, CLEAN_SHUTDOWN_FILE), '');
+    };
+    for (const { log } of this.logs.values()) attempt(() => log.close());
+    attempt(() => this.checkpointRecoveryPoints());
+    attempt(() => this.checkpointLogStartOffsets());
+    for (const dir of this.logDirs) attempt(() => this.cleaner.writeCheckpoint(dir, this.logsIn(dir)));
+    if (errors.length === 0) for (const dir of this.logDirs) attempt(() => writeFileAtomic(path.join(dir, CLEAN_SHUTDOWN_FILE), ''));
     await Promise.all(this.pendingDirDeletes);
+    if (errors.length > 0) {
+      const first = errors[0];
+      throw new StorageError(
+        StorageErrorCode.KAFKA_STORAGE_ERROR,
+        `log manager shutdown: ${errors.length} step(s) failed, no clean-shutdown marker written (the next start recovers); first: ${first instanceof Error ? first.message : String(first)}`,
+        { cause: first },
+      );
+    }
   }
 
   /** Stops without flushing or markers (tests simulating a crash). */

@@ -361,8 +361,13 @@ export class LogSegment {
     this.offsetOfMaxTimestampCache = offsetOfMax;
     this.nextOffsetCache = next;
     this.bytesSinceLastIndexEntry = sinceIndex;
-    this.offsetIndex.persist();
-    this.timeIndex.persist();
+    try {
+      this.offsetIndex.persist();
+      this.timeIndex.persist();
+    } catch {
+      // A full disk must not keep the log from opening: the rebuilt entries stay in
+      // memory and the next flush/roll/close writes them (as rebuildIndexes does).
+    }
     return { truncatedBytes: truncated, problem: truncated > 0 ? problem : null };
   }
 

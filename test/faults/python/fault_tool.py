@@ -19,6 +19,7 @@ Commands:
   produce         --topic T --count N [--prefix P]   acks=all, all must succeed.
   offsets         --topic T   low/high watermarks per partition.
   delete-records  --topic T --partition P --offset O
+  delete-topic    --topic T
 """
 import argparse
 import json
@@ -248,6 +249,14 @@ def cmd_delete_records(args):
     result({'low_watermark': low})
 
 
+def cmd_delete_topic(args):
+    a = AdminClient(conf(args))
+    fs = a.delete_topics([args.topic], operation_timeout=30)
+    for _, f in fs.items():
+        f.result(timeout=30)
+    result({'deleted': args.topic})
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('command')
@@ -278,6 +287,7 @@ def main():
         'produce': cmd_produce,
         'offsets': cmd_offsets,
         'delete-records': cmd_delete_records,
+        'delete-topic': cmd_delete_topic,
     }.get(args.command)
     if fn is None:
         raise SystemExit('unknown command %s' % args.command)
