@@ -16,7 +16,8 @@ Commands:
   produce-until-error --topic T --out FILE --value-bytes N
                   produces (acks=all) until a delivery fails; acked records go to
                   FILE; prints the first error.
-  produce         --topic T --count N [--prefix P]   acks=all, all must succeed.
+  produce         --topic T --count N [--prefix P | --keys-list a,b [--tombstones]]
+                  [--partition P] [--timestamp-ms TS]   acks=all, all must succeed.
   offsets         --topic T   low/high watermarks per partition.
   delete-records  --topic T --partition P --offset O
   delete-topic    --topic T
@@ -211,7 +212,8 @@ def cmd_produce_until_error(args):
 
 def cmd_produce(args):
     state = {'acked': 0, 'errors': []}
-    p = Producer(conf(args, {'acks': 'all', 'linger.ms': 2, 'message.timeout.ms': 30000}))
+    # Small batches: several tests use a tiny segment.bytes (a batch must fit in one).
+    p = Producer(conf(args, {'acks': 'all', 'linger.ms': 2, 'message.timeout.ms': 30000, 'batch.size': 1000}))
 
     def on_delivery(err, msg):
         if err is not None:
@@ -219,10 +221,22 @@ def cmd_produce(args):
         else:
             state['acked'] += 1
 
+    extra = {}
+    if args.timestamp_ms:
+        extra['timestamp'] = args.timestamp_ms
+    keys = args.keys_list.split(',') if args.keys_list else None
     for i in range(args.count):
-        key = ('%s%d' % (args.prefix, i)).encode()
-        p.produce(args.topic, value=('%s-value-%d' % (args.prefix, i)).encode(), key=key,
-                  partition=args.partition if args.partition >= 0 else -1, on_delivery=on_delivery)
+        if keys:
+            # --keys-list a,b,c: key cycles through the list; value "<key>-<round>", or a
+            # tombstone (None) with --tombstones.
+            k = keys[i % len(keys)]
+            key = k.encode()
+            value = None if args.tombstones else ('%s-%d' % (k, i // len(keys))).encode()
+        else:
+            key = ('%s%d' % (args.prefix, i)).encode()
+            value = ('%s-value-%d' % (args.prefix, i)).encode()
+        p.produce(args.topic, value=value, key=key,
+                  partition=args.partition if args.partition >= 0 else -1, on_delivery=on_delivery, **extra)
         p.poll(0)
     p.flush(30)
     result({'acked': state['acked'], 'errors': state['errors'][:10]})
@@ -278,6 +292,9 @@ def main():
     ap.add_argument('--message-timeout-ms', type=int, default=120000)
     ap.add_argument('--flush-timeout', type=float, default=180)
     ap.add_argument('--timeout', type=float, default=120)
+    ap.add_argument('--timestamp-ms', type=int, default=0)
+    ap.add_argument('--keys-list')
+    ap.add_argument('--tombstones', action='store_true')
     args = ap.parse_args()
     fn = {
         'create-topic': cmd_create_topic,
