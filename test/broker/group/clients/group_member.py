@@ -45,6 +45,7 @@ def run_confluent(a):
         'auto.offset.reset': 'earliest',
         'enable.auto.commit': False,
         'topic.metadata.refresh.interval.ms': 5000,
+        'error_cb': lambda err: emit({'type': 'error', 'message': str(err), 'fatal': err.fatal()}),
     }
     if a.instance_id:
         conf['group.instance.id'] = a.instance_id
