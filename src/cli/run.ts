@@ -7,6 +7,7 @@ Commands:
   topics    create, list, describe and delete topics (kafka-topics)
   produce   write lines from stdin as records (kafka-console-producer)
   consume   print records of a topic (kafka-console-consumer)
+  consumer-groups  list, describe, delete groups; reset offsets (kafka-consumer-groups)
 
 Run "samsa <command> --help" for a command's options.`;
 
@@ -33,6 +34,10 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   consume: async () => {
     const m = await import('./commands/consume.ts');
     return { run: m.consumeCommand, usage: m.CONSUME_USAGE };
+  },
+  'consumer-groups': async () => {
+    const m = await import('./commands/consumer-groups.ts');
+    return { run: m.consumerGroupsCommand, usage: m.CONSUMER_GROUPS_USAGE };
   },
 };
 
