@@ -15,8 +15,9 @@
  *     a new produce after the run lands right after the old end.
  * A kill -9 keeps the page cache, so even acks=1 must lose nothing.
  *
- * SAMSA_FAULTS_RECORDS (default 20000) records; the kill happens after
- * SAMSA_FAULTS_KILL_AFTER (default records/3) acks.
+ * SAMSA_FAULTS_RECORDS (default 20000) records at SAMSA_FAULTS_RATE (default 4000)
+ * per second; SAMSA_FAULTS_CRASHES (default 2)
+ * kills, one every SAMSA_FAULTS_KILL_AFTER (default records/(crashes+1)) acks.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -26,7 +27,11 @@ import type { Samsa } from '../interop/harness.ts';
 import { CHILD_TIMEOUT_MS, TEST_TIMEOUT_MS, consumeAll, countLines, envInt, faultTool, faultToolBackground, readJsonLines, sleep } from './helpers.ts';
 
 const RECORDS = envInt('SAMSA_FAULTS_RECORDS', 20_000);
-const KILL_AFTER = envInt('SAMSA_FAULTS_KILL_AFTER', Math.floor(RECORDS / 3));
+/** Records per second the producer offers (so the crashes land mid-stream). */
+const RATE = envInt('SAMSA_FAULTS_RATE', 4000);
+/** Broker crashes per run, evenly spread over the stream. */
+const CRASHES = envInt('SAMSA_FAULTS_CRASHES', 2);
+const KILL_AFTER = envInt('SAMSA_FAULTS_KILL_AFTER', Math.floor(RECORDS / (CRASHES + 1)));
 
 interface Report {
   seq: number;
@@ -54,27 +59,30 @@ async function crashRun(acks: 'all' | '1'): Promise<void> {
       bootstrap,
       [
         '--topic', topic, '--count', String(RECORDS), '--acks', acks, '--out', reports,
-        '--pace-every', '200',
+        '--rate', String(RATE),
         ...(idempotent ? [] : ['--client-config', 'enable.idempotence=false', '--client-config', 'max.in.flight.requests.per.connection=1']),
       ],
       CHILD_TIMEOUT_MS,
     );
     producer.result.catch(() => {});
 
-    await eventually(`${KILL_AFTER} delivery reports before the crash`, () => countLines(reports) >= KILL_AFTER, CHILD_TIMEOUT_MS / 2);
-    await broker.kill('SIGKILL');
-    const ackedBeforeCrash = countLines(reports);
-    // The producer keeps trying while the broker is down.
-    await sleep(1000);
-    broker = await startSamsa({ dataDir, overrides: { listeners: `PLAINTEXT://127.0.0.1:${port}` } });
-    assert.equal(broker.port, port, 'restarted on the same port');
+    let ackedBeforeCrash = 0;
+    for (let crash = 1; crash <= CRASHES; crash++) {
+      await eventually(`${crash * KILL_AFTER} delivery reports before crash ${crash}`, () => countLines(reports) >= crash * KILL_AFTER, CHILD_TIMEOUT_MS / 2);
+      await broker.kill('SIGKILL');
+      ackedBeforeCrash = countLines(reports);
+      // The producer keeps trying while the broker is down.
+      await sleep(1000);
+      broker = await startSamsa({ dataDir, overrides: { listeners: `PLAINTEXT://127.0.0.1:${port}` } });
+      assert.equal(broker.port, port, 'restarted on the same port');
+    }
 
     const summary = await producer.result;
     const all = readJsonLines<Report>(reports);
     const acked = all.filter((r) => r.err === undefined);
     const failed = all.filter((r) => r.err !== undefined);
-    const context = `acks=${acks}, ${ackedBeforeCrash} acks before the crash, producer summary ${JSON.stringify(summary)}`;
-    assert.ok(acked.length > ackedBeforeCrash, `the producer made progress after the restart (${context})`);
+    const context = `acks=${acks}, ${CRASHES} crashes, ${ackedBeforeCrash} acks before the last, producer summary ${JSON.stringify(summary)}`;
+    assert.ok(acked.length > ackedBeforeCrash, `the producer made progress after the last restart (${context})`);
     assert.equal(failed.length, 0, `no delivery failed: librdkafka retries through a restart (${context})`);
     assert.equal(acked.length, RECORDS, `every record acked (${context})`);
 

@@ -2,14 +2,14 @@
  * Full disk: log.dirs on an 8 MiB tmpfs. A producer (confluent-kafka, retries=0)
  * writes until the disk fills.
  *
- * Samsa's behaviour (documented here and in the storage README): a failed append is
- * cut back to the last whole batch and the partition answers KAFKA_STORAGE_ERROR (56)
- * for that produce; the log dir is NOT taken offline (Kafka would mark it offline
- * and stop serving it until a restart). Reads keep being served from the intact log,
- * and once space is freed (DeleteRecords + segment deletion, deleting another topic)
- * the same partition accepts produces again — no restart needed. Kafka's own
- * documentation lists "keep failing produces with KAFKA_STORAGE_ERROR, keep serving
- * reads" as the weaker alternative; Samsa recovers by itself when space returns.
+ * Samsa's behaviour (documented here): a failed append is cut back to the last whole
+ * batch and the partition answers KAFKA_STORAGE_ERROR (56) for that produce; the log
+ * dir is NOT taken offline. Kafka marks the dir offline instead and serves nothing
+ * from it until a restart; Samsa keeps serving reads from the intact log and, once
+ * space is freed (DeleteRecords + segment deletion, deleting another topic), the
+ * same partition accepts produces again without a restart. A restart while the disk
+ * is still full works too (shutdown is best effort; startup recovers without
+ * needing free space).
  *
  * Needs root (mount). CI runs as root; elsewhere the test fails with a clear message.
  */

@@ -6,7 +6,7 @@ object as its last stdout line; bulk data goes to files named in the options.
 
 Commands:
   create-topic    --topic T --partitions N [--config k=v ...]
-  produce-stream  --topic T --count N --acks all|1 --out FILE
+  produce-stream  --topic T --count N --acks all|1 --out FILE [--rate R/s]
                   Idempotent producer: key k<i % keys>, value "seq=<i>" for i in
                   [0, count); every delivery report is appended to FILE as a JSON
                   line {"seq", "p", "o", "err"} and flushed at once (the test
@@ -117,6 +117,7 @@ def cmd_produce_stream(args):
             state['acked'] += 1
             out.write(json.dumps({'seq': seq, 'p': msg.partition(), 'o': msg.offset()}) + '\n')
 
+    started = time.time()
     for i in range(args.count):
         key = ('k%d' % (i % args.keys)).encode()
         while True:
@@ -126,8 +127,12 @@ def cmd_produce_stream(args):
             except BufferError:
                 p.poll(0.05)
         p.poll(0)
-        if args.pace_every and i % args.pace_every == 0:
-            p.poll(0.001)
+        if args.rate and i % 50 == 0:
+            # Paced so the test's crashes land mid-stream.
+            ahead = started + i / args.rate - time.time()
+            while ahead > 0:
+                p.poll(min(ahead, 0.05))
+                ahead = started + i / args.rate - time.time()
     remaining = p.flush(args.flush_timeout)
     out.close()
     result({'acked': state['acked'], 'failed': state['failed'], 'errors': state['errors'],
@@ -288,7 +293,7 @@ def main():
     ap.add_argument('--prefix', default='r')
     ap.add_argument('--value-bytes', type=int, default=1000)
     ap.add_argument('--max-records', type=int, default=10_000_000)
-    ap.add_argument('--pace-every', type=int, default=0)
+    ap.add_argument('--rate', type=float, default=0)
     ap.add_argument('--message-timeout-ms', type=int, default=120000)
     ap.add_argument('--flush-timeout', type=float, default=180)
     ap.add_argument('--timeout', type=float, default=120)
