@@ -5,3 +5,5 @@
  */
 export * from './network/index.ts';
 export * from './admin/index.ts';
+export * from './producer/index.ts';
+export * from './consumer/index.ts';

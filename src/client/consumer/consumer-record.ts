@@ -1,0 +1,132 @@
+/**
+ * What poll() returns: Java's ConsumerRecord and ConsumerRecords.
+ *
+ * A ConsumerRecord keeps the decoded record it came from and computes offset,
+ * timestamp and leader epoch on demand, so a poll of many records allocates one
+ * small object per record. Key and value are deserialized eagerly (a failing
+ * deserializer surfaces at the record's position, as Java's does).
+ */
+import type { DecodedRecord, RecordHeader } from '../../protocol/records/record.ts';
+import { ATTR_TIMESTAMP_TYPE_LOG_APPEND } from '../../protocol/records/batch-header.ts';
+import type { TopicPartition, TopicPartitionOffset } from './types.ts';
+import { tpKey } from './types.ts';
+
+export type TimestampType = 'CreateTime' | 'LogAppendTime';
+
+export class ConsumerRecord<K, V> {
+  readonly topic: string;
+  readonly partition: number;
+  readonly key: K;
+  readonly value: V;
+  private readonly raw: DecodedRecord;
+
+  constructor(topic: string, partition: number, raw: DecodedRecord, key: K, value: V) {
+    this.topic = topic;
+    this.partition = partition;
+    this.raw = raw;
+    this.key = key;
+    this.value = value;
+  }
+
+  get offset(): bigint {
+    return this.raw.offset;
+  }
+
+  /** Milliseconds since the epoch: the create time, or the broker's append time for LogAppendTime topics. */
+  get timestamp(): number {
+    return this.raw.timestampMs;
+  }
+
+  get timestampType(): TimestampType {
+    return (this.raw.batch.attributes & ATTR_TIMESTAMP_TYPE_LOG_APPEND) !== 0 ? 'LogAppendTime' : 'CreateTime';
+  }
+
+  get headers(): readonly RecordHeader[] {
+    return this.raw.headers;
+  }
+
+  /** The partition leader epoch the record was written in; null for old message formats. */
+  get leaderEpoch(): number | null {
+    const e = this.raw.batch.partitionLeaderEpoch;
+    return e >= 0 ? e : null;
+  }
+
+  /** The raw key's size in bytes, -1 for a null key (Java's serializedKeySize). */
+  get serializedKeySize(): number {
+    return this.raw.key === null ? -1 : this.raw.key.length;
+  }
+
+  get serializedValueSize(): number {
+    return this.raw.value === null ? -1 : this.raw.value.length;
+  }
+
+  /** The undeserialized key bytes. */
+  get rawKey(): Buffer | null {
+    return this.raw.key;
+  }
+
+  get rawValue(): Buffer | null {
+    return this.raw.value;
+  }
+}
+
+/** One poll's records, grouped by partition in the order they were returned. */
+export class ConsumerRecords<K, V> implements Iterable<ConsumerRecord<K, V>> {
+  static empty<K, V>(): ConsumerRecords<K, V> {
+    return new ConsumerRecords<K, V>([], new Map());
+  }
+
+  /** Every record, in return order. */
+  readonly all: readonly ConsumerRecord<K, V>[];
+  private readonly byPartition: Map<string, ConsumerRecord<K, V>[]>;
+  private readonly next: Map<string, TopicPartitionOffset>;
+
+  constructor(all: ConsumerRecord<K, V>[], next: Map<string, TopicPartitionOffset>) {
+    this.all = all;
+    this.next = next;
+    this.byPartition = new Map();
+  }
+
+  get count(): number {
+    return this.all.length;
+  }
+
+  isEmpty(): boolean {
+    return this.all.length === 0;
+  }
+
+  [Symbol.iterator](): Iterator<ConsumerRecord<K, V>> {
+    return this.all[Symbol.iterator]();
+  }
+
+  /** The partitions with records in this poll. */
+  partitions(): TopicPartition[] {
+    this.group();
+    return [...this.byPartition.values()].map((l) => ({ topic: l[0]!.topic, partition: l[0]!.partition }));
+  }
+
+  /** The records of one partition (Java's records(TopicPartition)), or of one topic. */
+  records(topic: string, partition?: number): ConsumerRecord<K, V>[] {
+    if (partition === undefined) return this.all.filter((r) => r.topic === topic);
+    this.group();
+    return this.byPartition.get(tpKey(topic, partition)) ?? [];
+  }
+
+  /** Per partition, the offset after the last record returned — what a commit of this poll stores (Java's nextOffsets()). */
+  nextOffsets(): TopicPartitionOffset[] {
+    return [...this.next.values()];
+  }
+
+  private group(): void {
+    if (this.byPartition.size > 0 || this.all.length === 0) return;
+    for (const r of this.all) {
+      const k = tpKey(r.topic, r.partition);
+      let l = this.byPartition.get(k);
+      if (l === undefined) {
+        l = [];
+        this.byPartition.set(k, l);
+      }
+      l.push(r);
+    }
+  }
+}

@@ -1,0 +1,712 @@
+/**
+ * The consumer's side of a classic group (Java's ConsumerCoordinator and
+ * AbstractCoordinator): FindCoordinator, JoinGroup/SyncGroup with the leader
+ * running the assignor, heartbeats, offset commits and fetches, LeaveGroup.
+ *
+ * Heartbeats run on their own timer, never waiting for poll() or the
+ * application's processing: a slow handler keeps its partitions as long as it
+ * calls poll() within max.poll.interval.ms (the timer checks that too, and leaves
+ * the group when it is exceeded, as Java's heartbeat thread does).
+ *
+ * Group requests use a dedicated connection to the coordinator, so they never wait
+ * behind a long-polling Fetch on the same broker (Java does the same).
+ *
+ * Rebalances happen inside poll(): joinGroup() runs once in the background and
+ * each poll() waits for it up to its timeout. Eager protocols revoke everything
+ * before joining; cooperative (cooperative-sticky) revokes only what moves, then
+ * rejoins so the next round hands those partitions out.
+ */
+import { ErrorCode, KafkaError } from '../../protocol/errors/index.ts';
+import { FindCoordinatorApi, HeartbeatApi, JoinGroupApi, LeaveGroupApi, OffsetCommitApi, OffsetFetchApi, SyncGroupApi } from '../../protocol/generated/api-keys.ts';
+import { decodeConsumerProtocolAssignment, encodeConsumerProtocolAssignment } from '../../protocol/generated/consumer-protocol-assignment.ts';
+import { decodeConsumerProtocolSubscription, encodeConsumerProtocolSubscription } from '../../protocol/generated/consumer-protocol-subscription.ts';
+import type { JoinGroupResponse } from '../../protocol/generated/join-group-response.ts';
+import { Reader } from '../../protocol/primitives/reader.ts';
+import { Writer } from '../../protocol/primitives/writer.ts';
+import { BrokerConnection } from '../network/broker-connection.ts';
+import type { Cluster } from '../network/cluster.ts';
+import type { Assignment, ConsumerPartitionAssignor, RebalanceProtocol, Subscription } from './assignors/assignor.ts';
+import type { ConsumerSettings } from './config.ts';
+import { CommitFailedError, ConsumerTimeoutError } from './errors.ts';
+import { sleep } from './fetcher.ts';
+import type { SubscriptionState } from './subscription-state.ts';
+import type { TopicPartition, TopicPartitionOffset } from './types.ts';
+import { compareTp, tpKey } from './types.ts';
+
+const CONSUMER_PROTOCOL_VERSION = 3;
+
+type MemberState = 'unjoined' | 'joining' | 'stable';
+
+export interface CoordinatorEvents {
+  /** The group needs this member to rejoin (a waiting poll should return to do it). */
+  onRejoinNeeded(): void;
+  /** The assignment changed (the fetcher should look again). */
+  onAssignmentChanged(): void;
+}
+
+export class ConsumerCoordinator {
+  private readonly cluster: Cluster;
+  private readonly subs: SubscriptionState;
+  private readonly o: ConsumerSettings;
+  private readonly groupId: string;
+  private readonly events: CoordinatorEvents;
+  readonly protocol: RebalanceProtocol;
+  memberId = '';
+  generationId = -1;
+  protocolName: string | null = null;
+  isLeader = false;
+  state: MemberState = 'unjoined';
+  private rejoinNeeded = true;
+  /** The generation was lost (fenced, expired, poll timeout): the next join calls onPartitionsLost. */
+  private partitionsLost = false;
+  private needsJoinPrepare = true;
+  private coordinator: BrokerConnection | null = null;
+  private findingCoordinator: Promise<BrokerConnection> | null = null;
+  private joining: Promise<void> | null = null;
+  private heartbeatTimer: NodeJS.Timeout | null = null;
+  private heartbeatInFlight = false;
+  private lastHeartbeatMs = 0;
+  lastPollMs = Date.now();
+  /** poll() is running (waiting counts as polling, as in Java). */
+  pollActive = false;
+  private nextAutoCommitMs: number;
+  private fatal: Error | null = null;
+  private closed = false;
+  /** Leader: partition counts it assigned, to rejoin when they change. */
+  private assignedTopicPartitions = new Map<string, number>();
+  /** Heartbeats sent while processing (for tests and metrics). */
+  heartbeatsSent = 0;
+
+  constructor(cluster: Cluster, subs: SubscriptionState, o: ConsumerSettings, events: CoordinatorEvents) {
+    this.cluster = cluster;
+    this.subs = subs;
+    this.o = o;
+    this.groupId = o.groupId!;
+    this.events = events;
+    const cooperative = o.assignors.every((a) => a.supportedProtocols.includes('cooperative'));
+    this.protocol = cooperative ? 'cooperative' : 'eager';
+    this.nextAutoCommitMs = Date.now() + o.autoCommitIntervalMs;
+    this.heartbeatTimer = setInterval(() => this.heartbeatTick(), Math.max(10, Math.min(o.heartbeatIntervalMs, 1000)));
+    this.heartbeatTimer.unref?.();
+  }
+
+  get needsRejoin(): boolean {
+    return this.subs.hasAutoAssignment && (this.rejoinNeeded || this.state !== 'stable');
+  }
+
+  requestRejoin(reason: string): void {
+    void reason;
+    if (!this.rejoinNeeded) {
+      this.rejoinNeeded = true;
+      this.events.onRejoinNeeded();
+    }
+  }
+
+  throwIfFatal(): void {
+    if (this.fatal) throw this.fatal;
+  }
+
+  // --- coordinator discovery ----------------------------------------------
+
+  async ensureCoordinator(): Promise<BrokerConnection> {
+    if (this.coordinator && !this.coordinator.closed) return this.coordinator;
+    this.findingCoordinator ??= this.findCoordinator().finally(() => {
+      this.findingCoordinator = null;
+    });
+    return this.findingCoordinator;
+  }
+
+  private async findCoordinator(): Promise<BrokerConnection> {
+    for (let attempt = 0; ; attempt++) {
+      if (this.closed) throw new Error('consumer is closed');
+      try {
+        const conn = await this.cluster.anyConnection();
+        const v = conn.versionFor(FindCoordinatorApi);
+        const res = await conn.send(FindCoordinatorApi, { key: this.groupId, keyType: 0, coordinatorKeys: [this.groupId] }, { version: v });
+        const c = v >= 4 ? res.coordinators[0] : { errorCode: res.errorCode, errorMessage: res.errorMessage, nodeId: res.nodeId, host: res.host, port: res.port };
+        if (!c) throw KafkaError.from(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'empty FindCoordinator response');
+        if (c.errorCode !== ErrorCode.NONE) throw KafkaError.from(c.errorCode, c.errorMessage ?? `FindCoordinator ${this.groupId}`);
+        const conn2 = await BrokerConnection.connect({
+          host: c.host,
+          port: c.port,
+          nodeId: c.nodeId,
+          clientId: this.o.clientId,
+          requestTimeoutMs: this.o.requestTimeoutMs,
+          connectTimeoutMs: this.o.connectTimeoutMs,
+          onClose: (closedConn) => {
+            if (this.coordinator === closedConn) this.coordinator = null;
+          },
+        });
+        if (this.closed) {
+          conn2.close();
+          throw new Error('consumer is closed');
+        }
+        this.coordinator = conn2;
+        return conn2;
+      } catch (err) {
+        if (err instanceof KafkaError && !err.retriable) throw err;
+        if (attempt > 0 && attempt % 50 === 0) this.cluster.invalidate();
+        await sleep(this.o.retryBackoffMs);
+      }
+    }
+  }
+
+  private markCoordinatorUnknown(): void {
+    const c = this.coordinator;
+    this.coordinator = null;
+    c?.close();
+  }
+
+  // --- rebalance ------------------------------------------------------------
+
+  /**
+   * Ensures the member is in the group with a current assignment, waiting up to
+   * `timeoutMs` (the join continues in the background past it). Returns whether it is.
+   */
+  async ensureActiveGroup(timeoutMs: number, interrupt: Promise<void>): Promise<boolean> {
+    this.throwIfFatal();
+    if (!this.needsRejoin) return true;
+    this.joining ??= this.joinGroup().finally(() => {
+      this.joining = null;
+    });
+    const joining = this.joining;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((r) => {
+      timer = setTimeout(r, Math.max(0, timeoutMs));
+    });
+    try {
+      await Promise.race([joining, timeout, interrupt]);
+    } finally {
+      clearTimeout(timer);
+    }
+    this.throwIfFatal();
+    return !this.needsRejoin;
+  }
+
+  private async joinGroup(): Promise<void> {
+    try {
+      while (this.needsRejoin && !this.closed) {
+        if (this.needsJoinPrepare) {
+          await this.onJoinPrepare();
+          this.needsJoinPrepare = false;
+        }
+        const conn = await this.ensureCoordinator();
+        this.rejoinNeeded = false;
+        this.state = 'joining';
+        let ok = false;
+        try {
+          ok = await this.joinOnce(conn);
+        } catch (err) {
+          this.state = 'unjoined';
+          this.rejoinNeeded = true;
+          if (err instanceof KafkaError && !err.retriable && !isRejoinError(err.code)) {
+            this.fatal = err;
+            return;
+          }
+          if (!(err instanceof KafkaError) && (err as { retriable?: boolean }).retriable !== true) {
+            this.fatal = err as Error;
+            return;
+          }
+          if (!(err instanceof KafkaError) || err.code === ErrorCode.NOT_COORDINATOR || err.code === ErrorCode.COORDINATOR_NOT_AVAILABLE) this.markCoordinatorUnknown();
+          await sleep(this.o.retryBackoffMs);
+          continue;
+        }
+        if (!ok) {
+          this.state = 'unjoined';
+          this.rejoinNeeded = true;
+        }
+      }
+    } catch (err) {
+      this.fatal = err as Error;
+    }
+  }
+
+  /** One JoinGroup + SyncGroup round. False: rejoin (MEMBER_ID_REQUIRED, rebalance in progress, ...). */
+  private async joinOnce(conn: BrokerConnection): Promise<boolean> {
+    const topics = [...this.subs.topics].sort();
+    const owned = this.subs.assignment();
+    const protocols = this.o.assignors.map((a) => ({ name: a.name, metadata: this.subscriptionMetadata(a, topics, owned) }));
+    const rebalanceTimeoutMs = this.o.maxPollIntervalMs;
+    const res: JoinGroupResponse = await conn.send(
+      JoinGroupApi,
+      {
+        groupId: this.groupId,
+        sessionTimeoutMs: this.o.sessionTimeoutMs,
+        rebalanceTimeoutMs,
+        memberId: this.memberId,
+        groupInstanceId: this.o.groupInstanceId,
+        protocolType: 'consumer',
+        protocols,
+        reason: null,
+      },
+      { timeoutMs: Math.max(this.o.requestTimeoutMs, rebalanceTimeoutMs + 5000) },
+    );
+    switch (res.errorCode) {
+      case ErrorCode.NONE:
+        break;
+      case ErrorCode.MEMBER_ID_REQUIRED:
+        this.memberId = res.memberId;
+        return false;
+      case ErrorCode.UNKNOWN_MEMBER_ID:
+        this.memberId = '';
+        this.generationId = -1;
+        return false;
+      case ErrorCode.ILLEGAL_GENERATION:
+        this.generationId = -1;
+        return false;
+      case ErrorCode.REBALANCE_IN_PROGRESS:
+        return false;
+      case ErrorCode.COORDINATOR_LOAD_IN_PROGRESS:
+        await sleep(this.o.retryBackoffMs);
+        return false;
+      case ErrorCode.NOT_COORDINATOR:
+      case ErrorCode.COORDINATOR_NOT_AVAILABLE:
+        this.markCoordinatorUnknown();
+        await sleep(this.o.retryBackoffMs);
+        return false;
+      default:
+        throw KafkaError.from(res.errorCode, `JoinGroup ${this.groupId}`);
+    }
+    this.memberId = res.memberId;
+    const generation = res.generationId;
+    const protocolName = res.protocolName ?? '';
+    this.isLeader = res.leader === res.memberId;
+    let assignments: { memberId: string; assignment: Buffer }[] = [];
+    if (this.isLeader && !res.skipAssignment) assignments = await this.performAssignment(protocolName, res.members);
+    const sync = await conn.send(
+      SyncGroupApi,
+      {
+        groupId: this.groupId,
+        generationId: generation,
+        memberId: this.memberId,
+        groupInstanceId: this.o.groupInstanceId,
+        protocolType: 'consumer',
+        protocolName,
+        assignments,
+      },
+      { timeoutMs: Math.max(this.o.requestTimeoutMs, rebalanceTimeoutMs + 5000) },
+    );
+    switch (sync.errorCode) {
+      case ErrorCode.NONE:
+        break;
+      case ErrorCode.REBALANCE_IN_PROGRESS:
+        return false;
+      case ErrorCode.UNKNOWN_MEMBER_ID:
+        this.memberId = '';
+        this.generationId = -1;
+        return false;
+      case ErrorCode.ILLEGAL_GENERATION:
+        this.generationId = -1;
+        return false;
+      case ErrorCode.NOT_COORDINATOR:
+      case ErrorCode.COORDINATOR_NOT_AVAILABLE:
+        this.markCoordinatorUnknown();
+        return false;
+      default:
+        throw KafkaError.from(sync.errorCode, `SyncGroup ${this.groupId}`);
+    }
+    this.generationId = generation;
+    this.protocolName = protocolName;
+    let assigned: TopicPartition[] = [];
+    let userData: Buffer | null = null;
+    if (sync.assignment.length > 0) {
+      const r = new Reader(sync.assignment);
+      const version = r.int16();
+      const a = decodeConsumerProtocolAssignment(r, Math.min(Math.max(version, 0), 3));
+      for (const t of a.assignedPartitions) for (const p of t.partitions) assigned.push({ topic: t.topic, partition: p });
+      userData = a.userData;
+    }
+    assigned = assigned.sort(compareTp);
+    this.state = 'stable';
+    this.lastHeartbeatMs = Date.now();
+    await this.onJoinComplete(protocolName, assigned, userData);
+    return true;
+  }
+
+  private subscriptionMetadata(a: ConsumerPartitionAssignor, topics: string[], owned: TopicPartition[]): Buffer {
+    const w = new Writer(128);
+    w.int16(CONSUMER_PROTOCOL_VERSION);
+    encodeConsumerProtocolSubscription(
+      w,
+      {
+        topics,
+        userData: a.subscriptionUserData?.(topics, owned, this.generationId) ?? null,
+        ownedPartitions: groupByTopic(owned),
+        generationId: this.generationId,
+        rackId: this.o.clientRack,
+      },
+      CONSUMER_PROTOCOL_VERSION,
+    );
+    return Buffer.from(w.finish());
+  }
+
+  private async performAssignment(protocolName: string, members: JoinGroupResponse['members']): Promise<{ memberId: string; assignment: Buffer }[]> {
+    const assignor = this.o.assignors.find((a) => a.name === protocolName);
+    if (!assignor) throw new Error(`Coordinator selected invalid assignment protocol: ${protocolName}`);
+    const subscriptions = new Map<string, Subscription>();
+    const versions = new Map<string, number>();
+    const allTopics = new Set<string>();
+    for (const m of members) {
+      const r = new Reader(m.metadata);
+      const version = r.int16();
+      versions.set(m.memberId, version);
+      const s = decodeConsumerProtocolSubscription(r, Math.min(Math.max(version, 0), 3));
+      const owned: TopicPartition[] = [];
+      for (const t of s.ownedPartitions) for (const p of t.partitions) owned.push({ topic: t.topic, partition: p });
+      subscriptions.set(m.memberId, { topics: s.topics, userData: s.userData, ownedPartitions: owned, generationId: s.generationId, rackId: s.rackId, groupInstanceId: m.groupInstanceId });
+      for (const t of s.topics) allTopics.add(t);
+    }
+    const partitionsPerTopic = new Map<string, number>();
+    if (allTopics.size > 0) {
+      const md = await this.cluster.refreshMetadata([...allTopics]);
+      for (const t of md.topics) {
+        if (t.name !== null && t.errorCode === ErrorCode.NONE && t.partitions.length > 0) partitionsPerTopic.set(t.name, t.partitions.length);
+      }
+    }
+    this.assignedTopicPartitions = partitionsPerTopic;
+    const result = assignor.assign(partitionsPerTopic, subscriptions);
+    const out: { memberId: string; assignment: Buffer }[] = [];
+    for (const m of members) {
+      const a = result.get(m.memberId) ?? { partitions: [] };
+      const version = Math.min(Math.max(versions.get(m.memberId) ?? 0, 0), 3);
+      const w = new Writer(128);
+      w.int16(version);
+      encodeConsumerProtocolAssignment(w, { assignedPartitions: groupByTopic(a.partitions), userData: a.userData ?? null }, version);
+      out.push({ memberId: m.memberId, assignment: Buffer.from(w.finish()) });
+    }
+    return out;
+  }
+
+  /** Leader: whether the partition counts of assigned topics changed since the assignment. */
+  checkPartitionCounts(): void {
+    if (!this.isLeader || this.state !== 'stable') return;
+    for (const [t, n] of this.assignedTopicPartitions) {
+      const info = this.cluster.cachedTopic(t);
+      if (info && info.partitions.length !== n) {
+        this.requestRejoin(`partition count of ${t} changed`);
+        return;
+      }
+    }
+  }
+
+  private async onJoinPrepare(): Promise<void> {
+    if (this.o.enableAutoCommit && this.generationId >= 0 && !this.partitionsLost) {
+      try {
+        await this.commitSync(this.consumedOffsets(), Date.now() + this.o.defaultApiTimeoutMs);
+      } catch {
+        // As Java: a failed auto-commit before a rebalance is logged, not thrown.
+      }
+    }
+    const owned = this.subs.assignment();
+    const listener = this.subs.listener;
+    if (this.partitionsLost || this.generationId < 0) {
+      this.partitionsLost = false;
+      if (owned.length > 0) {
+        this.subs.setAssignment([]);
+        this.events.onAssignmentChanged();
+        await invoke(listener?.onPartitionsLost ? listener.onPartitionsLost.bind(listener) : listener?.onPartitionsRevoked?.bind(listener), owned);
+      }
+      return;
+    }
+    if (this.protocol === 'eager') {
+      this.subs.setAssignment([]);
+      this.events.onAssignmentChanged();
+      await invoke(listener?.onPartitionsRevoked?.bind(listener), owned);
+      return;
+    }
+    const gone = owned.filter((tp) => !this.subs.topics.has(tp.topic));
+    if (gone.length > 0) {
+      this.subs.setAssignment(owned.filter((tp) => this.subs.topics.has(tp.topic)));
+      this.events.onAssignmentChanged();
+      await invoke(listener?.onPartitionsRevoked?.bind(listener), gone);
+    }
+  }
+
+  private async onJoinComplete(protocolName: string, assigned: TopicPartition[], userData: Buffer | null): Promise<void> {
+    this.needsJoinPrepare = true;
+    const assignor = this.o.assignors.find((a) => a.name === protocolName);
+    const assignment: Assignment = { partitions: assigned, userData };
+    assignor?.onAssignment?.(assignment, this.generationId);
+    // Topics assigned that we do not subscribe to (a pattern's new match on the leader): take them, and rejoin.
+    const listener = this.subs.listener;
+    const owned = this.subs.assignment();
+    const ownedKeys = new Set(owned.map((tp) => tpKey(tp.topic, tp.partition)));
+    const assignedKeys = new Set(assigned.map((tp) => tpKey(tp.topic, tp.partition)));
+    const added = assigned.filter((tp) => !ownedKeys.has(tpKey(tp.topic, tp.partition)));
+    const revoked = owned.filter((tp) => !assignedKeys.has(tpKey(tp.topic, tp.partition)));
+    this.subs.setAssignment(assigned);
+    this.events.onAssignmentChanged();
+    let firstError: unknown = null;
+    if (revoked.length > 0) {
+      try {
+        await invoke(listener?.onPartitionsRevoked?.bind(listener), revoked);
+      } catch (err) {
+        firstError = err;
+      }
+    }
+    try {
+      await invoke(listener?.onPartitionsAssigned?.bind(listener), added);
+    } catch (err) {
+      firstError ??= err;
+    }
+    if (this.protocol === 'cooperative' && revoked.length > 0) this.requestRejoin('partitions revoked in a cooperative rebalance');
+    if (firstError !== null) throw firstError;
+  }
+
+  // --- heartbeats -------------------------------------------------------------
+
+  private heartbeatTick(): void {
+    if (this.closed || this.fatal) return;
+    const now = Date.now();
+    if (this.state === 'stable' && this.subs.hasAutoAssignment && !this.pollActive && now - this.lastPollMs > this.o.maxPollIntervalMs) {
+      void this.leaveGroup('consumer poll timeout has expired. This means the time between subsequent calls to poll() was longer than the configured max.poll.interval.ms');
+      return;
+    }
+    if (this.state !== 'stable' || this.heartbeatInFlight) return;
+    if (now - this.lastHeartbeatMs < this.o.heartbeatIntervalMs) return;
+    this.heartbeatInFlight = true;
+    this.lastHeartbeatMs = now;
+    void this.sendHeartbeat().finally(() => {
+      this.heartbeatInFlight = false;
+    });
+  }
+
+  private async sendHeartbeat(): Promise<void> {
+    const generation = this.generationId;
+    let code: number;
+    try {
+      const conn = await this.ensureCoordinator();
+      const res = await conn.send(HeartbeatApi, { groupId: this.groupId, generationId: generation, memberId: this.memberId, groupInstanceId: this.o.groupInstanceId });
+      code = res.errorCode;
+      this.heartbeatsSent++;
+    } catch {
+      this.markCoordinatorUnknown();
+      this.lastHeartbeatMs = Date.now() - this.o.heartbeatIntervalMs + this.o.retryBackoffMs;
+      return;
+    }
+    if (this.state !== 'stable' || generation !== this.generationId) return;
+    switch (code) {
+      case ErrorCode.NONE:
+        return;
+      case ErrorCode.REBALANCE_IN_PROGRESS:
+        this.requestRejoin('group is rebalancing');
+        return;
+      case ErrorCode.ILLEGAL_GENERATION:
+      case ErrorCode.UNKNOWN_MEMBER_ID:
+        this.lose(code === ErrorCode.UNKNOWN_MEMBER_ID);
+        return;
+      case ErrorCode.FENCED_INSTANCE_ID:
+        this.fatal = KafkaError.from(code, `group.instance.id ${this.o.groupInstanceId} is in use by another member`);
+        this.events.onRejoinNeeded();
+        return;
+      case ErrorCode.NOT_COORDINATOR:
+      case ErrorCode.COORDINATOR_NOT_AVAILABLE:
+        this.markCoordinatorUnknown();
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** The member lost its generation: its partitions are lost, and it rejoins on the next poll. */
+  private lose(resetMemberId: boolean): void {
+    if (resetMemberId) this.memberId = '';
+    this.generationId = -1;
+    this.state = 'unjoined';
+    this.partitionsLost = true;
+    this.requestRejoin('member lost its generation');
+  }
+
+  /** LeaveGroup (dynamic members only; static members keep their place until the session expires). */
+  async leaveGroup(reason: string): Promise<void> {
+    const memberId = this.memberId;
+    const dynamic = this.o.groupInstanceId === null;
+    this.lose(true);
+    if (!dynamic || memberId === '' || !this.coordinator) return;
+    try {
+      await this.coordinator.send(LeaveGroupApi, { groupId: this.groupId, memberId, members: [{ memberId, groupInstanceId: null, reason }] });
+    } catch {
+      // The session timeout removes the member anyway.
+    }
+  }
+
+  // --- offsets ----------------------------------------------------------------
+
+  /** Positions of every assigned partition that has one. */
+  consumedOffsets(): TopicPartitionOffset[] {
+    const out: TopicPartitionOffset[] = [];
+    for (const s of this.subs.all()) if (s.position !== null) out.push({ topic: s.topic, partition: s.partition, offset: s.position, leaderEpoch: s.positionEpoch, metadata: '' });
+    return out;
+  }
+
+  maybeAutoCommit(now: number): void {
+    if (!this.o.enableAutoCommit || now < this.nextAutoCommitMs) return;
+    this.nextAutoCommitMs = now + this.o.autoCommitIntervalMs;
+    if (this.subs.hasAutoAssignment && this.state !== 'stable') return;
+    const offsets = this.consumedOffsets();
+    if (offsets.length === 0) return;
+    this.commitOnce(offsets).catch(() => {
+      // Auto-commit failures are retried at the next interval.
+    });
+  }
+
+  /** Commits, retrying retriable errors until `deadline`. Throws CommitFailedError when the group moved on. */
+  async commitSync(offsets: readonly TopicPartitionOffset[], deadline: number): Promise<void> {
+    if (offsets.length === 0) return;
+    for (;;) {
+      try {
+        await this.commitOnce(offsets);
+        return;
+      } catch (err) {
+        const retriable = (err as { retriable?: boolean }).retriable === true && !(err instanceof CommitFailedError);
+        if (!retriable) throw err;
+        if (Date.now() + this.o.retryBackoffMs > deadline) throw new ConsumerTimeoutError(`Timeout of commitSync expired before the offsets could be committed: ${(err as Error).message}`);
+        await sleep(this.o.retryBackoffMs);
+      }
+    }
+  }
+
+  /** One OffsetCommit. */
+  async commitOnce(offsets: readonly TopicPartitionOffset[]): Promise<void> {
+    const conn = await this.ensureCoordinator();
+    const generation = this.subs.hasAutoAssignment ? this.generationId : -1;
+    const memberId = this.subs.hasAutoAssignment ? this.memberId : '';
+    const byTopic = new Map<string, TopicPartitionOffset[]>();
+    for (const o of offsets) {
+      const l = byTopic.get(o.topic) ?? [];
+      l.push(o);
+      byTopic.set(o.topic, l);
+    }
+    let res;
+    try {
+      res = await conn.send(OffsetCommitApi, {
+        groupId: this.groupId,
+        generationIdOrMemberEpoch: generation,
+        memberId,
+        groupInstanceId: this.subs.hasAutoAssignment ? this.o.groupInstanceId : null,
+        retentionTimeMs: -1n,
+        topics: [...byTopic].map(([name, l]) => ({
+          name,
+          partitions: l.map((o) => ({ partitionIndex: o.partition, committedOffset: o.offset, committedLeaderEpoch: o.leaderEpoch ?? -1, commitTimestamp: -1n, committedMetadata: o.metadata ?? '' })),
+        })),
+      });
+    } catch (err) {
+      this.markCoordinatorUnknown();
+      throw err;
+    }
+    for (const t of res.topics) {
+      for (const p of t.partitions) {
+        const code = p.errorCode;
+        if (code === ErrorCode.NONE) continue;
+        if (code === ErrorCode.NOT_COORDINATOR || code === ErrorCode.COORDINATOR_NOT_AVAILABLE) this.markCoordinatorUnknown();
+        if (code === ErrorCode.UNKNOWN_MEMBER_ID || code === ErrorCode.ILLEGAL_GENERATION) {
+          if (this.subs.hasAutoAssignment) this.lose(code === ErrorCode.UNKNOWN_MEMBER_ID);
+          throw new CommitFailedError(KafkaError.from(code).name);
+        }
+        if (code === ErrorCode.REBALANCE_IN_PROGRESS) {
+          this.requestRejoin('commit during a rebalance');
+          throw new CommitFailedError('REBALANCE_IN_PROGRESS');
+        }
+        if (code === ErrorCode.FENCED_INSTANCE_ID) this.fatal = KafkaError.from(code);
+        throw KafkaError.from(code, `OffsetCommit ${t.name}-${p.partitionIndex}`);
+      }
+    }
+  }
+
+  /** Committed offsets by tpKey (absent: none committed). Retries until `deadline`. */
+  async fetchCommitted(partitions: readonly TopicPartition[], deadline: number): Promise<Map<string, TopicPartitionOffset>> {
+    const byTopic = new Map<string, number[]>();
+    for (const tp of partitions) {
+      const l = byTopic.get(tp.topic) ?? [];
+      l.push(tp.partition);
+      byTopic.set(tp.topic, l);
+    }
+    for (;;) {
+      try {
+        const conn = await this.ensureCoordinator();
+        const v = conn.versionFor(OffsetFetchApi);
+        const topics = [...byTopic].map(([name, partitionIndexes]) => ({ name, partitionIndexes }));
+        const res = await conn.send(OffsetFetchApi, v >= 8 ? { groups: [{ groupId: this.groupId, topics }], requireStable: true } : { groupId: this.groupId, topics, requireStable: true }, { version: v });
+        const out = new Map<string, TopicPartitionOffset>();
+        const groupError = v >= 8 ? (res.groups[0]?.errorCode ?? ErrorCode.NONE) : res.errorCode;
+        if (groupError !== ErrorCode.NONE) throw KafkaError.from(groupError, `OffsetFetch ${this.groupId}`);
+        const rows = v >= 8 ? (res.groups[0]?.topics ?? []) : res.topics;
+        for (const t of rows) {
+          for (const p of t.partitions) {
+            if (p.errorCode !== ErrorCode.NONE) throw KafkaError.from(p.errorCode, `OffsetFetch ${t.name}-${p.partitionIndex}`);
+            if (p.committedOffset >= 0n) {
+              out.set(tpKey(t.name, p.partitionIndex), { topic: t.name, partition: p.partitionIndex, offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch >= 0 ? p.committedLeaderEpoch : null, metadata: p.metadata });
+            }
+          }
+        }
+        return out;
+      } catch (err) {
+        const retriable = (err as { retriable?: boolean }).retriable === true;
+        if (!retriable) throw err;
+        if (err instanceof KafkaError && (err.code === ErrorCode.NOT_COORDINATOR || err.code === ErrorCode.COORDINATOR_NOT_AVAILABLE)) this.markCoordinatorUnknown();
+        else if (!(err instanceof KafkaError)) this.markCoordinatorUnknown();
+        if (Date.now() + this.o.retryBackoffMs > deadline) throw new ConsumerTimeoutError(`Timeout while fetching committed offsets: ${(err as Error).message}`);
+        await sleep(this.o.retryBackoffMs);
+      }
+    }
+  }
+
+  // --- close ----------------------------------------------------------------
+
+  /** Commits (auto-commit), revokes, leaves the group (dynamic members), stops heartbeats. */
+  async close(deadline: number): Promise<void> {
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    this.heartbeatTimer = null;
+    try {
+      if (this.joining) await Promise.race([this.joining, sleep(Math.max(0, deadline - Date.now()))]);
+      if (this.o.enableAutoCommit && (!this.subs.hasAutoAssignment || this.state === 'stable')) {
+        await this.commitSync(this.consumedOffsets(), deadline).catch(() => {});
+      }
+      if (this.subs.hasAutoAssignment) {
+        const owned = this.subs.assignment();
+        const listener = this.subs.listener;
+        if (owned.length > 0) {
+          if (this.state === 'stable') await invoke(listener?.onPartitionsRevoked?.bind(listener), owned).catch(() => {});
+          else await invoke(listener?.onPartitionsLost ? listener.onPartitionsLost.bind(listener) : listener?.onPartitionsRevoked?.bind(listener), owned).catch(() => {});
+        }
+        if (this.state !== 'unjoined' || this.memberId !== '') await this.leaveGroup('the consumer is being closed');
+      }
+    } finally {
+      this.closed = true;
+      this.coordinator?.close();
+      this.coordinator = null;
+    }
+  }
+
+  /** unsubscribe(): revoke and leave, keep running. */
+  async unsubscribe(): Promise<void> {
+    const owned = this.subs.assignment();
+    const listener = this.subs.listener;
+    if (owned.length > 0 && this.state === 'stable') {
+      if (this.o.enableAutoCommit) await this.commitSync(this.consumedOffsets(), Date.now() + this.o.defaultApiTimeoutMs).catch(() => {});
+      await invoke(listener?.onPartitionsRevoked?.bind(listener), owned);
+    }
+    if (this.memberId !== '') await this.leaveGroup('the consumer unsubscribed from all topics');
+    this.partitionsLost = false;
+    this.needsJoinPrepare = true;
+  }
+}
+
+function isRejoinError(code: number): boolean {
+  return code === ErrorCode.UNKNOWN_MEMBER_ID || code === ErrorCode.ILLEGAL_GENERATION || code === ErrorCode.REBALANCE_IN_PROGRESS;
+}
+
+async function invoke(fn: ((p: TopicPartition[]) => void | Promise<void>) | undefined, partitions: TopicPartition[]): Promise<void> {
+  if (fn === undefined) return;
+  await fn(partitions);
+}
+
+function groupByTopic(tps: readonly TopicPartition[]): { topic: string; partitions: number[] }[] {
+  const m = new Map<string, number[]>();
+  for (const tp of tps) {
+    const l = m.get(tp.topic) ?? [];
+    l.push(tp.partition);
+    m.set(tp.topic, l);
+  }
+  return [...m].map(([topic, partitions]) => ({ topic, partitions }));
+}

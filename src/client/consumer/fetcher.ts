@@ -1,0 +1,398 @@
+/**
+ * The fetch path (franz-go's sources and cursors; Java's Fetcher): one Fetch in
+ * flight per broker, covering every fetchable partition that broker leads, sent
+ * again as soon as its response is in. Responses are kept as bytes
+ * (CompletedFetch) and decoded only when poll() drains them, so fetching runs ahead
+ * of the application by up to `prefetchDepth` responses per partition.
+ *
+ * A partition is fetchable when it is assigned, not paused, has a position, has
+ * fewer than prefetchDepth responses buffered, and its leader is known.
+ *
+ * read_committed: the broker stops at the last stable offset; batches of aborted
+ * transactions (from a listed first offset until that producer's ABORT marker) and
+ * control batches are skipped, as Kafka's consumer does.
+ */
+import { ErrorCode, KafkaError, errorInfo } from '../../protocol/errors/index.ts';
+import { FetchApi } from '../../protocol/generated/api-keys.ts';
+import type { FetchRequestFetchPartitionInit } from '../../protocol/generated/fetch-request.ts';
+import type { FetchResponse, FetchResponseAbortedTransaction } from '../../protocol/generated/fetch-response.ts';
+import { MAGIC_V2, OFFSET_LAST_OFFSET_DELTA, isControl, isTransactional } from '../../protocol/records/batch-header.ts';
+import { ControlRecordType, readControlRecordType } from '../../protocol/records/control.ts';
+import type { DecodedBatch } from '../../protocol/records/record.ts';
+import { iterateRecordSet, nextBatchLocation } from '../../protocol/records/record-set.ts';
+import type { Cluster } from '../network/cluster.ts';
+import type { ConsumerSettings } from './config.ts';
+import { ConsumerRecord } from './consumer-record.ts';
+import type { DeserializeFn } from './deserializers.ts';
+import { OffsetOutOfRangeError, RecordDeserializationError } from './errors.ts';
+import type { PartitionState, SubscriptionState } from './subscription-state.ts';
+import type { TopicPartitionOffset } from './types.ts';
+
+const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
+
+/** One partition's records from one Fetch response, drained by poll(). */
+export class CompletedFetch {
+  readonly state: PartitionState;
+  readonly epoch: number;
+  readonly bytes: number;
+  private readonly batches: Generator<DecodedBatch>;
+  private batch: DecodedBatch | null = null;
+  private index = 0;
+  private readonly aborted: FetchResponseAbortedTransaction[] | null;
+  private nextAborted = 0;
+  private readonly abortedProducers = new Set<bigint>();
+  done = false;
+
+  constructor(state: PartitionState, records: Buffer, aborted: FetchResponseAbortedTransaction[] | null, verifyCrc: boolean) {
+    this.state = state;
+    this.epoch = state.epoch;
+    this.bytes = records.length;
+    this.batches = iterateRecordSet(records, 0, records.length, { verifyCrc });
+    this.aborted = aborted !== null && aborted.length > 0 ? [...aborted].sort((a, b) => (a.firstOffset < b.firstOffset ? -1 : a.firstOffset > b.firstOffset ? 1 : 0)) : null;
+  }
+
+  /** The next batch with records to return, skipping control and aborted batches; null at the end. */
+  private nextBatch(): DecodedBatch | null {
+    const s = this.state;
+    for (;;) {
+      const r = this.batches.next();
+      if (r.done) return null;
+      const b = r.value;
+      const h = b.header;
+      const end = h.baseOffset + BigInt(h.lastOffsetDelta) + 1n;
+      if (this.aborted !== null) {
+        while (this.nextAborted < this.aborted.length && this.aborted[this.nextAborted]!.firstOffset < end) {
+          this.abortedProducers.add(this.aborted[this.nextAborted++]!.producerId);
+        }
+      }
+      if (end <= s.position!) continue;
+      if (isControl(h.attributes)) {
+        if (this.aborted !== null && b.records.length > 0 && readControlRecordType(b.records[0]!.key) === ControlRecordType.ABORT) this.abortedProducers.delete(h.producerId);
+        s.position = end;
+        continue;
+      }
+      if (this.aborted !== null && isTransactional(h.attributes) && this.abortedProducers.has(h.producerId)) {
+        s.position = end;
+        continue;
+      }
+      return b;
+    }
+  }
+
+  /** Appends up to `max` records to `out`, advancing the partition's position. */
+  drain<K, V>(out: ConsumerRecord<K, V>[], max: number, keyDe: DeserializeFn<K>, valueDe: DeserializeFn<V>): void {
+    const s = this.state;
+    const topic = s.topic;
+    const partition = s.partition;
+    while (out.length < max) {
+      let b = this.batch;
+      if (b === null || this.index >= b.records.length) {
+        if (b !== null) {
+          const end = b.header.baseOffset + BigInt(b.header.lastOffsetDelta) + 1n;
+          if (end > s.position!) s.position = end;
+        }
+        b = this.batch = this.nextBatch();
+        if (b === null) {
+          this.done = true;
+          return;
+        }
+        // Skip records below the position (a compressed batch may start before it).
+        const skip = s.position! - b.header.baseOffset;
+        this.index = 0;
+        if (skip > 0n) {
+          const minDelta = Number(skip);
+          while (this.index < b.records.length && b.records[this.index]!.offsetDelta < minDelta) this.index++;
+        }
+        s.positionEpoch = b.header.partitionLeaderEpoch >= 0 ? b.header.partitionLeaderEpoch : null;
+      }
+      const records = b.records;
+      let i = this.index;
+      const n = Math.min(records.length, i + (max - out.length));
+      for (; i < n; i++) {
+        const raw = records[i]!;
+        let key: K;
+        let value: V;
+        try {
+          key = keyDe(topic, raw.key, raw.headers);
+          value = valueDe(topic, raw.value, raw.headers);
+        } catch (err) {
+          this.index = i;
+          s.position = raw.offset;
+          throw new RecordDeserializationError(topic, partition, raw.offset, err);
+        }
+        out.push(new ConsumerRecord(topic, partition, raw, key, value));
+      }
+      this.index = i;
+      if (i > 0) s.position = b.header.baseOffset + BigInt(records[i - 1]!.offsetDelta + 1);
+    }
+  }
+}
+
+export interface FetcherEvents {
+  /** New data is buffered (wake a waiting poll). */
+  onData(): void;
+}
+
+export class Fetcher {
+  private readonly cluster: Cluster;
+  private readonly subs: SubscriptionState;
+  private readonly o: ConsumerSettings;
+  private readonly events: FetcherEvents;
+  /** Nodes with a Fetch in flight. */
+  private readonly inFlight = new Set<number>();
+  /** Nodes backing off after an error, until the given time. */
+  private readonly backoffUntil = new Map<number, number>();
+  private metadataRefresh: Promise<void> | null = null;
+  private readonly topicNames = new Map<string, string>();
+  private timer: NodeJS.Timeout | null = null;
+  private closed = false;
+  /** Rotates which partition poll() drains first, so none starves. */
+  private drainStart = 0;
+
+  constructor(cluster: Cluster, subs: SubscriptionState, o: ConsumerSettings, events: FetcherEvents) {
+    this.cluster = cluster;
+    this.subs = subs;
+    this.o = o;
+    this.events = events;
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+  }
+
+  /** Sends a Fetch to every broker that has fetchable partitions and none in flight. */
+  maybeSendFetches(): void {
+    if (this.closed) return;
+    const now = Date.now();
+    const byNode = new Map<number, PartitionState[]>();
+    let missingLeader = false;
+    let nextBackoff = Infinity;
+    for (const s of this.subs.all()) {
+      if (s.paused || s.position === null || s.pendingError !== null || s.buffered.length >= this.o.prefetchDepth) continue;
+      const t = this.cluster.cachedTopic(s.topic);
+      const p = t?.partitions[s.partition]?.partition === s.partition ? t.partitions[s.partition] : t?.partitions.find((x) => x.partition === s.partition);
+      if (p === undefined || p.leader < 0) {
+        missingLeader = true;
+        continue;
+      }
+      if (this.inFlight.has(p.leader)) continue;
+      const until = this.backoffUntil.get(p.leader);
+      if (until !== undefined && until > now) {
+        nextBackoff = Math.min(nextBackoff, until);
+        continue;
+      }
+      let l = byNode.get(p.leader);
+      if (l === undefined) {
+        l = [];
+        byNode.set(p.leader, l);
+      }
+      l.push(s);
+    }
+    if (missingLeader) this.refreshMetadata();
+    if (nextBackoff < Infinity && this.timer === null) {
+      this.timer = setTimeout(() => {
+        this.timer = null;
+        this.maybeSendFetches();
+      }, Math.max(1, nextBackoff - now));
+    }
+    for (const [node, states] of byNode) void this.fetchFrom(node, states);
+  }
+
+  /** Refreshes metadata for the assigned topics (one request at a time), then fetches again. */
+  refreshMetadata(): void {
+    if (this.metadataRefresh !== null || this.closed) return;
+    const topics = [...new Set([...this.subs.all()].map((s) => s.topic))];
+    this.metadataRefresh = this.cluster
+      .refreshMetadata(topics)
+      .then(
+        () => undefined,
+        () => sleep(this.o.retryBackoffMs),
+      )
+      .then(async () => {
+        // Do not spin on a topic without a leader.
+        const stillMissing = [...this.subs.all()].some((s) => {
+          const t = this.cluster.cachedTopic(s.topic);
+          return !t || !t.partitions.some((p) => p.partition === s.partition && p.leader >= 0);
+        });
+        if (stillMissing) await sleep(this.o.retryBackoffMs);
+        this.metadataRefresh = null;
+        this.maybeSendFetches();
+      });
+  }
+
+  private async fetchFrom(node: number, states: PartitionState[]): Promise<void> {
+    this.inFlight.add(node);
+    const sent = states.map((s) => ({ s, epoch: s.epoch, offset: s.fetchOffset }));
+    let useIds = true;
+    const byTopic = new Map<string, { topic: string; topicId: string; partitions: FetchRequestFetchPartitionInit[] }>();
+    for (const s of states) {
+      let t = byTopic.get(s.topic);
+      if (t === undefined) {
+        const topicId = this.cluster.cachedTopic(s.topic)?.topicId ?? ZERO_UUID;
+        if (topicId === ZERO_UUID) useIds = false;
+        else this.topicNames.set(topicId, s.topic);
+        t = { topic: s.topic, topicId, partitions: [] };
+        byTopic.set(s.topic, t);
+      }
+      t.partitions.push({ partition: s.partition, fetchOffset: s.fetchOffset, partitionMaxBytes: this.o.maxPartitionFetchBytes, currentLeaderEpoch: -1, logStartOffset: -1n, lastFetchedEpoch: -1 });
+    }
+    let res: FetchResponse;
+    try {
+      const conn = await this.cluster.connection(node);
+      res = await conn.send(
+        FetchApi,
+        {
+          replicaId: -1,
+          maxWaitMs: this.o.fetchMaxWaitMs,
+          minBytes: this.o.fetchMinBytes,
+          maxBytes: this.o.fetchMaxBytes,
+          isolationLevel: this.o.isolationLevel,
+          sessionId: 0,
+          sessionEpoch: -1,
+          topics: [...byTopic.values()],
+          rackId: this.o.clientRack ?? '',
+        },
+        { timeoutMs: this.o.requestTimeoutMs + this.o.fetchMaxWaitMs, ...(useIds ? {} : { maxVersion: 12 }) },
+      );
+    } catch (err) {
+      this.inFlight.delete(node);
+      if (this.closed) return;
+      for (const t of byTopic.keys()) this.cluster.invalidate(t);
+      this.backoffUntil.set(node, Date.now() + this.o.retryBackoffMs);
+      if (!(err instanceof Error && (err as { retriable?: boolean }).retriable === true)) {
+        for (const { s } of sent) if (s.pendingError === null) s.pendingError = err as Error;
+        this.events.onData();
+      }
+      this.maybeSendFetches();
+      return;
+    }
+    this.inFlight.delete(node);
+    if (this.closed) return;
+    let gotData = false;
+    let backoff = false;
+    if (res.errorCode !== ErrorCode.NONE) {
+      backoff = true;
+    } else {
+      for (const t of res.responses) {
+        const topic = t.topic !== '' ? t.topic : (this.topicNames.get(t.topicId) ?? '');
+        for (const p of t.partitions) {
+          const sentOne = sent.find((x) => x.s.topic === topic && x.s.partition === p.partitionIndex);
+          if (sentOne === undefined) continue;
+          const s = sentOne.s;
+          // Seeked, reset or unassigned meanwhile: the response is stale.
+          if (s.epoch !== sentOne.epoch || this.subs.stateByKey(s.key) !== s || s.fetchOffset !== sentOne.offset) continue;
+          if (p.errorCode === ErrorCode.NONE) {
+            s.highWatermark = p.highWatermark;
+            s.lastStableOffset = p.lastStableOffset;
+            s.logStartOffset = p.logStartOffset;
+            const records = p.records;
+            if (records === null || records.length === 0) continue;
+            const next = nextOffsetAfter(records);
+            if (next === null) {
+              s.pendingError = KafkaError.from(ErrorCode.MESSAGE_TOO_LARGE, `${s.topic}-${s.partition}: a record batch at offset ${s.fetchOffset} is larger than the fetch size ${this.o.maxPartitionFetchBytes} (max.partition.fetch.bytes)`);
+              gotData = true;
+              continue;
+            }
+            if (next > s.fetchOffset) s.fetchOffset = next;
+            s.buffered.push(new CompletedFetch(s, records, this.o.isolationLevel === 1 ? p.abortedTransactions : null, this.o.checkCrcs));
+            gotData = true;
+            continue;
+          }
+          if (p.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE) {
+            if (this.o.autoOffsetReset === 'none') {
+              s.pendingError = new OffsetOutOfRangeError([{ topic: s.topic, partition: s.partition, offset: s.fetchOffset }]);
+            } else {
+              s.requestReset(this.o.autoOffsetReset);
+            }
+            gotData = true;
+            continue;
+          }
+          const info = errorInfo(p.errorCode);
+          if (info.invalidMetadata) {
+            this.cluster.invalidate(s.topic);
+            this.refreshMetadata();
+          } else if (info.retriable) {
+            backoff = true;
+          } else {
+            s.pendingError = KafkaError.from(p.errorCode, `Fetch ${s.topic}-${s.partition} at offset ${s.fetchOffset}`);
+            gotData = true;
+          }
+        }
+      }
+    }
+    if (backoff) this.backoffUntil.set(node, Date.now() + this.o.retryBackoffMs);
+    if (gotData) this.events.onData();
+    this.maybeSendFetches();
+  }
+
+  /** Whether any unpaused partition has buffered data or an error for poll(). */
+  hasAvailable(): boolean {
+    for (const s of this.subs.all()) {
+      if (s.pendingError !== null) return true;
+      if (!s.paused && s.buffered.length > 0) return true;
+    }
+    return false;
+  }
+
+  /**
+   * Drains up to `max` records from buffered responses, partitions in rotating
+   * order. Throws a partition's pending error when no records were collected first.
+   */
+  collect<K, V>(max: number, keyDe: DeserializeFn<K>, valueDe: DeserializeFn<V>, next: Map<string, TopicPartitionOffset>): ConsumerRecord<K, V>[] {
+    const out: ConsumerRecord<K, V>[] = [];
+    const states = [...this.subs.all()];
+    if (states.length === 0) return out;
+    const start = this.drainStart++ % states.length;
+    let freed = false;
+    for (let k = 0; k < states.length && out.length < max; k++) {
+      const s = states[(start + k) % states.length]!;
+      if (s.pendingError !== null) {
+        if (out.length > 0) break;
+        const err = s.pendingError;
+        if (!(err instanceof OffsetOutOfRangeError)) s.pendingError = null;
+        throw err;
+      }
+      if (s.paused) continue;
+      const before = out.length;
+      while (s.buffered.length > 0 && out.length < max) {
+        const cf = s.buffered[0]!;
+        if (cf.epoch !== s.epoch) {
+          s.buffered.shift();
+          continue;
+        }
+        try {
+          cf.drain(out, max, keyDe, valueDe);
+        } catch (err) {
+          if (out.length > before || out.length > 0) break;
+          throw err;
+        }
+        if (cf.done) {
+          s.buffered.shift();
+          freed = true;
+        }
+      }
+      if (out.length > before) next.set(s.key, { topic: s.topic, partition: s.partition, offset: s.position!, leaderEpoch: s.positionEpoch });
+    }
+    if (freed) this.maybeSendFetches();
+    return out;
+  }
+}
+
+/** The offset after the last complete batch of a records field; null when no batch is complete. */
+function nextOffsetAfter(records: Buffer): bigint | null {
+  let pos = 0;
+  let next: bigint | null = null;
+  for (;;) {
+    const loc = nextBatchLocation(records, pos, records.length);
+    if (loc === null) return next;
+    const base = records.readBigInt64BE(loc.position);
+    // Magic 2: base offset + last offset delta; magic 0/1: the entry's offset is its last.
+    next = (loc.magic === MAGIC_V2 ? base + BigInt(records.readInt32BE(loc.position + OFFSET_LAST_OFFSET_DELTA)) : base) + 1n;
+    pos += loc.size;
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

@@ -1,0 +1,11 @@
+export { Consumer } from './consumer.ts';
+export type { ConsumeOptions, GroupMetadata } from './consumer.ts';
+export type { ConsumerConfig, AutoOffsetReset, IsolationLevel as ConsumerIsolationLevel } from './config.ts';
+export { ConsumerRecord, ConsumerRecords } from './consumer-record.ts';
+export type { TimestampType } from './consumer-record.ts';
+export { Deserializers } from './deserializers.ts';
+export type { Deserializer, DeserializeFn, DeserializerConfig } from './deserializers.ts';
+export { WakeupError, NoOffsetForPartitionError, OffsetOutOfRangeError, CommitFailedError, IllegalStateError, ConsumerTimeoutError, RecordDeserializationError } from './errors.ts';
+export type { TopicPartitionOffset, OffsetAndTimestamp, ConsumerRebalanceListener } from './types.ts';
+export { RangeAssignor, RoundRobinAssignor, StickyAssignor, CooperativeStickyAssignor } from './assignors/index.ts';
+export type { ConsumerPartitionAssignor, Assignment, Subscription, RebalanceProtocol } from './assignors/index.ts';
