@@ -1,0 +1,153 @@
+/**
+ * RecordAccumulator: a record buffer per partition (franz-go's recBuf, Kafka's
+ * per-partition deque), and the memory they may use (buffer.memory).
+ *
+ * Each PartitionBuffer holds, in order: batches waiting to be sent (the last one
+ * open for appends while not closed), and — for ordering with idempotence — the
+ * batches in flight, in sequence order. A batch that fails with a retriable error
+ * goes back into `batches` at its place by creation order, so retries keep the
+ * original order.
+ *
+ * Memory: every batch buffer is counted against buffer.memory from creation until
+ * the batch completes. Buffers of exactly batch.size are kept in a free list and
+ * reused (Kafka's BufferPool); larger ones (a record bigger than batch.size) are
+ * left to the GC.
+ */
+import type { TopicInfo } from '../network/cluster.ts';
+import { BATCH_HEADER_SIZE } from '../../protocol/records/batch-header.ts';
+import { ProducerBatch } from './producer-batch.ts';
+import type { ProducerHeader } from './producer-record.ts';
+
+export class PartitionBuffer {
+  readonly topic: string;
+  readonly partition: number;
+  /** Not yet sent (or sent and put back for a retry), oldest first. */
+  readonly batches: ProducerBatch[] = [];
+  /** Sent and unanswered, oldest first. */
+  readonly inFlight: ProducerBatch[] = [];
+  /** Next base sequence to hand out (idempotence). */
+  nextSequence = 0;
+  /** Listed in the accumulator's set of partitions with something to send. */
+  active = false;
+
+  constructor(topic: string, partition: number) {
+    this.topic = topic;
+    this.partition = partition;
+  }
+}
+
+export class TopicBuffer {
+  readonly name: string;
+  numPartitions = 0;
+  /** Partitions with a leader, from the last metadata seen. */
+  available: number[] = [];
+  partitions: PartitionBuffer[] = [];
+
+  constructor(name: string) {
+    this.name = name;
+  }
+
+  update(info: TopicInfo): void {
+    const n = info.partitions.length;
+    if (n > this.numPartitions) {
+      for (let p = this.numPartitions; p < n; p++) this.partitions.push(new PartitionBuffer(this.name, p));
+      this.numPartitions = n;
+    }
+    const available: number[] = [];
+    for (const p of info.partitions) if (p.leader >= 0) available.push(p.partition);
+    this.available = available;
+  }
+}
+
+export class RecordAccumulator {
+  readonly topics = new Map<string, TopicBuffer>();
+  /** Partitions with batches waiting to be sent. */
+  readonly active = new Set<PartitionBuffer>();
+  private readonly batchSize: number;
+  private readonly totalMemory: number;
+  private usedMemory = 0;
+  private readonly free: Buffer[] = [];
+  /** Batches not yet completed (queued or in flight). */
+  incompleteBatches = 0;
+  /** Records appended and not yet completed. */
+  incompleteRecords = 0;
+
+  constructor(batchSize: number, bufferMemory: number) {
+    this.batchSize = Math.max(batchSize, BATCH_HEADER_SIZE + 64);
+    this.totalMemory = bufferMemory;
+  }
+
+  get bufferAvailableBytes(): number {
+    return this.totalMemory - this.usedMemory;
+  }
+
+  /** A batch buffer of at least `size` bytes, or null when buffer.memory would be exceeded. */
+  allocate(size: number): Buffer | null {
+    const want = Math.max(size, this.batchSize);
+    if (this.usedMemory + want > this.totalMemory && this.usedMemory > 0) return null;
+    this.usedMemory += want;
+    if (want === this.batchSize && this.free.length > 0) return this.free.pop()!;
+    return Buffer.allocUnsafeSlow(want);
+  }
+
+  release(buf: Buffer): void {
+    this.usedMemory -= buf.length;
+    if (buf.length === this.batchSize && this.free.length * this.batchSize < this.totalMemory / 4) this.free.push(buf);
+  }
+
+  /**
+   * Appends to the partition's open batch, opening one if needed. Returns the batch
+   * and the bytes written, or null when no memory is left for a new batch.
+   */
+  append(pb: PartitionBuffer, nowMs: number, timestamp: number, key: Uint8Array | null, value: Uint8Array | null, headers: ProducerHeader[] | undefined, sizeUpperBound: number): { batch: ProducerBatch; bytes: number; newBatch: boolean; closedPrevious: boolean } | null {
+    const batches = pb.batches;
+    const last = batches.length > 0 ? batches[batches.length - 1]! : undefined;
+    let closedPrevious = false;
+    if (last !== undefined && !last.closed) {
+      const bytes = last.tryAppend(timestamp, key, value, headers);
+      if (bytes > 0) {
+        this.incompleteRecords++;
+        return { batch: last, bytes, newBatch: false, closedPrevious };
+      }
+      last.closed = true;
+      closedPrevious = true;
+    }
+    const buf = this.allocate(BATCH_HEADER_SIZE + sizeUpperBound);
+    if (buf === null) return null;
+    const batch = new ProducerBatch(pb.topic, pb.partition, buf, nowMs, timestamp);
+    const bytes = batch.tryAppend(timestamp, key, value, headers);
+    batches.push(batch);
+    this.incompleteBatches++;
+    this.incompleteRecords++;
+    if (!pb.active) {
+      pb.active = true;
+      this.active.add(pb);
+    }
+    return { batch, bytes, newBatch: true, closedPrevious };
+  }
+
+  /** A batch reached its end (success or failure): its memory goes back. */
+  completed(batch: ProducerBatch): void {
+    this.incompleteBatches--;
+    this.incompleteRecords -= batch.recordCount;
+    this.release(batch.buf);
+  }
+
+  /** Puts a batch back for a retry, before every batch created after it. */
+  reenqueue(pb: PartitionBuffer, batch: ProducerBatch): void {
+    const i = pb.inFlight.indexOf(batch);
+    if (i >= 0) pb.inFlight.splice(i, 1);
+    const batches = pb.batches;
+    let at = 0;
+    while (at < batches.length && batches[at]!.id < batch.id) at++;
+    batches.splice(at, 0, batch);
+    if (!pb.active) {
+      pb.active = true;
+      this.active.add(pb);
+    }
+  }
+
+  *allPartitions(): Generator<PartitionBuffer> {
+    for (const t of this.topics.values()) yield* t.partitions;
+  }
+}
