@@ -20,7 +20,9 @@ import { MAGIC_V2, OFFSET_LAST_OFFSET_DELTA, isControl, isTransactional } from '
 import { ControlRecordType, readControlRecordType } from '../../protocol/records/control.ts';
 import type { DecodedBatch } from '../../protocol/records/record.ts';
 import { iterateRecordSet, nextBatchLocation } from '../../protocol/records/record-set.ts';
+import { BrokerConnection } from '../network/broker-connection.ts';
 import type { Cluster } from '../network/cluster.ts';
+import { ConnectionError } from '../network/errors.ts';
 import type { ConsumerSettings } from './config.ts';
 import { ConsumerRecord } from './consumer-record.ts';
 import type { DeserializeFn } from './deserializers.ts';
@@ -144,6 +146,7 @@ export class Fetcher {
   private readonly backoffUntil = new Map<number, number>();
   private metadataRefresh: Promise<void> | null = null;
   private readonly topicNames = new Map<string, string>();
+  private readonly conns = new Map<number, Promise<BrokerConnection>>();
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
   /** Rotates which partition poll() drains first, so none starves. */
@@ -159,6 +162,42 @@ export class Fetcher {
   close(): void {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
+    for (const p of this.conns.values()) p.then((c) => c.close(), () => {});
+    this.conns.clear();
+  }
+
+  /**
+   * Fetches use their own connection per broker (as franz-go does): a long-polling
+   * Fetch would otherwise hold up ListOffsets, Metadata and commits queued behind it
+   * on a shared connection.
+   */
+  private fetchConnection(node: number): Promise<BrokerConnection> {
+    const existing = this.conns.get(node);
+    if (existing !== undefined) {
+      return existing.then((c) => {
+        if (!c.closed) return c;
+        this.conns.delete(node);
+        return this.fetchConnection(node);
+      });
+    }
+    const info = this.cluster.brokers().find((x) => x.nodeId === node);
+    if (info === undefined) return Promise.reject(new ConnectionError(`node ${node}`, 'node is not in the cluster metadata'));
+    const p = BrokerConnection.connect({
+      host: info.host,
+      port: info.port,
+      nodeId: node,
+      clientId: this.o.clientId,
+      requestTimeoutMs: this.o.requestTimeoutMs,
+      connectTimeoutMs: this.o.connectTimeoutMs,
+    });
+    this.conns.set(node, p);
+    p.then(
+      (c) => {
+        if (this.closed) c.close();
+      },
+      () => this.conns.delete(node),
+    );
+    return p;
   }
 
   /** Sends a Fetch to every broker that has fetchable partitions and none in flight. */
@@ -239,7 +278,7 @@ export class Fetcher {
     }
     let res: FetchResponse;
     try {
-      const conn = await this.cluster.connection(node);
+      const conn = await this.fetchConnection(node);
       res = await conn.send(
         FetchApi,
         {
