@@ -174,6 +174,31 @@ export async function listOffsets(
   requests: readonly (TopicPartition & { spec: OffsetSpec })[],
   opts: { isolationLevel?: number } = {},
 ): Promise<ListOffsetsResult[]> {
+  // Kafka's Admin takes one spec per partition; several here go in successive rounds.
+  const rounds: (TopicPartition & { spec: OffsetSpec })[][] = [];
+  const seen = new Map<string, number>();
+  for (const r of requests) {
+    const n = seen.get(key(r)) ?? 0;
+    seen.set(key(r), n + 1);
+    (rounds[n] ??= []).push(r);
+  }
+  if (rounds.length > 1) {
+    const answers = await Promise.all(rounds.map((round) => listOffsetsOnce(ctx, round, opts)));
+    const next = new Map<string, number>();
+    return requests.map((r) => {
+      const n = next.get(key(r)) ?? 0;
+      next.set(key(r), n + 1);
+      return answers[n]!.find((a) => a.topic === r.topic && a.partition === r.partition)!;
+    });
+  }
+  return listOffsetsOnce(ctx, requests, opts);
+}
+
+async function listOffsetsOnce(
+  ctx: AdminContext,
+  requests: readonly (TopicPartition & { spec: OffsetSpec })[],
+  opts: { isolationLevel?: number },
+): Promise<ListOffsetsResult[]> {
   const isolationLevel = opts.isolationLevel ?? IsolationLevel.READ_UNCOMMITTED;
   const results = await perLeader<TopicPartition & { spec: OffsetSpec }, ListOffsetsResult>(ctx, requests, async (conn, batch) => {
     const out = new Map<string, Outcome<ListOffsetsResult>>();
