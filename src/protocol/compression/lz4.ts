@@ -105,13 +105,15 @@ function walkFrames(input: Buffer, maxOutputBytes: number, ignoreHeaderChecksum:
       if (len + blockChecksum > n - pos) fail(`truncated block of ${len} bytes`, pos - 4);
       pos += len + blockChecksum;
       bound += word >>> 31 === 1 ? len : Math.min(blockMax, len * MAX_EXPANSION);
-      if (contentSize < 0 && total + bound > maxOutputBytes) tooLarge(total + bound, maxOutputBytes);
+      // The block bound holds whatever the header declares: a declared content size
+      // is checked against the blocks only after decoding, so it cannot relax this.
+      if (total + bound > maxOutputBytes) tooLarge(total + bound, maxOutputBytes);
     }
     if ((flg & FLG_CONTENT_CHECKSUM) !== 0) {
       if (n - pos < 4) fail('truncated content checksum', pos);
       pos += 4;
     }
-    total += contentSize >= 0 ? contentSize : bound;
+    total += contentSize >= 0 ? Math.min(contentSize, bound) : bound;
     const simple = (flg & (0x20 | FLG_BLOCK_CHECKSUM | FLG_CONTENT_CHECKSUM)) === 0x20;
     frames.push({ start, end: pos, simple, blockMax, blocksStart: descEnd + 1, contentSize, patchHc, hc });
   }
@@ -182,6 +184,9 @@ function decodeFrameByBlocks(input: Buffer, f: Frame): Buffer {
     parts.push(out);
     total += out.length;
     pos += len;
+    if (f.contentSize >= 0 && total > f.contentSize) {
+      fail(`frame declares ${f.contentSize} bytes of content but holds more`, f.start + 6);
+    }
   }
   if (f.contentSize >= 0 && total !== f.contentSize) {
     fail(`frame declares ${f.contentSize} bytes of content but holds ${total}`, f.start + 6);
