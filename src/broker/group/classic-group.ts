@@ -10,6 +10,7 @@
  *   Stable              ← CompletingRebalance
  *   Dead                ← any
  */
+import { ErrorCode } from '../../protocol/errors/index.ts';
 import { Reader } from '../../protocol/primitives/reader.ts';
 import { decodeConsumerProtocolSubscription } from '../../protocol/generated/consumer-protocol-subscription.ts';
 
@@ -349,9 +350,13 @@ export class ClassicGroup {
     this.incrementSupportedProtocols(member);
     member.rebalanceTimeoutMs = rebalanceTimeoutMs;
     member.sessionTimeoutMs = sessionTimeoutMs;
+    const superseded = member.awaitingJoin;
     if (onJoin !== null && !member.isAwaitingJoin) this.numMembersAwaitingJoin++;
     else if (onJoin === null && member.isAwaitingJoin) this.numMembersAwaitingJoin--;
     member.awaitingJoin = onJoin;
+    // A JoinGroup retried (on another connection) replaces the parked one. Kafka drops the
+    // old one unanswered; answering lets its connection move on (the client rejoins).
+    if (superseded !== null && onJoin !== null && superseded !== onJoin) superseded(joinError(member.memberId, ErrorCode.REBALANCE_IN_PROGRESS));
   }
 
   /** Answers a parked JoinGroup; false when none was parked. */

@@ -407,3 +407,18 @@ test('a new member parked in JoinGroup is dropped after the new-member join time
   }
   assert.equal(n.value.errorCode, ErrorCode.UNKNOWN_MEMBER_ID);
 });
+
+test('a JoinGroup retried while parked answers the parked one with REBALANCE_IN_PROGRESS', () => {
+  const r = rig();
+  const { members } = stableGroup(r, 'g', 2);
+  const [a, b] = members as [string, string];
+  const first = join(r, { groupId: 'g', memberId: a });
+  assert.equal(first.done, false);
+  const retry = join(r, { groupId: 'g', memberId: a });
+  assert.equal(first.value.errorCode, ErrorCode.REBALANCE_IN_PROGRESS);
+  assert.equal(retry.done, false);
+  const jb = join(r, { groupId: 'g', memberId: b });
+  assert.equal(retry.value.generationId, 2);
+  assert.equal(jb.value.generationId, 2);
+  assert.equal(first.calls, 1);
+});
