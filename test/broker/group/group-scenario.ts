@@ -125,14 +125,15 @@ process.on('exit', () => {
   for (const m of running) m.proc.kill('SIGKILL');
 });
 
-export function spawnMember(kind: ClientKind, name: string, opts: { bootstrap: string; topic: string; group: string; instanceId?: string; sessionMs?: number }): Member {
+export function spawnMember(kind: ClientKind, name: string, opts: { bootstrap: string; topic: string; group: string; instanceId?: string; sessionMs?: number; strategy?: string }): Member {
   const common = ['--bootstrap', opts.bootstrap, '--topic', opts.topic, '--group', opts.group, '--session-ms', String(opts.sessionMs ?? SESSION_MS), '--client-id', name];
   if (kind === 'confluent' || kind === 'kafka-python') {
     const args = ['-u', PY_MEMBER, '--client', kind, ...common];
     if (opts.instanceId) args.push('--instance-id', opts.instanceId);
+    if (opts.strategy) args.push('--strategy', opts.strategy);
     return new Member(name, PYTHON, args);
   }
-  if (opts.instanceId) throw new Error('static membership is driven with the python clients');
+  if (opts.instanceId || opts.strategy) throw new Error('static membership and assignment strategies are driven with the python clients');
   return new Member(name, process.execPath, [NODE_MEMBER, '--client', kind, ...common]);
 }
 
@@ -224,15 +225,15 @@ export interface ScenarioReport {
 }
 
 /** Runs the whole scenario for one client library. */
-export async function runGroupScenario(kind: ClientKind, log: (msg: string) => void = () => {}): Promise<ScenarioReport> {
+export async function runGroupScenario(kind: ClientKind, log: (msg: string) => void = () => {}, strategy?: string): Promise<ScenarioReport> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `samsa-group-${kind}-`));
   const port = await freePort();
   let sb = await startScenarioBroker(dir, port);
-  const topic = `group-${kind}`;
-  const group = `g-${kind}`;
+  const topic = `group-${kind}${strategy ? `-${strategy}` : ''}`;
+  const group = `g-${kind}${strategy ? `-${strategy}` : ''}`;
   const members: Member[] = [];
   const spawnOne = (name: string): Member => {
-    const m = spawnMember(kind, name, { bootstrap: sb.bootstrap, topic, group });
+    const m = spawnMember(kind, name, { bootstrap: sb.bootstrap, topic, group, strategy });
     members.push(m);
     return m;
   };

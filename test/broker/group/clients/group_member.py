@@ -1,7 +1,7 @@
 """One consumer-group member, driven by the group tests.
 
 Usage: group_member.py --client confluent|kafka-python --bootstrap H:P --topic T --group G
-                       [--instance-id ID] [--session-ms N] [--client-id C]
+                       [--instance-id ID] [--session-ms N] [--client-id C] [--strategy S]
 
 Prints one JSON object per line on stdout, flushed at once:
   {"type": "started", "client": ..., "version": ...}
@@ -49,14 +49,26 @@ def run_confluent(a):
     }
     if a.instance_id:
         conf['group.instance.id'] = a.instance_id
+    if a.strategy:
+        conf['partition.assignment.strategy'] = a.strategy
+    cooperative = a.strategy == 'cooperative-sticky'
     emit({'type': 'started', 'client': 'confluent-kafka', 'version': confluent_kafka.version()[0], 'librdkafka': confluent_kafka.libversion()[0]})
     c = Consumer(conf)
+    owned = set()
 
+    # Cooperative callbacks carry increments; the member reports what it owns after each.
     def assigned(consumer, parts):
-        emit({'type': 'assigned', 'partitions': sorted(p.partition for p in parts)})
+        if not cooperative:
+            owned.clear()
+        owned.update(p.partition for p in parts)
+        emit({'type': 'assigned', 'partitions': sorted(owned)})
 
     def revoked(consumer, parts):
-        emit({'type': 'revoked', 'partitions': sorted(p.partition for p in parts)})
+        owned.difference_update(p.partition for p in parts)
+        if cooperative:
+            emit({'type': 'assigned', 'partitions': sorted(owned)})
+        else:
+            emit({'type': 'revoked', 'partitions': sorted(p.partition for p in parts)})
 
     c.subscribe([a.topic], on_assign=assigned, on_revoke=revoked)
     while not stopping:
@@ -117,6 +129,7 @@ def main():
     p.add_argument('--instance-id', default=None)
     p.add_argument('--session-ms', type=int, default=6000)
     p.add_argument('--client-id', default='group-member')
+    p.add_argument('--strategy', default=None, help='partition.assignment.strategy (confluent)')
     a = p.parse_args()
     signal.signal(signal.SIGTERM, on_term)
     try:
