@@ -35,6 +35,8 @@ export interface GroupCoordinatorOptions {
   partitionCount: number;
   /** Partitions start 'loaded' (empty) unless told otherwise. */
   initialState?: PartitionLoadState;
+  /** Whether a topic still exists; the retention task drops offsets of deleted topics. */
+  topicExists?: (topic: string) => boolean;
   log?: (message: string) => void;
 }
 
@@ -75,8 +77,10 @@ export class GroupCoordinator {
   private readonly partitionStates: PartitionLoadState[];
   private active = true;
   private readonly logFn: (message: string) => void;
+  private readonly topicExists: (topic: string) => boolean;
 
   constructor(opts: GroupCoordinatorOptions) {
+    this.topicExists = opts.topicExists ?? (() => true);
     this.config = opts.config;
     this.timer = opts.timer;
     this.partitionCount = opts.partitionCount;
@@ -257,7 +261,20 @@ export class GroupCoordinator {
   /** Runs the offset expiration now (groups of loaded partitions only). */
   cleanupExpiredOffsets(): number {
     if (!this.active) return 0;
-    return this.offsetManager.cleanupExpiredOffsets((id) => this.isGroupLoaded(id));
+    return this.offsetManager.cleanupExpiredOffsets(
+      (id) => this.isGroupLoaded(id),
+      (topic) => !this.topicExists(topic),
+    );
+  }
+
+  /**
+   * Drops every group's offsets of deleted topics at once (Kafka does this when
+   * partitions are deleted); DeleteTopics should call it. Without the call the
+   * retention task removes them at its next run.
+   */
+  onTopicsDeleted(topics: readonly string[]): number {
+    if (!this.active || topics.length === 0) return 0;
+    return this.offsetManager.removeOffsetsOfTopics(new Set(topics), (id) => this.isGroupLoaded(id));
   }
 
   /** Runs the expiration every offsets.retention.check.interval.ms. */

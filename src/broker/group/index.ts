@@ -53,6 +53,7 @@ function create(broker: BrokerContext): BrokerGroupCoordinator {
     records: offsetsLog,
     partitionCount,
     initialState: existing ? 'loading' : 'loaded',
+    topicExists: (topic) => broker.topics.get(topic) !== undefined,
     log: (m) => broker.log(m),
   });
   const loaded = existing ? loadAll(broker, coordinator) : Promise.resolve();

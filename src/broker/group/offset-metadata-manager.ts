@@ -233,41 +233,52 @@ export class OffsetMetadataManager {
   }
 
   /**
-   * Writes tombstones for expired offsets and deletes Empty groups left without
-   * offsets. `eligible` filters groups (those of loaded partitions). Returns the
-   * number of offsets removed.
+   * Writes tombstones for expired offsets (and offsets of topics `topicGone` says no
+   * longer exist) and deletes Empty groups left without offsets. `eligible` filters
+   * groups (those of loaded partitions). Returns the number of offsets removed.
    */
-  cleanupExpiredOffsets(eligible: (groupId: string) => boolean = () => true): number {
+  cleanupExpiredOffsets(eligible: (groupId: string) => boolean = () => true, topicGone: (topic: string) => boolean = () => false): number {
     const now = this.ctx.timer.now();
     const retentionMs = this.ctx.config.offsetsRetentionMs;
+    return this.removeOffsetsWhere(eligible, 'expired', (group, topic, o) => {
+      if (topicGone(topic)) return true;
+      const base = expirationBase(group);
+      if (base === null || group.isSubscribedToTopic(topic)) return false;
+      return now >= (o.expireTimestampMs ?? base(o) + retentionMs);
+    });
+  }
+
+  /** Kafka's handling of deleted partitions: their offsets go from every group. */
+  removeOffsetsOfTopics(topics: ReadonlySet<string>, eligible: (groupId: string) => boolean = () => true): number {
+    return this.removeOffsetsWhere(eligible, 'of deleted topics', (_group, topic) => topics.has(topic));
+  }
+
+  private removeOffsetsWhere(eligible: (groupId: string) => boolean, why: string, remove: (group: ClassicGroup, topic: string, o: OffsetAndMetadata) => boolean): number {
     let removedOffsets = 0;
     for (const group of [...this.ctx.groups.values()]) {
       if (!eligible(group.groupId) || group.is(GroupState.DEAD)) continue;
-      const base = expirationBase(group);
-      const expired: [string, number][] = [];
+      const removed: [string, number][] = [];
       let total = 0;
       for (const [topic, partition, o] of group.allOffsets()) {
         total++;
-        if (base === null || group.isSubscribedToTopic(topic)) continue;
-        const expireAt = o.expireTimestampMs ?? base(o) + retentionMs;
-        if (now >= expireAt) expired.push([topic, partition]);
+        if (remove(group, topic, o)) removed.push([topic, partition]);
       }
-      const allExpired = base !== null && expired.length === total;
-      const deleteGroup = allExpired && group.is(GroupState.EMPTY) && group.pendingJoinMembers.size === 0;
-      if (expired.length === 0 && !deleteGroup) continue;
-      const records: GroupCoordinatorRecordInit[] = expired.map(([t, p]) => offsetCommitTombstone(group.groupId, t, p));
+      // Kafka's cleanupGroupMetadata: an Empty group left without offsets is deleted.
+      const deleteGroup = removed.length === total && group.is(GroupState.EMPTY) && group.pendingJoinMembers.size === 0;
+      if (removed.length === 0 && !deleteGroup) continue;
+      const records: GroupCoordinatorRecordInit[] = removed.map(([t, p]) => offsetCommitTombstone(group.groupId, t, p));
       if (deleteGroup) records.push(groupMetadataTombstone(group.groupId));
       const err = this.ctx.records.append(group.groupId, records);
       if (err !== ErrorCode.NONE) {
-        this.ctx.log(`Failed to expire offsets of group ${group.groupId}: error ${err}`);
+        this.ctx.log(`Failed to remove offsets ${why} of group ${group.groupId}: error ${err}`);
         continue;
       }
-      for (const [t, p] of expired) group.removeOffset(t, p);
-      removedOffsets += expired.length;
-      if (expired.length > 0) this.ctx.log(`[GroupId ${group.groupId}] Expired ${expired.length} offsets: ${expired.map(([t, p]) => `${t}-${p}`).join(', ')}`);
+      for (const [t, p] of removed) group.removeOffset(t, p);
+      removedOffsets += removed.length;
+      if (removed.length > 0) this.ctx.log(`[GroupId ${group.groupId}] Removed ${removed.length} offsets ${why}: ${removed.map(([t, p]) => `${t}-${p}`).join(', ')}`);
       if (deleteGroup) {
         this.dropGroup(group);
-        this.ctx.log(`[GroupId ${group.groupId}] Group has been deleted: all offsets expired and the group is empty.`);
+        this.ctx.log(`[GroupId ${group.groupId}] Group has been deleted: it is empty and has no offsets left.`);
       }
     }
     return removedOffsets;

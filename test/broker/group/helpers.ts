@@ -60,11 +60,11 @@ export const TEST_CONFIG: GroupCoordinatorConfig = {
   initialRebalanceDelayMs: 100,
 };
 
-export function rig(config: Partial<GroupCoordinatorConfig> = {}, initialState: PartitionLoadState = 'loaded'): Rig {
+export function rig(config: Partial<GroupCoordinatorConfig> = {}, initialState: PartitionLoadState = 'loaded', topicExists?: (topic: string) => boolean): Rig {
   const timer = new ManualTimer();
   const log = new MemoryRecordLog();
   const lines: string[] = [];
-  const coordinator = new GroupCoordinator({ config: { ...TEST_CONFIG, ...config }, timer, records: log, partitionCount: 50, initialState, log: (m) => lines.push(m) });
+  const coordinator = new GroupCoordinator({ config: { ...TEST_CONFIG, ...config }, timer, records: log, partitionCount: 50, initialState, topicExists, log: (m) => lines.push(m) });
   return { timer, log, coordinator, lines };
 }
 

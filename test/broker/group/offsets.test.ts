@@ -246,3 +246,22 @@ test('ListGroups and DescribeGroups', () => {
   assert.equal(p.members[0]!.memberMetadata.length, 0);
   assert.deepEqual(r.coordinator.describeGroup('missing'), { errorCode: 0, groupId: 'missing', groupState: 'Dead', protocolType: '', protocolData: '', members: [] });
 });
+
+test('offsets of deleted topics go from every group (at once, or at the next retention run)', () => {
+  const existing = new Set(['t', 'u']);
+  const r = rig({}, 'loaded', (t) => existing.has(t));
+  const { coordinator } = r;
+  const { leader } = stableGroup(r, 'g', 1, { sessionTimeoutMs: 60_000 });
+  commit(r, { groupId: 'g', memberId: leader, generationId: 1, partitions: [part('t', 0, 1), part('u', 0, 1)] });
+  commit(r, { groupId: 's', partitions: [part('u', 0, 1)] });
+  assert.equal(coordinator.onTopicsDeleted(['u']), 2);
+  assert.equal(fetched(r, 'g', 'u', [0])[0]!.offset, -1n);
+  assert.equal(fetched(r, 'g', 't', [0])[0]!.offset, 1n);
+  assert.equal(coordinator.groups.has('s'), false, 'an Empty group left without offsets is deleted');
+  commit(r, { groupId: 's2', partitions: [part('t', 0, 1)] });
+  existing.delete('t');
+  assert.equal(coordinator.cleanupExpiredOffsets(), 2);
+  assert.equal(coordinator.groups.has('s2'), false);
+  assert.equal(coordinator.groups.get('g')!.hasOffsets(), false);
+  assert.equal(coordinator.groups.get('g')!.state, GroupState.STABLE);
+});
