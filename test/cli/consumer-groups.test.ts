@@ -3,7 +3,8 @@
  * against a broker with a real consumer group: kcat (librdkafka) consumes as
  * group members and commits; the tool describes offsets, lag and members while
  * it is active, refuses to reset it, resets it once it is empty, and kcat
- * resumes from the reset offsets. kcat missing is a failure, never a skip.
+ * resumes from the reset offsets. kafkajs members (another assignor, another
+ * assignment encoder) are described too. kcat missing is a failure, never a skip.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -12,6 +13,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import kafkajs from 'kafkajs';
+import type { Consumer as KafkaJsConsumer } from 'kafkajs';
 import { Admin } from '../../src/client/admin/admin.ts';
 import { UsageError } from '../../src/cli/args.ts';
 import { normalizeStateFlag, parseCommand, parseTopicSpec } from '../../src/cli/commands/consumer-groups.ts';
@@ -172,7 +175,7 @@ function parseOffsetTable(stdout: string): Row[] {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-describe('samsa consumer-groups against a broker, with kcat as the group', () => {
+describe('samsa consumer-groups against a broker, with kcat and kafkajs as the group', () => {
   let b: TestBroker;
   let admin: Admin;
   let bs: string[];
@@ -346,6 +349,53 @@ describe('samsa consumer-groups against a broker, with kcat as the group', () =>
     writeFileSync(plan, `${TOPIC},0,1\n${TOPIC},2,3\n`);
     assert.equal((await cg('--from-file', plan, '--execute')).code, 0);
     assert.deepEqual(await offsets(), [1n, 7n, 3n]);
+  });
+
+  it('kafkajs members (its own assignor and assignment encoding) described by the tool', async () => {
+    const consumers: KafkaJsConsumer[] = [];
+    try {
+      for (const id of ['kjs-a', 'kjs-b']) {
+        const c = new kafkajs.Kafka({ clientId: id, brokers: [b.bootstrap], logLevel: kafkajs.logLevel.NOTHING }).consumer({ groupId: 'kjs', maxWaitTimeInMs: 200, heartbeatInterval: 500 });
+        consumers.push(c);
+        await c.connect();
+        await c.subscribe({ topic: TOPIC, fromBeginning: true });
+        await c.run({ eachMessage: async () => {} });
+      }
+      const d = await waitForGroup('kjs', 'Stable', 2);
+      assert.equal(d.partitionAssignor, 'RoundRobinAssigner');
+      assert.deepEqual(d.members.flatMap((m) => m.assignment.map((tp) => tp.partition)).sort(), [0, 1, 2]);
+      // Every record consumed and committed: lag 0 everywhere.
+      const deadline = Date.now() + 45_000;
+      for (;;) {
+        const [o] = await admin.listConsumerGroupOffsets(['kjs']);
+        if (o!.offsets.map((x) => x.offset).join() === '4,7,5') break;
+        if (Date.now() > deadline) assert.fail(`kafkajs never committed the log end offsets: ${JSON.stringify(o!.offsets.map((x) => String(x.offset)))}`);
+        await sleep(100);
+      }
+      const r = await samsa(['consumer-groups', ...bs, '--describe', '--group', 'kjs']);
+      assert.equal(r.code, 0, r.stderr);
+      const rows = parseOffsetTable(r.stdout);
+      assert.equal(rows.length, 3);
+      assert.ok(rows.every((x) => x.lag === '0' && x.current === x.logEnd && x.consumerId !== '-'), r.stdout);
+      // The member with two partitions comes first, as in Kafka.
+      const big = d.members.find((m) => m.assignment.length === 2)!;
+      assert.deepEqual(rows.slice(0, 2).map((x) => [x.consumerId, x.clientId]), [
+        [big.consumerId, big.clientId],
+        [big.consumerId, big.clientId],
+      ]);
+      const members = await samsa(['consumer-groups', ...bs, '--describe', '--group', 'kjs', '--members', '--verbose']);
+      assert.equal(members.code, 0, members.stderr);
+      for (const m of d.members) {
+        assert.match(members.stdout, new RegExp(`^kjs\\s+${m.consumerId}\\s+\\S+\\s+${m.clientId}\\s+${m.assignment.length}\\s+${TOPIC}\\(${m.assignment.map((tp) => tp.partition).join(',')}\\)$`, 'm'));
+      }
+      const state = await samsa(['consumer-groups', ...bs, '--describe', '--group', 'kjs', '--state']);
+      assert.match(state.stdout, /\nkjs\s+\S+:\d+  \(\d+\)\s+RoundRobinAssigner\s+Stable\s+2\n$/);
+    } finally {
+      for (const c of consumers) await c.disconnect().catch(() => {});
+    }
+    await waitForGroup('kjs', 'Empty');
+    const del = await samsa(['consumer-groups', ...bs, '--delete', '--group', 'kjs']);
+    assert.equal(del.code, 0, del.stderr);
   });
 
   it('--delete-offsets, then --delete; a missing group', async () => {

@@ -120,6 +120,8 @@ function failed<T>(code: number, groupId: string, message?: string | null): Map<
  */
 export async function listConsumerGroups(ctx: AdminContext, opts: { states?: readonly string[] } = {}): Promise<ConsumerGroupListing[]> {
   const states = (opts.states ?? []).map((s) => s.toLowerCase());
+  // Kafka's own spelling on the wire (brokers compare as they please).
+  const statesFilter = states.map((s) => CONSUMER_GROUP_STATES.find((k) => k.toLowerCase() === s) ?? s);
   await ctx.cluster.refreshMetadata([]);
   const brokers = ctx.cluster.brokers();
   const seen = new Map<string, ConsumerGroupListing>();
@@ -128,7 +130,7 @@ export async function listConsumerGroups(ctx: AdminContext, opts: { states?: rea
     let backoff = ctx.retry.retryBackoffMs;
     for (;;) {
       const version = conn.versionFor(ListGroupsApi);
-      const res = await conn.send(ListGroupsApi, { statesFilter: version >= 4 ? [...(opts.states ?? [])] : [], typesFilter: [] }, { version });
+      const res = await conn.send(ListGroupsApi, { statesFilter: version >= 4 ? statesFilter : [], typesFilter: [] }, { version });
       if (res.errorCode === ErrorCode.COORDINATOR_LOAD_IN_PROGRESS || res.errorCode === ErrorCode.COORDINATOR_NOT_AVAILABLE) {
         if (Date.now() + backoff < deadline) {
           await sleep(backoff);
