@@ -299,7 +299,8 @@ export class SendFuture implements PromiseLike<RecordMetadata> {
   private toPromise(): Promise<RecordMetadata> {
     if (this.promise !== null) return this.promise;
     const err = this.error;
-    if (this.settled || this.batch?.done === true) {
+    if (this.settled || this.earlyError !== null || this.batch?.done === true) {
+      this.listening = true;
       this.promise = err !== null ? Promise.reject(err) : Promise.resolve(this.metadata);
       return this.promise;
     }

@@ -247,8 +247,14 @@ export class Producer<K = Bytes, V = Bytes> extends EventEmitter implements Send
 
   private failEarly(future: SendFuture, err: Error): void {
     future.earlyError = err;
-    if (future.listening) future.resolveNow();
-    else this.unobservedError(err, future.topic, future.partition, 1);
+    if (future.listening) {
+      future.resolveNow();
+      return;
+    }
+    // Failed inside send(): the caller may still attach (await, .catch) this turn.
+    setImmediate(() => {
+      if (!future.listening) this.unobservedError(err, future.topic, future.partition, 1);
+    });
   }
 
   // --- waiting for metadata ------------------------------------------------
