@@ -1,12 +1,23 @@
 /**
- * A minimal admin client: topics and their configs, enough for `samsa topics`.
- * It will grow toward Kafka's Admin API (kadm in franz-go).
+ * The admin client, after Kafka's Admin (kadm in franz-go): promise-based, one
+ * result per item asked about.
  *
- * Per-topic failures come back in each result's `error` (a KafkaError with the
- * broker's message), as Kafka's AdminClient gives one future per topic; a request
- * that fails as a whole rejects. Topic admin requests go to the controller the
- * metadata names (a KRaft broker would forward them anyway); NOT_CONTROLLER
- * refreshes the metadata and retries once.
+ * Per-item failures (a topic, a group, a partition, a config resource) come back
+ * in each result's `error` as a KafkaError with the broker's message, as Kafka's
+ * Admin gives one future per item; a call that fails as a whole rejects.
+ *
+ * Routing, as Kafka's Admin does it:
+ * - topic admin (here) → the controller the metadata names; NOT_CONTROLLER
+ *   refreshes the metadata and retries once;
+ * - consumer groups (groups.ts) → each group's coordinator (FindCoordinator,
+ *   cached; NOT_COORDINATOR / COORDINATOR_NOT_AVAILABLE /
+ *   COORDINATOR_LOAD_IN_PROGRESS look it up again and retry with backoff);
+ * - partitions (partitions.ts: listOffsets, deleteRecords, describeProducers) →
+ *   each partition's leader, batched per leader, following leaders that move;
+ * - cluster, configs, log dirs (cluster-ops.ts) → any broker, or the broker a
+ *   resource names.
+ * Retries stop at default.api.timeout.ms; the state a call leaves is seen by
+ * later calls once the brokers have it (eventually consistent, as Kafka).
  */
 import { ErrorCode, KafkaError } from '../../protocol/errors/index.ts';
 import { CreatePartitionsApi, CreateTopicsApi, DeleteTopicsApi, DescribeConfigsApi } from '../../protocol/generated/api-keys.ts';
