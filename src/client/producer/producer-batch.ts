@@ -238,7 +238,11 @@ export interface FutureSettler {
  * The result of send(): a lazy thenable. No promise exists until someone awaits it
  * (then/catch/finally); a fire-and-forget send allocates only this small object.
  */
-export class SendFuture implements PromiseLike<RecordMetadata> {
+export class SendFuture implements Promise<RecordMetadata> {
+  get [Symbol.toStringTag](): string {
+    return 'SendFuture';
+  }
+
   readonly topic: string;
   partition = -1;
   /** Index in its batch; the offset is the batch's base offset + this. */
