@@ -172,8 +172,7 @@ describe('Producer against a broker', () => {
     const p = new Producer({ 'bootstrap.servers': b.bootstrap, 'max.request.size': 1000 });
     await assert.rejects(p.send({ topic: t, value: Buffer.alloc(2000) }), (e: unknown) => e instanceof RecordTooLargeError && /max.request.size/.test(e.message));
     await assert.rejects(p.send({ topic: t, value: 'x', partition: 5 }), (e: unknown) => e instanceof KafkaError);
-    let cbErr: Error | null = null;
-    await new Promise<void>((resolve) => p.send({ topic: t, value: Buffer.alloc(2000) }, (err) => ((cbErr = err), resolve())));
+    const cbErr = await new Promise<Error | null>((resolve) => p.send({ topic: t, value: Buffer.alloc(2000) }, (err) => resolve(err)));
     assert.ok(cbErr instanceof RecordTooLargeError);
     await p.close();
   });
