@@ -398,6 +398,24 @@ describe('samsa consumer-groups against a broker, with kcat and kafkajs as the g
     assert.equal(del.code, 0, del.stderr);
   });
 
+  it('a static member (group.instance.id) gets the GROUP-INSTANCE-ID column', async () => {
+    const child = spawn('kcat', ['-b', b.bootstrap, '-G', 'static-cg', '-q', '-X', 'client.id=kc-static', '-X', 'group.instance.id=instance-7', '-X', 'session.timeout.ms=6000', TOPIC], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    children.push(child);
+    try {
+      const d = await waitForGroup('static-cg', 'Stable', 1);
+      assert.equal(d.members[0]!.groupInstanceId, 'instance-7');
+      const r = await samsa(['consumer-groups', ...bs, '--describe', '--group', 'static-cg', '--members']);
+      assert.equal(r.code, 0, r.stderr);
+      const lines = r.stdout.split('\n').filter((l) => l !== '');
+      assert.match(lines[0]!, /^GROUP\s+CONSUMER-ID\s+GROUP-INSTANCE-ID\s+HOST\s+CLIENT-ID\s+#PARTITIONS\s*$/);
+      assert.match(lines[1]!, new RegExp(`^static-cg\\s+${d.members[0]!.consumerId}\\s+instance-7\\s+/127\\.0\\.0\\.1\\s+kc-static\\s+3\\s*$`));
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
   it('--delete-offsets, then --delete; a missing group', async () => {
     const r = await samsa(['consumer-groups', ...bs, '--delete-offsets', '--group', 'cg1', '--topic', `${TOPIC}:0`]);
     assert.equal(r.code, 0, r.stderr);
