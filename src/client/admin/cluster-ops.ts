@@ -7,6 +7,7 @@
 import { ErrorCode, KafkaError } from '../../protocol/errors/index.ts';
 import { AlterConfigsApi, DescribeClusterApi, DescribeLogDirsApi, IncrementalAlterConfigsApi } from '../../protocol/generated/api-keys.ts';
 import type { BrokerConnection } from '../network/broker-connection.ts';
+import { ConnectionError } from '../network/errors.ts';
 import type { AdminContext, Node } from './coordinators.ts';
 import type { TopicPartition } from './groups.ts';
 
@@ -169,7 +170,8 @@ export async function alterConfigs(
 /**
  * Each broker's log directories with the replicas they hold (size, lag behind
  * the high watermark, whether a future replica). `brokerIds` null: every broker;
- * `partitions` null: every replica.
+ * `partitions` null: every replica. A broker that cannot be reached (or is not
+ * in the cluster) gets NETWORK_EXCEPTION in its result.
  */
 export async function describeLogDirs(ctx: AdminContext, brokerIds: readonly number[] | null, opts: { partitions?: readonly TopicPartition[] | null } = {}): Promise<BrokerLogDirs[]> {
   if (brokerIds === null || brokerIds.some((id) => !ctx.cluster.brokers().some((b) => b.nodeId === id))) await ctx.cluster.refreshMetadata([]);
@@ -182,7 +184,13 @@ export async function describeLogDirs(ctx: AdminContext, brokerIds: readonly num
   }
   return Promise.all(
     ids.map(async (brokerId): Promise<BrokerLogDirs> => {
-      const conn = await nodeConnection(ctx, brokerId);
+      let conn: BrokerConnection;
+      try {
+        conn = await nodeConnection(ctx, brokerId);
+      } catch (e) {
+        if (!(e instanceof ConnectionError)) throw e;
+        return { brokerId, error: KafkaError.from(ErrorCode.NETWORK_EXCEPTION, `broker ${brokerId}: ${e.message}`, { cause: e }), logDirs: [] };
+      }
       const version = conn.versionFor(DescribeLogDirsApi);
       const res = await conn.send(DescribeLogDirsApi, { topics }, { version });
       return {

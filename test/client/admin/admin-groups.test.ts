@@ -223,6 +223,8 @@ describe('Admin: groups, offsets, cluster', () => {
     assert.equal(orders0.isFuture, false);
     const [only] = await admin.describeLogDirs([b.broker.nodeId], { partitions: [{ topic: 'logs', partition: 0 }] });
     assert.deepEqual(only!.logDirs.flatMap((d) => d.replicas.map((r) => `${r.topic}-${r.partition}`)), ['logs-0']);
+    const [unknown] = await admin.describeLogDirs([4242]);
+    assert.equal(unknown!.error?.code, ErrorCode.NETWORK_EXCEPTION);
   });
 
   it('describeProducers: an idempotent producer shows up on its partition', async () => {
