@@ -4,9 +4,10 @@
  * records layer's RecordValidationError is one), never RangeError/TypeError/...,
  * and never allocates far beyond its input (or the decompression limit).
  *
- *   frames   golden request/response frames, mutated, through the request-header
- *            + body decoders as the broker routes them, and body-at-another-version
- *            confusion; whatever decodes must re-encode and decode again
+ *   frames   golden request/response frames, mutated (randomly, or one length
+ *            prefix made to lie), through the request-header + body decoders as the
+ *            broker routes them, and body-at-another-version confusion; whatever
+ *            decodes must re-encode and decode again
  *   batches  random magic-2 batches for every codec, mutated raw, with the CRC
  *            recomputed, inside the compressed payload, or in the records before
  *            compression; through decodeRecordBatch, validateBatch and the record-set
@@ -47,6 +48,8 @@ import type { RecordInput, ValidatedRecordSet } from '../../src/protocol/records
 import type { GoldenFrame } from '../golden/fixtures.ts';
 import { responseBodyVersion } from '../golden/fixtures.ts';
 import { largestAllocation } from './alloc-guard.ts';
+import { TracingReader, lieAboutLength } from './field-lies.ts';
+import type { LengthField } from './field-lies.ts';
 import { mutate } from './mutate.ts';
 import { Rng, inputSeed } from './rng.ts';
 
@@ -210,10 +213,30 @@ export interface FrameCorpus {
   /** Frame bodies without the size prefix. */
   bodies: readonly Buffer[];
   headerLengths: readonly number[];
+  /** Every length/count prefix in each body, for structure-aware lies. */
+  lengthFields: readonly (readonly LengthField[])[];
+}
+
+/** Decodes a frame's body once, noting where its length prefixes are. */
+function traceLengthFields(g: GoldenFrame): LengthField[] {
+  const r = new TracingReader(g.frame.subarray(4));
+  if (g.direction === 'request') {
+    decodeRequestHeader(r, requestHeaderVersion(g.api.apiKey, g.version));
+    g.api.decodeRequest(r, g.version);
+  } else {
+    decodeResponseHeader(r, responseHeaderVersion(g.api.apiKey, g.version));
+    g.api.decodeResponse(r, responseBodyVersion(g));
+  }
+  return r.fields;
 }
 
 export function frameCorpus(frames: readonly GoldenFrame[]): FrameCorpus {
-  return { frames, bodies: frames.map((g) => g.frame.subarray(4)), headerLengths: frames.map(headerLength) };
+  return {
+    frames,
+    bodies: frames.map((g) => g.frame.subarray(4)),
+    headerLengths: frames.map(headerLength),
+    lengthFields: frames.map(traceLengthFields),
+  };
 }
 
 export function fuzzFrames(corpus: FrameCorpus, seed: number, first: number, count: number, report: FuzzReport, target = 'frames'): void {
@@ -225,9 +248,16 @@ export function fuzzFrames(corpus: FrameCorpus, seed: number, first: number, cou
     report.inputs++;
     const mode = rng.int(10);
     if (mode < 4) {
-      // Whole request frame, routed by its (possibly mutated) header.
+      // Whole request frame, routed by its (possibly mutated) header; a third of
+      // the time one length prefix lies, plus maybe a random mutation.
       const i = rng.pick(requests);
-      const input = mutate(rng, corpus.bodies[i]!, corpus.bodies);
+      let input: Buffer;
+      if (rng.chance(1 / 3)) {
+        input = lieAboutLength(rng, corpus.bodies[i]!, corpus.lengthFields[i]!);
+        if (rng.chance(0.3)) input = mutate(rng, input, corpus.bodies);
+      } else {
+        input = mutate(rng, corpus.bodies[i]!, corpus.bodies);
+      }
       // Produce records may decompress, up to the fuzzing cap.
       const limit = input.length >= 2 && input.readInt16BE(0) === 0 ? batchAllocLimit(input) : frameAllocLimit(input);
       check(ctx, input, `routed request from ${corpus.frames[i]!.path}`, limit, () => decodeRoutedRequest(input, rng));
@@ -237,7 +267,7 @@ export function fuzzFrames(corpus: FrameCorpus, seed: number, first: number, cou
     const i = rng.pick(all);
     const g = corpus.frames[i]!;
     const hl = corpus.headerLengths[i]!;
-    const input = mutate(rng, corpus.bodies[i]!, corpus.bodies, hl);
+    const input = rng.chance(1 / 3) ? lieAboutLength(rng, corpus.bodies[i]!, corpus.lengthFields[i]!) : mutate(rng, corpus.bodies[i]!, corpus.bodies, hl);
     const base = g.direction === 'response' ? responseBodyVersion(g) : g.version;
     const version = mode === 9 ? rng.range(g.api.minVersion, g.api.maxVersion) : base;
     const context = `${g.path} body at v${version}`;
