@@ -4,7 +4,8 @@ import { Producer } from '../../../src/client/producer/producer.ts';
 import type { RecordMetadata } from '../../../src/client/producer/producer-record.ts';
 import { JsonSerializer, LongSerializer, StringSerializer } from '../../../src/client/producer/serializers.ts';
 import { RecordTooLargeError, SerializationError, TimeoutError, ProducerClosedError } from '../../../src/client/producer/errors.ts';
-import { KafkaError } from '../../../src/protocol/errors/index.ts';
+import { ErrorCode, KafkaError } from '../../../src/protocol/errors/index.ts';
+import type { RecordAccumulator } from '../../../src/client/producer/accumulator.ts';
 import { defaultPartition } from '../../../src/protocol/murmur2.ts';
 import { startTestBroker } from '../helpers.ts';
 import type { TestBroker } from '../helpers.ts';
@@ -194,6 +195,24 @@ describe('Producer against a broker', () => {
     const mds = await Promise.all(futures);
     assert.deepEqual(mds.map((m) => m.offset), mds.map((_, i) => BigInt(i)));
     await p.close();
+  });
+
+  it('OUT_OF_ORDER_SEQUENCE_NUMBER on the oldest batch fails it and bumps the epoch (KIP-360); later sends go through', async () => {
+    const t = topic(1);
+    const p = new Producer({ 'bootstrap.servers': b.bootstrap, 'linger.ms': 0 });
+    await p.send({ topic: t, value: 'first' });
+    const before = p.producerIdAndEpoch;
+    // Pretend a batch was lost: the next sequence skips ahead, as after a broker losing our state.
+    const acc = (p as unknown as { accumulator: RecordAccumulator }).accumulator;
+    acc.topics.get(t)!.partitions[0]!.nextSequence += 10;
+    const err = await p.send({ topic: t, value: 'gap' }).then(() => null, (e: unknown) => e);
+    assert.ok(err instanceof KafkaError && err.code === ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, String(err));
+    const md = await p.send({ topic: t, value: 'after' });
+    assert.equal(md.offset, 1n);
+    const now = p.producerIdAndEpoch;
+    assert.ok(now.producerId !== before.producerId || now.epoch !== before.epoch, 'new producer id or epoch');
+    await p.close();
+    assert.deepEqual(await kcatConsume(b.bootstrap, t, '%s\n'), ['first', 'after']);
   });
 
   it('close() rejects later sends; close({timeoutMs: 0}) fails what is buffered', async () => {
