@@ -3,7 +3,7 @@
  * run, against the same `samsa start` process (a separate process, so client and
  * broker do not share a thread).
  *
- *   node bench/client-producer.bench.ts [--messages 300000] [--awaited 5000] [--only samsa]
+ *   node bench/client-producer.bench.ts [--messages 300000] [--awaited 5000] [--runs 3] [--only samsa]
  *
  * Scenarios, each at 100 B and 1 KiB values, acks=all for every client,
  * no compression, a 6-partition topic, unkeyed records:
@@ -14,7 +14,8 @@
  *   awaited  one record per send, each awaited before the next (Samsa with
  *            linger.ms=0, what a Java user sets for synchronous sends; the
  *            others have no linger).
- * Prints msgs/s per client and Samsa's ratios to each peer. Samsa runs with its
+ * Each figure is the best of --runs runs, the clients interleaved (a shared machine is
+ * noisy). Prints msgs/s per client and Samsa's ratios to each peer. Samsa runs with its
  * defaults (idempotence on); the peers with theirs (idempotence off).
  */
 import { performance } from 'node:perf_hooks';
@@ -35,6 +36,7 @@ const only = (() => {
 })();
 const MESSAGES = arg('messages', 300_000);
 const AWAITED = arg('awaited', 5_000);
+const RUNS = arg('runs', 3);
 const PARTITIONS = 6;
 const CHUNK = 1000;
 const CONCURRENCY = 8;
@@ -138,16 +140,25 @@ async function main(): Promise<void> {
         const label = `${mode} ${size === 100 ? '100 B' : '1 KiB'}`;
         const row = new Map<string, number>();
         results.set(label, row);
+        const topics = new Map<string, string>();
         for (const c of clients) {
           const topic = `bench-${c.name}-${++topicSeq}`;
+          topics.set(c.name, topic);
           await admin.createTopics([{ name: topic, numPartitions: PARTITIONS }]);
           // Warm-up (connections, metadata, JIT) on the same topic.
           await c[mode](topic, value, Math.min(2000, count));
-          const t0 = performance.now();
-          await c[mode](topic, value, count);
-          const s = (performance.now() - t0) / 1000;
-          const rate = count / s;
-          row.set(c.name, rate);
+        }
+        // The machine is shared: runs interleave the clients and each keeps its best.
+        for (let run = 0; run < RUNS; run++) {
+          for (const c of clients) {
+            const t0 = performance.now();
+            await c[mode](topics.get(c.name)!, value, count);
+            const rate = count / ((performance.now() - t0) / 1000);
+            if (rate > (row.get(c.name) ?? 0)) row.set(c.name, rate);
+          }
+        }
+        for (const c of clients) {
+          const rate = row.get(c.name)!;
           console.log(`${label.padEnd(16)} ${c.name.padEnd(13)} ${Math.round(rate).toString().padStart(9)} msgs/s  ${((rate * size) / 1e6).toFixed(1).padStart(7)} MB/s`);
         }
       }

@@ -97,7 +97,8 @@ export class Sender {
   wakeup(): void {
     if (this.drainScheduled || this.stopped) return;
     this.drainScheduled = true;
-    setImmediate(runDrain, this);
+    // A microtask: after the caller's synchronous burst of sends, before any I/O.
+    queueMicrotask(() => runDrain(this));
   }
 
   /** Drains no later than `atMs` (a linger or backoff deadline). */

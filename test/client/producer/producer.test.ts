@@ -5,6 +5,10 @@ import type { RecordMetadata } from '../../../src/client/producer/producer-recor
 import { JsonSerializer, LongSerializer, StringSerializer } from '../../../src/client/producer/serializers.ts';
 import { RecordTooLargeError, SerializationError, TimeoutError, ProducerClosedError } from '../../../src/client/producer/errors.ts';
 import { ErrorCode, KafkaError } from '../../../src/protocol/errors/index.ts';
+import { BrokerConnection } from '../../../src/client/network/broker-connection.ts';
+import type { SendOptions } from '../../../src/client/network/broker-connection.ts';
+import { ProduceApi } from '../../../src/protocol/generated/api-keys.ts';
+import type { ApiSpec } from '../../../src/protocol/generated/api-keys.ts';
 import type { RecordAccumulator } from '../../../src/client/producer/accumulator.ts';
 import { defaultPartition } from '../../../src/protocol/murmur2.ts';
 import { startTestBroker } from '../helpers.ts';
@@ -213,6 +217,34 @@ describe('Producer against a broker', () => {
     assert.ok(now.producerId !== before.producerId || now.epoch !== before.epoch, 'new producer id or epoch');
     await p.close();
     assert.deepEqual(await kcatConsume(b.bootstrap, t, '%s\n'), ['first', 'after']);
+  });
+
+  it('throttle_time_ms: the next request to that broker waits until the throttle has passed', async () => {
+    const t = topic(1);
+    const sentAt: number[] = [];
+    const original = BrokerConnection.prototype.send;
+    let throttledUntil = 0;
+    BrokerConnection.prototype.send = function (this: BrokerConnection, api: ApiSpec, req: unknown, opts?: SendOptions) {
+      if (api.apiKey !== ProduceApi.apiKey) return original.call(this, api, req, opts);
+      sentAt.push(Date.now());
+      return original.call(this, api, req, opts).then((res) => {
+        if (sentAt.length === 1) {
+          throttledUntil = Date.now() + 300;
+          return { ...(res as object), throttleTimeMs: 300 };
+        }
+        return res;
+      });
+    } as typeof original;
+    try {
+      const p = new Producer({ 'bootstrap.servers': b.bootstrap, 'linger.ms': 0 });
+      await p.send({ topic: t, value: 'one' });
+      await p.send({ topic: t, value: 'two' });
+      await p.close();
+    } finally {
+      BrokerConnection.prototype.send = original;
+    }
+    assert.equal(sentAt.length, 2);
+    assert.ok(sentAt[1]! >= throttledUntil, 'second Produce went out before the throttle ended');
   });
 
   it('close() rejects later sends; close({timeoutMs: 0}) fails what is buffered', async () => {
