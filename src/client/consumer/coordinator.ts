@@ -122,7 +122,7 @@ export class ConsumerCoordinator {
       try {
         const conn = await this.cluster.anyConnection();
         const v = conn.versionFor(FindCoordinatorApi);
-        const res = await conn.send(FindCoordinatorApi, { key: this.groupId, keyType: 0, coordinatorKeys: [this.groupId] }, { version: v });
+        const res = await conn.send(FindCoordinatorApi, v >= 4 ? { keyType: 0, coordinatorKeys: [this.groupId] } : { key: this.groupId, keyType: 0 }, { version: v });
         const c = v >= 4 ? res.coordinators[0] : { errorCode: res.errorCode, errorMessage: res.errorMessage, nodeId: res.nodeId, host: res.host, port: res.port };
         if (!c) throw KafkaError.from(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'empty FindCoordinator response');
         if (c.errorCode !== ErrorCode.NONE) throw KafkaError.from(c.errorCode, c.errorMessage ?? `FindCoordinator ${this.groupId}`);
@@ -144,7 +144,7 @@ export class ConsumerCoordinator {
         this.coordinator = conn2;
         return conn2;
       } catch (err) {
-        if (err instanceof KafkaError && !err.retriable) throw err;
+        if ((err as { retriable?: boolean }).retriable !== true) throw err;
         if (attempt > 0 && attempt % 50 === 0) this.cluster.invalidate();
         await sleep(this.o.retryBackoffMs);
       }
@@ -524,7 +524,8 @@ export class ConsumerCoordinator {
     this.lose(true);
     if (!dynamic || memberId === '' || !this.coordinator) return;
     try {
-      await this.coordinator.send(LeaveGroupApi, { groupId: this.groupId, memberId, members: [{ memberId, groupInstanceId: null, reason }] });
+      const v = this.coordinator.versionFor(LeaveGroupApi);
+      await this.coordinator.send(LeaveGroupApi, v >= 3 ? { groupId: this.groupId, members: [{ memberId, groupInstanceId: null, reason: v >= 5 ? reason : null }] } : { groupId: this.groupId, memberId }, { version: v });
     } catch {
       // The session timeout removes the member anyway.
     }
