@@ -9,9 +9,9 @@
  * original order.
  *
  * Memory: every batch buffer is counted against buffer.memory from creation until
- * the batch completes. Buffers of exactly batch.size are kept in a free list and
- * reused (Kafka's BufferPool); larger ones (a record bigger than batch.size) are
- * left to the GC.
+ * the batch completes. A batch starts small and grows (doubling) up to batch.size.
+ * Buffers of the starting size are kept in a free list and reused (Kafka's
+ * BufferPool); larger ones are left to the GC.
  */
 import type { TopicInfo } from '../network/cluster.ts';
 import { BATCH_HEADER_SIZE } from '../../protocol/records/batch-header.ts';
@@ -64,6 +64,12 @@ export class RecordAccumulator {
   /** Partitions with batches waiting to be sent. */
   readonly active = new Set<PartitionBuffer>();
   private readonly batchSize: number;
+  /**
+   * Batches start with a buffer of this size (batch.size up to 16 KiB) and double
+   * up to batch.size while records keep coming: a large batch.size costs memory
+   * only where batches actually fill.
+   */
+  private readonly chunkSize: number;
   private readonly totalMemory: number;
   private usedMemory = 0;
   private readonly free: Buffer[] = [];
@@ -74,6 +80,7 @@ export class RecordAccumulator {
 
   constructor(batchSize: number, bufferMemory: number) {
     this.batchSize = Math.max(batchSize, BATCH_HEADER_SIZE + 64);
+    this.chunkSize = Math.min(this.batchSize, 16384);
     this.totalMemory = bufferMemory;
   }
 
@@ -81,18 +88,30 @@ export class RecordAccumulator {
     return this.totalMemory - this.usedMemory;
   }
 
-  /** A batch buffer of at least `size` bytes, or null when buffer.memory would be exceeded. */
+  /** A buffer of at least `size` bytes, or null when buffer.memory would be exceeded. */
   allocate(size: number): Buffer | null {
-    const want = Math.max(size, this.batchSize);
+    const want = Math.max(size, this.chunkSize);
     if (this.usedMemory + want > this.totalMemory && this.usedMemory > 0) return null;
     this.usedMemory += want;
-    if (want === this.batchSize && this.free.length > 0) return this.free.pop()!;
+    if (want === this.chunkSize && this.free.length > 0) return this.free.pop()!;
     return Buffer.allocUnsafeSlow(want);
   }
 
   release(buf: Buffer): void {
     this.usedMemory -= buf.length;
-    if (buf.length === this.batchSize && this.free.length * this.batchSize < this.totalMemory / 4) this.free.push(buf);
+    if (buf.length === this.chunkSize && this.free.length * this.chunkSize < this.totalMemory / 4) this.free.push(buf);
+  }
+
+  /** Moves a batch to a buffer twice as large (up to its limit); false when memory is short. */
+  private grow(batch: ProducerBatch, needed: number): boolean {
+    const size = Math.min(batch.limit, Math.max(batch.buf.length * 2, batch.pos + needed));
+    if (size <= batch.buf.length) return false;
+    const next = this.allocate(size);
+    if (next === null) return false;
+    batch.buf.copy(next, 0, 0, batch.pos);
+    this.release(batch.buf);
+    batch.buf = next;
+    return true;
   }
 
   /**
@@ -104,7 +123,8 @@ export class RecordAccumulator {
     const last = batches.length > 0 ? batches[batches.length - 1]! : undefined;
     let closedPrevious = false;
     if (last !== undefined && !last.closed) {
-      const bytes = last.tryAppend(timestamp, key, value, headers);
+      let bytes = last.tryAppend(timestamp, key, value, headers);
+      if (bytes === 0 && last.buf.length < last.limit && this.grow(last, sizeUpperBound)) bytes = last.tryAppend(timestamp, key, value, headers);
       if (bytes > 0) {
         this.incompleteRecords++;
         return { batch: last, bytes, newBatch: false, closedPrevious };
@@ -114,7 +134,7 @@ export class RecordAccumulator {
     }
     const buf = this.allocate(BATCH_HEADER_SIZE + sizeUpperBound);
     if (buf === null) return null;
-    const batch = new ProducerBatch(pb.topic, pb.partition, buf, nowMs, timestamp);
+    const batch = new ProducerBatch(pb.topic, pb.partition, buf, nowMs, timestamp, Math.max(this.batchSize, buf.length));
     const bytes = batch.tryAppend(timestamp, key, value, headers);
     batches.push(batch);
     this.incompleteBatches++;

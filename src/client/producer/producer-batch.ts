@@ -89,7 +89,11 @@ export class ProducerBatch {
   logAppendTimeMs = -1;
   error: Error | null = null;
 
-  constructor(topic: string, partition: number, buf: Buffer, nowMs: number, timestamp: number) {
+  /** Largest size the batch may grow to (batch.size, or its one oversized record). */
+  readonly limit: number;
+
+  constructor(topic: string, partition: number, buf: Buffer, nowMs: number, timestamp: number, limit: number) {
+    this.limit = limit;
     this.topic = topic;
     this.partition = partition;
     this.buf = buf;

@@ -239,7 +239,7 @@ export class Producer<K = Bytes, V = Bytes> extends EventEmitter implements Send
     if (future.listening) batch.listen(future);
     if (sticky) this.sticky.appended(p.topic, partition, r.bytes, n, t.available);
     // Full: a batch with less room left than this record took is sent as is.
-    if (batch.buf.length - batch.pos < r.bytes) batch.closed = true;
+    if (batch.limit - batch.pos < r.bytes) batch.closed = true;
     if (batch.closed || r.closedPrevious || this.config.lingerMs === 0 || this.sender.flushing > 0) this.sender.wakeup();
     else if (r.newBatch) this.sender.wakeAt(now + this.config.lingerMs);
     return true;
