@@ -78,8 +78,9 @@ export class RecordAccumulator {
   /** Records appended and not yet completed. */
   incompleteRecords = 0;
 
-  constructor(batchSize: number, bufferMemory: number) {
-    this.batchSize = Math.max(batchSize, BATCH_HEADER_SIZE + 64);
+  constructor(batchSize: number, bufferMemory: number, maxRequestSize = Infinity) {
+    // A batch must fit in a request (with room for the request's own headers).
+    this.batchSize = Math.max(Math.min(batchSize, maxRequestSize - 1024), BATCH_HEADER_SIZE + 64);
     this.chunkSize = Math.min(this.batchSize, 16384);
     this.totalMemory = bufferMemory;
   }

@@ -112,7 +112,7 @@ export class Producer<K = Bytes, V = Bytes> extends EventEmitter implements Send
       maxInFlight: c.maxInFlight + 1,
       metadataMaxAgeMs: c.metadataMaxAgeMs,
     });
-    this.accumulator = new RecordAccumulator(c.batchSize, c.bufferMemory);
+    this.accumulator = new RecordAccumulator(c.batchSize, c.bufferMemory, c.maxRequestSize);
     this.sender = new Sender(c as ResolvedProducerConfig<unknown, unknown>, this.cluster, this.accumulator, this);
     this.sticky = new StickyPartitions(c.batchSize);
     this.partitioner = c.partitioner.kind === 'custom' ? c.partitioner.partitioner : null;
