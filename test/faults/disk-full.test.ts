@@ -16,7 +16,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, statfsSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
 import kafkajs from 'kafkajs';
 import { eventually, makeTempDir, removeDir, requirePythonModule, startSamsa } from '../interop/harness.ts';
@@ -99,6 +99,9 @@ test('full disk: KAFKA_STORAGE_ERROR for the produce, reads keep working, produc
     // marker may not fit), starts again (recovering if it must) and serves reads.
     const stopCode = await broker.stop();
     const stopLog = broker.logTail();
+    // Exit 1 ("shutdown failed": a checkpoint did not fit) withholds the marker, so the
+    // next start recovers; exit 0 must come with the marker.
+    assert.equal(existsSync(join(disk, '.kafka_cleanshutdown')), stopCode === 0, `stop exit code ${stopCode} and the clean-shutdown marker agree`);
     broker = await startSamsa({ dataDir: disk, overrides: { listeners: `PLAINTEXT://127.0.0.1:${broker.port}`, 'log.segment.delete.delay.ms': '0' } });
     const whileFull = await consumeAll(b, 'full', join(work, 'consumed-full-restart.jsonl'));
     assert.deepEqual(whileFull.watermarks, beforeRestart.watermarks, `the same log after a restart on a full disk (stop exit code ${stopCode})\n${stopLog.slice(-3000)}`);
