@@ -1,12 +1,14 @@
 /**
  * What poll() returns: Java's ConsumerRecord and ConsumerRecords.
  *
- * A ConsumerRecord keeps the decoded record it came from and computes offset,
- * timestamp and leader epoch on demand, so a poll of many records allocates one
- * small object per record. Key and value are deserialized eagerly (a failing
+ * A ConsumerRecord is made by the consumer's record decoder straight from the
+ * batch bytes and computes offset, timestamp and leader epoch on demand from the
+ * batch header, so a poll allocates one object per record (plus key/value views).
+ * Key and value are deserialized when poll() returns the record (a failing
  * deserializer surfaces at the record's position, as Java's does).
  */
-import type { DecodedRecord, RecordHeader } from '../../protocol/records/record.ts';
+import type { BatchHeader } from '../../protocol/records/batch-header.ts';
+import type { RecordHeader } from '../../protocol/records/record.ts';
 import { ATTR_TIMESTAMP_TYPE_LOG_APPEND } from '../../protocol/records/batch-header.ts';
 import type { TopicPartition, TopicPartitionOffset } from './types.ts';
 import { tpKey } from './types.ts';
@@ -16,57 +18,59 @@ export type TimestampType = 'CreateTime' | 'LogAppendTime';
 export class ConsumerRecord<K, V> {
   readonly topic: string;
   readonly partition: number;
-  readonly key: K;
-  readonly value: V;
-  private readonly raw: DecodedRecord;
+  /** Deserialized when poll() returns the record. */
+  key: K;
+  value: V;
+  readonly headers: readonly RecordHeader[];
+  /** The undeserialized key bytes (a view of the fetch response). */
+  readonly rawKey: Buffer | null;
+  readonly rawValue: Buffer | null;
+  /** Internal: the batch header and the record's deltas, from which offset and timestamp are computed. */
+  readonly batch: BatchHeader;
+  readonly offsetDelta: number;
+  readonly timestampDelta: number;
 
-  constructor(topic: string, partition: number, raw: DecodedRecord, key: K, value: V) {
+  constructor(topic: string, partition: number, batch: BatchHeader, offsetDelta: number, timestampDelta: number, rawKey: Buffer | null, rawValue: Buffer | null, headers: readonly RecordHeader[]) {
     this.topic = topic;
     this.partition = partition;
-    this.raw = raw;
-    this.key = key;
-    this.value = value;
+    this.batch = batch;
+    this.offsetDelta = offsetDelta;
+    this.timestampDelta = timestampDelta;
+    this.rawKey = rawKey;
+    this.rawValue = rawValue;
+    this.headers = headers;
+    this.key = rawKey as K;
+    this.value = rawValue as V;
   }
 
   get offset(): bigint {
-    return this.raw.offset;
+    return this.batch.baseOffset + BigInt(this.offsetDelta);
   }
 
   /** Milliseconds since the epoch: the create time, or the broker's append time for LogAppendTime topics. */
   get timestamp(): number {
-    return this.raw.timestampMs;
+    const b = this.batch;
+    if ((b.attributes & ATTR_TIMESTAMP_TYPE_LOG_APPEND) !== 0) return Number(b.maxTimestamp);
+    return Number(b.baseTimestamp) + this.timestampDelta;
   }
 
   get timestampType(): TimestampType {
-    return (this.raw.batch.attributes & ATTR_TIMESTAMP_TYPE_LOG_APPEND) !== 0 ? 'LogAppendTime' : 'CreateTime';
-  }
-
-  get headers(): readonly RecordHeader[] {
-    return this.raw.headers;
+    return (this.batch.attributes & ATTR_TIMESTAMP_TYPE_LOG_APPEND) !== 0 ? 'LogAppendTime' : 'CreateTime';
   }
 
   /** The partition leader epoch the record was written in; null for old message formats. */
   get leaderEpoch(): number | null {
-    const e = this.raw.batch.partitionLeaderEpoch;
+    const e = this.batch.partitionLeaderEpoch;
     return e >= 0 ? e : null;
   }
 
   /** The raw key's size in bytes, -1 for a null key (Java's serializedKeySize). */
   get serializedKeySize(): number {
-    return this.raw.key === null ? -1 : this.raw.key.length;
+    return this.rawKey === null ? -1 : this.rawKey.length;
   }
 
   get serializedValueSize(): number {
-    return this.raw.value === null ? -1 : this.raw.value.length;
-  }
-
-  /** The undeserialized key bytes. */
-  get rawKey(): Buffer | null {
-    return this.raw.key;
-  }
-
-  get rawValue(): Buffer | null {
-    return this.raw.value;
+    return this.rawValue === null ? -1 : this.rawValue.length;
   }
 }
 

@@ -68,3 +68,6 @@ export function resolveDeserializer<T>(config: DeserializerConfig<T> | undefined
 }
 
 export const Deserializers = { bytes, string, json, int32, int64, float64 } as const;
+
+/** The identity deserializer (raw bytes): the drain skips calling it. */
+export const BYTES_DESERIALIZER: DeserializeFn<unknown> = bytes;

@@ -16,16 +16,18 @@ import { ErrorCode, KafkaError, errorInfo } from '../../protocol/errors/index.ts
 import { FetchApi } from '../../protocol/generated/api-keys.ts';
 import type { FetchRequestFetchPartitionInit } from '../../protocol/generated/fetch-request.ts';
 import type { FetchResponse, FetchResponseAbortedTransaction } from '../../protocol/generated/fetch-response.ts';
-import { MAGIC_V2, OFFSET_LAST_OFFSET_DELTA, isControl, isTransactional } from '../../protocol/records/batch-header.ts';
+import { MAGIC_V2, OFFSET_LAST_OFFSET_DELTA, isControl, isTransactional, readBatchHeader } from '../../protocol/records/batch-header.ts';
 import { ControlRecordType, readControlRecordType } from '../../protocol/records/control.ts';
-import type { DecodedBatch } from '../../protocol/records/record.ts';
-import { iterateRecordSet, nextBatchLocation } from '../../protocol/records/record-set.ts';
+import { nextBatchLocation } from '../../protocol/records/record-set.ts';
 import { BrokerConnection } from '../network/broker-connection.ts';
 import type { Cluster } from '../network/cluster.ts';
 import { ConnectionError } from '../network/errors.ts';
 import type { ConsumerSettings } from './config.ts';
-import { ConsumerRecord } from './consumer-record.ts';
+import type { ConsumerRecord } from './consumer-record.ts';
 import type { DeserializeFn } from './deserializers.ts';
+import { BYTES_DESERIALIZER } from './deserializers.ts';
+import { decodeConsumerBatch } from './record-decoder.ts';
+import type { ConsumerBatch } from './record-decoder.ts';
 import { OffsetOutOfRangeError, RecordDeserializationError } from './errors.ts';
 import type { PartitionState, SubscriptionState } from './subscription-state.ts';
 import type { TopicPartitionOffset } from './types.ts';
@@ -37,8 +39,10 @@ export class CompletedFetch {
   readonly state: PartitionState;
   readonly epoch: number;
   readonly bytes: number;
-  private readonly batches: Generator<DecodedBatch>;
-  private batch: DecodedBatch | null = null;
+  private readonly buf: Buffer;
+  private readonly verifyCrc: boolean;
+  private pos = 0;
+  private batch: ConsumerBatch | null = null;
   private index = 0;
   private readonly aborted: FetchResponseAbortedTransaction[] | null;
   private nextAborted = 0;
@@ -49,18 +53,26 @@ export class CompletedFetch {
     this.state = state;
     this.epoch = state.epoch;
     this.bytes = records.length;
-    this.batches = iterateRecordSet(records, 0, records.length, { verifyCrc });
+    this.buf = records;
+    this.verifyCrc = verifyCrc;
     this.aborted = aborted !== null && aborted.length > 0 ? [...aborted].sort((a, b) => (a.firstOffset < b.firstOffset ? -1 : a.firstOffset > b.firstOffset ? 1 : 0)) : null;
   }
 
   /** The next batch with records to return, skipping control and aborted batches; null at the end. */
-  private nextBatch(): DecodedBatch | null {
+  private nextBatch(): ConsumerBatch | null {
     const s = this.state;
     for (;;) {
-      const r = this.batches.next();
-      if (r.done) return null;
-      const b = r.value;
-      const h = b.header;
+      const loc = nextBatchLocation(this.buf, this.pos, this.buf.length);
+      if (loc === null) return null;
+      this.pos += loc.size;
+      if (loc.magic !== MAGIC_V2) {
+        const b = decodeConsumerBatch(this.buf, loc, s.topic, s.partition, this.verifyCrc);
+        const end = b.header.baseOffset + BigInt(b.header.lastOffsetDelta) + 1n;
+        if (end <= s.position!) continue;
+        return b;
+      }
+      // Decide from the header alone before decoding the records.
+      const h = readBatchHeader(this.buf, loc.position);
       const end = h.baseOffset + BigInt(h.lastOffsetDelta) + 1n;
       if (this.aborted !== null) {
         while (this.nextAborted < this.aborted.length && this.aborted[this.nextAborted]!.firstOffset < end) {
@@ -69,7 +81,10 @@ export class CompletedFetch {
       }
       if (end <= s.position!) continue;
       if (isControl(h.attributes)) {
-        if (this.aborted !== null && b.records.length > 0 && readControlRecordType(b.records[0]!.key) === ControlRecordType.ABORT) this.abortedProducers.delete(h.producerId);
+        if (this.aborted !== null) {
+          const b = decodeConsumerBatch(this.buf, loc, s.topic, s.partition, this.verifyCrc);
+          if (b.records.length > 0 && readControlRecordType(b.records[0]!.rawKey) === ControlRecordType.ABORT) this.abortedProducers.delete(h.producerId);
+        }
         s.position = end;
         continue;
       }
@@ -77,15 +92,17 @@ export class CompletedFetch {
         s.position = end;
         continue;
       }
-      return b;
+      return decodeConsumerBatch(this.buf, loc, s.topic, s.partition, this.verifyCrc);
     }
   }
 
-  /** Appends up to `max` records to `out`, advancing the partition's position. */
+  /** Appends up to `max` records to `out`, deserializing them and advancing the partition's position. */
   drain<K, V>(out: ConsumerRecord<K, V>[], max: number, keyDe: DeserializeFn<K>, valueDe: DeserializeFn<V>): void {
     const s = this.state;
     const topic = s.topic;
     const partition = s.partition;
+    const deKey = keyDe !== BYTES_DESERIALIZER;
+    const deValue = valueDe !== BYTES_DESERIALIZER;
     while (out.length < max) {
       let b = this.batch;
       if (b === null || this.index >= b.records.length) {
@@ -107,22 +124,22 @@ export class CompletedFetch {
         }
         s.positionEpoch = b.header.partitionLeaderEpoch >= 0 ? b.header.partitionLeaderEpoch : null;
       }
-      const records = b.records;
+      const records = b.records as ConsumerRecord<K, V>[];
       let i = this.index;
       const n = Math.min(records.length, i + (max - out.length));
       for (; i < n; i++) {
-        const raw = records[i]!;
-        let key: K;
-        let value: V;
-        try {
-          key = keyDe(topic, raw.key, raw.headers);
-          value = valueDe(topic, raw.value, raw.headers);
-        } catch (err) {
-          this.index = i;
-          s.position = raw.offset;
-          throw new RecordDeserializationError(topic, partition, raw.offset, err);
+        const r = records[i]!;
+        if (deKey || deValue) {
+          try {
+            if (deKey) r.key = keyDe(topic, r.rawKey, r.headers);
+            if (deValue) r.value = valueDe(topic, r.rawValue, r.headers);
+          } catch (err) {
+            this.index = i;
+            s.position = r.offset;
+            throw new RecordDeserializationError(topic, partition, r.offset, err);
+          }
         }
-        out.push(new ConsumerRecord(topic, partition, raw, key, value));
+        out.push(r);
       }
       this.index = i;
       if (i > 0) s.position = b.header.baseOffset + BigInt(records[i - 1]!.offsetDelta + 1);
