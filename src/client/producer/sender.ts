@@ -141,13 +141,10 @@ export class Sender {
     const now = Date.now();
     let wake = Infinity;
     if (this.idempotent && this.cfg.acks !== 0) {
-      if (this.bumpPending) {
-        if (this.totalInFlight === 0 && !this.initializing) this.initProducerId(now);
-        return;
-      }
-      if (this.producerId < 0n) {
-        if (!this.initializing) {
-          if (now >= this.initBackoffUntil) this.initProducerId(now);
+      if (this.bumpPending || this.producerId < 0n) {
+        // A new id/epoch once nothing is in flight (an epoch bump waits for every answer).
+        if (this.totalInFlight === 0 && !this.initializing) {
+          if (now >= this.initBackoffUntil) this.initProducerId();
           else this.wakeAt(this.initBackoffUntil);
         }
         this.expireAll(now);
@@ -208,7 +205,7 @@ export class Sender {
         sink.picked.push(pb);
       }
       if (used.length === 0) break;
-      for (const sink of used) this.sendTo(sink, now);
+      for (const sink of used) this.sendTo(sink);
     }
     if (wake !== Infinity) this.wakeAt(wake);
   }
@@ -267,7 +264,7 @@ export class Sender {
   }
 
   /** Takes the head batch of every picked partition into one Produce request. */
-  private sendTo(sink: Sink, now: number): void {
+  private sendTo(sink: Sink): void {
     const picked = sink.picked;
     const conn = sink.conn!;
     const cfg = this.cfg;
@@ -323,7 +320,6 @@ export class Sender {
       (res) => this.onResponse(sink, sent, res),
       (err: unknown) => this.requestFailed(sink, sent, err as Error),
     );
-    void now;
   }
 
   private requestDone(sink: Sink): void {
@@ -452,7 +448,7 @@ export class Sender {
     this.wakeup();
   }
 
-  private initProducerId(now: number): void {
+  private initProducerId(): void {
     this.initializing = true;
     const bump = this.bumpPending && this.producerId >= 0n;
     const run = async (): Promise<void> => {
@@ -489,7 +485,6 @@ export class Sender {
         this.wakeAt(this.initBackoffUntil);
       },
     );
-    void now;
   }
 
   /** Fails every queued and in-flight batch (close() that timed out). */
