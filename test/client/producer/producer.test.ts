@@ -247,6 +247,23 @@ describe('Producer against a broker', () => {
     assert.ok(sentAt[1]! >= throttledUntil, 'second Produce went out before the throttle ended');
   });
 
+  it('UNKNOWN_TOPIC_OR_PARTITION from a Produce refreshes metadata and retries until the topic is back', async () => {
+    const t = topic(1);
+    const p = new Producer({ 'bootstrap.servers': b.bootstrap, 'linger.ms': 0, 'retry.backoff.ms': 20, 'retry.backoff.max.ms': 100 });
+    assert.equal((await p.send({ topic: t, value: 'before' })).offset, 0n);
+    await b.broker.topics.delete(t);
+    // The topic returns a little later; meanwhile the send is retried.
+    const again = setTimeout(() => b.broker.topics.create(t, { partitions: 1 }), 300);
+    try {
+      const md = await p.send({ topic: t, value: 'after' });
+      assert.equal(md.partition, 0);
+      assert.equal(md.offset, 0n, 'written to the re-created topic');
+    } finally {
+      clearTimeout(again);
+      await p.close();
+    }
+  });
+
   it('close() rejects later sends; close({timeoutMs: 0}) fails what is buffered', async () => {
     const t = topic(1);
     const p = new Producer({ 'bootstrap.servers': b.bootstrap, 'linger.ms': 60_000, 'delivery.timeout.ms': 120_000 });
