@@ -57,7 +57,8 @@ interface Topic {
 // Decided before the tests are declared: which codecs this kafka-python can produce.
 requirePythonModule('kafka', 'python3-kafka');
 const info = await runPython(SCRIPT, ['info'], 30_000);
-const codecs: Codec[] = ['none', ...(['gzip', 'snappy', 'lz4', 'zstd'] as const).filter((c) => info.codecs[c])];
+// Every codec is required: .ci/run installs python3-snappy, python3-lz4 and python3-zstandard.
+const codecs: Codec[] = ['none', 'gzip', 'snappy', 'lz4', 'zstd'];
 const missingCodecs = (['snappy', 'lz4', 'zstd'] as const).filter((c) => !info.codecs[c]);
 
 describe('kafka-python interop', () => {
@@ -89,12 +90,11 @@ describe('kafka-python interop', () => {
 
   it('reports client version and codecs', (t) => {
     t.diagnostic(`kafka-python ${info.kafka_python} on python ${info.python}; codecs tested: ${codecs.join(', ')}`);
-    if (missingCodecs.length > 0) {
-      t.diagnostic(
-        `not tested, python modules missing: ${missingCodecs.join(', ')} ` +
-          '(apt-get install python3-snappy python3-lz4 python3-zstandard enables them)',
-      );
-    }
+    assert.deepEqual(
+      missingCodecs,
+      [],
+      `python modules missing for ${missingCodecs.join(', ')}: apt-get install python3-snappy python3-lz4 python3-zstandard`,
+    );
   });
 
   it(`creates ${codecs.length} topics with ${PARTITIONS} partitions (KafkaAdminClient.create_topics)`, { timeout: TEST_TIMEOUT_MS }, async (t) => {
@@ -131,16 +131,23 @@ describe('kafka-python interop', () => {
   }
 
   for (const codec of codecs) {
-    it(`consumes back ${codec} records identically (assign + seek_to_beginning)`, { timeout: TEST_TIMEOUT_MS }, async () => {
+    // kafka-python 2.0.2 fetches with Fetch v4, and Kafka answers a fetch below v10 of
+    // zstd data with UNSUPPORTED_COMPRESSION_TYPE (KIP-110), so kafka-python cannot
+    // read zstd from Apache Kafka either; its zstd records are read back by librdkafka.
+    const reader = codec === 'zstd' ? 'librdkafka' : 'kafka-python';
+    it(`consumes back ${codec} records identically with ${reader} (assign from the beginning)`, { timeout: TEST_TIMEOUT_MS }, async () => {
       const x = byCodec(codec);
       if (!x.deliveries) return assert.fail('the produce step failed; nothing to compare with');
       const out = join(tmp, `${codec}.consumed.jsonl`);
-      const r = await py('consume', ['--topic', x.name, '--partitions', String(PARTITIONS), '--expect', String(RECORDS), '--out', out], 240);
+      const args = ['--topic', x.name, '--partitions', String(PARTITIONS), '--expect', String(RECORDS), '--out', out];
+      const r = reader === 'librdkafka'
+        ? await runPython<any>('confluent_tool.py', ['consume', '--bootstrap', broker.bootstrap, '--timeout', '240', ...args], PY_TIMEOUT_MS)
+        : await py('consume', args, 240);
       assert.equal(r.stop_reason, 'end', `consumer stopped: ${r.stop_reason} after ${r.consumed} records (end offsets ${JSON.stringify(r.end_offsets)})`);
       const result = verifyRoundTrip(x.records, x.deliveries, readConsumed(out), { partitions: PARTITIONS });
       if (result.problems.length > 0) fail(describeProblems(`consume ${x.name}`, result));
-      // kafka-python: 0 = CreateTime, 1 = LogAppendTime
-      assert.deepEqual(r.timestamp_types, { '0': RECORDS }, 'all timestamps are CreateTime');
+      // kafka-python: 0 = CreateTime; librdkafka: 1 = CreateTime
+      assert.deepEqual(r.timestamp_types, { [reader === 'librdkafka' ? '1' : '0']: RECORDS }, 'all timestamps are CreateTime');
       x.result = result;
     });
   }

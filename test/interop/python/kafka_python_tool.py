@@ -135,6 +135,20 @@ def cmd_produce(args):
     result(stats)
 
 
+def end_offsets(c, tps, attempts=5):
+    # kafka-python 2.0.2 raises KeyError from end_offsets() when its cluster metadata
+    # does not yet list a leader for one of the partitions (it drops that partition
+    # from the request and then indexes the result by it); asking again after its
+    # metadata refresh succeeds.
+    for attempt in range(attempts):
+        try:
+            return c.end_offsets(tps)
+        except KeyError:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.5)
+
+
 def cmd_consume(args):
     conf = common_conf(args)
     conf.update({'enable_auto_commit': False, 'auto_offset_reset': 'earliest',
@@ -146,7 +160,7 @@ def cmd_consume(args):
     else:
         c.assign(tps)
         c.seek_to_beginning()
-    end = c.end_offsets(tps)
+    end = end_offsets(c, tps)
     state = {'count': 0}
     if args.group:
         # kafka-python 2.0.2's poll() blocks without a timeout until it finds the group
