@@ -3,13 +3,15 @@
  * run, reading the same pre-produced topics from the same `samsa start` process
  * (the built broker in dist/: run `npm run build` first).
  *
- *   node bench/client-consumer.bench.ts [--small 500000] [--large 100000] [--runs 2] [--only samsa,kafkajs]
+ *   node bench/client-consumer.bench.ts [--small 500000] [--large 100000] [--runs 2] [--only samsa,kafkajs] [--partition-bytes N]
  *
  * Topics (3 partitions, no compression), produced once with kcat:
  *   c100  --small records of 100 B values
  *   c1k   --large records of 1 KiB values
  * Each client joins a fresh group and reads a topic from the earliest offset to the
- * end, values as raw bytes (no deserialization cost for anyone), defaults otherwise:
+ * end, values as raw bytes (no deserialization cost for anyone), defaults otherwise
+ * (per-partition fetch size: Samsa 1 MiB as Kafka, kafkajs 1 MiB, platformatic 50 MiB;
+ * --partition-bytes sets the same for all):
  * Samsa poll() loop; kafkajs eachBatch; platformatic the message stream's 'data' events.
  * Throughput is measured from the first record to the last (group join excluded,
  * it is reported apart). Each figure is the best of --runs runs, clients
@@ -38,6 +40,8 @@ const SMALL = arg('small', 500_000);
 const LARGE = arg('large', 100_000);
 const RUNS = arg('runs', 2);
 const PARTITIONS = 3;
+/** --partition-bytes N: the same per-partition fetch size for every client (default: each client's own default). */
+const PARTITION_BYTES = arg('partition-bytes', 0);
 
 interface Result {
   records: number;
@@ -66,7 +70,7 @@ async function writeLines(path: string, count: number, size: number): Promise<vo
 }
 
 const samsaReader: Reader = async (bootstrap, topic, expected, group) => {
-  const c = new Consumer({ 'bootstrap.servers': bootstrap, 'group.id': group, 'auto.offset.reset': 'earliest' });
+  const c = new Consumer({ 'bootstrap.servers': bootstrap, 'group.id': group, 'auto.offset.reset': 'earliest', ...(PARTITION_BYTES > 0 ? { 'max.partition.fetch.bytes': PARTITION_BYTES } : {}) });
   const t0 = performance.now();
   let first = 0;
   let records = 0;
@@ -89,7 +93,7 @@ const samsaReader: Reader = async (bootstrap, topic, expected, group) => {
 
 const kafkajsReader: Reader = async (bootstrap, topic, expected, group) => {
   const kafka = new Kafka({ clientId: 'bench-kafkajs', brokers: [bootstrap], logLevel: logLevel.NOTHING });
-  const consumer = kafka.consumer({ groupId: group });
+  const consumer = kafka.consumer({ groupId: group, ...(PARTITION_BYTES > 0 ? { maxBytesPerPartition: PARTITION_BYTES, maxBytes: Math.max(PARTITION_BYTES * PARTITIONS, 10_485_760) } : {}) });
   const t0 = performance.now();
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
@@ -117,7 +121,7 @@ const kafkajsReader: Reader = async (bootstrap, topic, expected, group) => {
 };
 
 const platformaticReader: Reader = async (bootstrap, topic, expected, group) => {
-  const consumer = new PlatformaticConsumer({ groupId: group, clientId: 'bench-platformatic', bootstrapBrokers: [bootstrap] });
+  const consumer = new PlatformaticConsumer({ groupId: group, clientId: 'bench-platformatic', bootstrapBrokers: [bootstrap], ...(PARTITION_BYTES > 0 ? { maxBytesPerPartition: PARTITION_BYTES } : {}) });
   const t0 = performance.now();
   const stream = await consumer.consume({ topics: [topic], mode: MessagesStreamModes.EARLIEST, autocommit: true });
   let first = 0;
@@ -172,7 +176,7 @@ async function main(): Promise<void> {
     }
     const readers: Record<string, Reader> = { samsa: samsaReader, kafkajs: kafkajsReader, platformatic: platformaticReader };
     const names = Object.keys(readers).filter((n) => only === null || only.includes(n));
-    console.log(`consumer bench: ${fmt(SMALL)} x 100 B and ${fmt(LARGE)} x 1 KiB, ${PARTITIONS} partitions, best of ${RUNS} runs, against samsa start (${samsa.bootstrap})`);
+    console.log(`consumer bench: ${fmt(SMALL)} x 100 B and ${fmt(LARGE)} x 1 KiB, ${PARTITIONS} partitions, best of ${RUNS} runs, per-partition fetch size ${PARTITION_BYTES > 0 ? fmt(PARTITION_BYTES) : 'client defaults'}, against samsa start (${samsa.bootstrap})`);
     const best = new Map<string, Result>();
     let group = 0;
     for (let run = 0; run < RUNS; run++) {
