@@ -15,7 +15,7 @@
  *     a new produce after the run lands right after the old end.
  * A kill -9 keeps the page cache, so even acks=1 must lose nothing.
  *
- * SAMSA_FAULTS_RECORDS (default 20000) records at SAMSA_FAULTS_RATE (default 4000)
+ * SAMSA_FAULTS_RECORDS (default 30000) records at SAMSA_FAULTS_RATE (default 3000)
  * per second; SAMSA_FAULTS_CRASHES (default 2)
  * kills, one every SAMSA_FAULTS_KILL_AFTER (default records/(crashes+1)) acks.
  */
@@ -26,9 +26,13 @@ import { eventually, makeTempDir, removeDir, requirePythonModule, startSamsa } f
 import type { Samsa } from '../interop/harness.ts';
 import { CHILD_TIMEOUT_MS, TEST_TIMEOUT_MS, consumeAll, countLines, envInt, faultTool, faultToolBackground, readJsonLines, sleep } from './helpers.ts';
 
-const RECORDS = envInt('SAMSA_FAULTS_RECORDS', 20_000);
-/** Records per second the producer offers (so the crashes land mid-stream). */
-const RATE = envInt('SAMSA_FAULTS_RATE', 4000);
+const RECORDS = envInt('SAMSA_FAULTS_RECORDS', 30_000);
+/**
+ * Records per second the producer offers, so the crashes land mid-stream: after an
+ * outage the producer sends its backlog at full speed, so the stream must be long
+ * enough that the last crash still finds records left to send.
+ */
+const RATE = envInt('SAMSA_FAULTS_RATE', 3000);
 /** Broker crashes per run, evenly spread over the stream. */
 const CRASHES = envInt('SAMSA_FAULTS_CRASHES', 2);
 const KILL_AFTER = envInt('SAMSA_FAULTS_KILL_AFTER', Math.floor(RECORDS / (CRASHES + 1)));
