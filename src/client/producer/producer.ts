@@ -157,6 +157,14 @@ export class Producer<K = Bytes, V = Bytes> extends EventEmitter implements Send
     const topic = record.topic;
     if (typeof topic !== 'string' || topic === '') throw new TypeError('ProducerRecord.topic must be a non-empty string');
     const headers = record.headers;
+    if (headers !== undefined && headers !== null) {
+      if (!Array.isArray(headers)) throw new TypeError('ProducerRecord.headers must be an array of { key, value }');
+      for (const h of headers) {
+        if (h === null || typeof h !== 'object' || typeof h.key !== 'string') throw new TypeError('a record header needs a string key');
+        const v = h.value;
+        if (v !== null && typeof v !== 'string' && !(v instanceof Uint8Array)) throw new TypeError(`header ${h.key}: value must be bytes, a string or null`);
+      }
+    }
     let keyBytes: Uint8Array | null;
     let valueBytes: Uint8Array | null;
     try {

@@ -133,6 +133,8 @@ describe('Producer against a broker', () => {
     await p.send({ topic: t, key: 42n, value: 'answer' });
     const bad = new Producer<string, string>({ 'bootstrap.servers': b.bootstrap, 'value.serializer': () => { throw new Error('nope'); } });
     assert.throws(() => bad.send({ topic: t, value: 'x' }), (e: unknown) => e instanceof SerializationError && /nope/.test(e.message));
+    assert.throws(() => p.send({ topic: t, key: 1n, value: 'x', headers: [{ key: 'h', value: 5 as never }] }), TypeError);
+    assert.throws(() => new Producer({ 'bootstrap.servers': b.bootstrap }).send({ topic: t, value: 42 as never }), SerializationError);
     await bad.close();
     await p.close();
     assert.deepEqual(await kcatConsume(b.bootstrap, t, '%K %s\n'), ['8 answer']);
