@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { eventually, makeTempDir, removeDir, requirePythonModule, startSamsa } from '../interop/harness.ts';
 import type { Samsa } from '../interop/harness.ts';
+import type { Background } from './helpers.ts';
 import { CHILD_TIMEOUT_MS, TEST_TIMEOUT_MS, consumeAll, countLines, envInt, faultTool, faultToolBackground, readJsonLines, sleep } from './helpers.ts';
 
 const RECORDS = envInt('SAMSA_FAULTS_COMPACT_RECORDS', 30_000);
@@ -23,6 +24,7 @@ test('kill -9 during compaction: the latest acked value of every key survives', 
   const work = makeTempDir('samsa-faults-compact-crash-');
   const dataDir = join(work, 'data');
   let broker: Samsa | undefined;
+  let producer: Background<{ acked: number; failed: number; errors?: Record<string, number>; unflushed?: number; client_errors?: string[] }> | undefined;
   try {
     broker = await startSamsa({ dataDir, overrides: CLEANER });
     const port = broker.port;
@@ -35,7 +37,7 @@ test('kill -9 during compaction: the latest acked value of every key survives', 
       '--config', 'segment.ms=200',
     ]);
     const reports = join(work, 'reports.jsonl');
-    const producer = faultToolBackground<{ acked: number; failed: number }>('produce-stream', broker.bootstrap, [
+    producer = faultToolBackground<{ acked: number; failed: number }>('produce-stream', broker.bootstrap, [
       '--topic', topic, '--count', String(RECORDS), '--acks', 'all', '--out', reports, '--rate', String(RATE), '--keys', '50',
       '--client-config', 'batch.size=4000',
     ], CHILD_TIMEOUT_MS);
@@ -77,6 +79,7 @@ test('kill -9 during compaction: the latest acked value of every key survives', 
     if (broker) (e as Error).message += `\n--- broker log tail ---\n${broker.logTail().slice(-6000)}`;
     throw e;
   } finally {
+    producer?.kill();
     if (broker) await broker.stop();
     removeDir(work);
   }

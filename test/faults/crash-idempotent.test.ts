@@ -24,6 +24,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { eventually, makeTempDir, removeDir, requirePythonModule, startSamsa } from '../interop/harness.ts';
 import type { Samsa } from '../interop/harness.ts';
+import type { Background } from './helpers.ts';
 import { CHILD_TIMEOUT_MS, TEST_TIMEOUT_MS, consumeAll, countLines, envInt, faultTool, faultToolBackground, readJsonLines, sleep } from './helpers.ts';
 
 const RECORDS = envInt('SAMSA_FAULTS_RECORDS', 30_000);
@@ -49,6 +50,7 @@ async function crashRun(acks: 'all' | '1'): Promise<void> {
   const work = makeTempDir('samsa-faults-crash-');
   const dataDir = join(work, 'data');
   let broker: Samsa | undefined;
+  let producer: Background<{ acked: number; failed: number; errors?: Record<string, number>; unflushed?: number; client_errors?: string[] }> | undefined;
   try {
     broker = await startSamsa({ dataDir });
     const port = broker.port;
@@ -58,7 +60,7 @@ async function crashRun(acks: 'all' | '1'): Promise<void> {
 
     const reports = join(work, 'reports.jsonl');
     const idempotent = acks === 'all';
-    const producer = faultToolBackground<{ acked: number; failed: number; errors: Record<string, number>; unflushed: number; client_errors: string[] }>(
+    producer = faultToolBackground<{ acked: number; failed: number; errors: Record<string, number>; unflushed: number; client_errors: string[] }>(
       'produce-stream',
       bootstrap,
       [
@@ -150,6 +152,7 @@ async function crashRun(acks: 'all' | '1'): Promise<void> {
     if (broker) (e as Error).message += `\n--- broker log tail ---\n${broker.logTail().slice(-6000)}`;
     throw e;
   } finally {
+    producer?.kill();
     if (broker) await broker.stop();
     removeDir(work);
   }
