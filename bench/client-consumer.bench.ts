@@ -13,8 +13,10 @@
  * (per-partition fetch size: Samsa 1 MiB as Kafka, kafkajs 1 MiB, platformatic 50 MiB;
  * --partition-bytes sets the same for all):
  * Samsa poll() loop; kafkajs eachBatch; platformatic the message stream's 'data' events.
- * Throughput is measured from the first record to the last (group join excluded,
- * it is reported apart). Each figure is the best of --runs runs, clients
+ * Throughput is measured from the client's start (connect, join, first fetch) to the
+ * last record: measuring from the first record would hide platformatic's first
+ * fetch, which with its 50 MiB per partition brings most of a topic before the
+ * first record is handed over. The time to the first record is shown apart. Each figure is the best of --runs runs, clients
  * interleaved. Prints msgs/s, MB/s, and Samsa's ratios to each peer.
  */
 import { spawnSync } from 'node:child_process';
@@ -46,7 +48,7 @@ const PARTITION_BYTES = arg('partition-bytes', 0);
 interface Result {
   records: number;
   bytes: number;
-  /** First record to last. */
+  /** Start to the last record. */
   ms: number;
   /** Start to first record (connect, join, first fetch). */
   firstMs: number;
@@ -88,7 +90,7 @@ const samsaReader: Reader = async (bootstrap, topic, expected, group) => {
   }
   const end = performance.now();
   await c.close();
-  return { records, bytes, ms: end - first, firstMs: first - t0 };
+  return { records, bytes, ms: end - t0, firstMs: first - t0 };
 };
 
 const kafkajsReader: Reader = async (bootstrap, topic, expected, group) => {
@@ -117,7 +119,7 @@ const kafkajsReader: Reader = async (bootstrap, topic, expected, group) => {
       .catch(reject);
   });
   await consumer.disconnect();
-  return { records, bytes, ms: end - first, firstMs: first - t0 };
+  return { records, bytes, ms: end - t0, firstMs: first - t0 };
 };
 
 const platformaticReader: Reader = async (bootstrap, topic, expected, group) => {
@@ -142,7 +144,7 @@ const platformaticReader: Reader = async (bootstrap, topic, expected, group) => 
   });
   await stream.close();
   await consumer.close(true);
-  return { records, bytes, ms: end - first, firstMs: first - t0 };
+  return { records, bytes, ms: end - t0, firstMs: first - t0 };
 };
 
 function fmt(n: number): string {

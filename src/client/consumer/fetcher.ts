@@ -14,7 +14,6 @@
  */
 import { ErrorCode, KafkaError, errorInfo } from '../../protocol/errors/index.ts';
 import { FetchApi } from '../../protocol/generated/api-keys.ts';
-import type { FetchRequestFetchPartitionInit } from '../../protocol/generated/fetch-request.ts';
 import type { FetchResponse, FetchResponseAbortedTransaction } from '../../protocol/generated/fetch-response.ts';
 import { MAGIC_V2, OFFSET_LAST_OFFSET_DELTA, isControl, isTransactional, readBatchHeader } from '../../protocol/records/batch-header.ts';
 import { ControlRecordType, readControlRecordType } from '../../protocol/records/control.ts';
@@ -164,6 +163,8 @@ export class Fetcher {
   private metadataRefresh: Promise<void> | null = null;
   private readonly topicNames = new Map<string, string>();
   private readonly conns = new Map<number, Promise<BrokerConnection>>();
+  /** Fetch sessions (KIP-227) by node. */
+  private readonly sessions = new Map<number, FetchSession>();
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
   /** Rotates which partition poll() drains first, so none starves. */
@@ -281,21 +282,24 @@ export class Fetcher {
     this.inFlight.add(node);
     const sent = states.map((s) => ({ s, epoch: s.epoch, offset: s.fetchOffset }));
     let useIds = true;
-    const byTopic = new Map<string, { topic: string; topicId: string; partitions: FetchRequestFetchPartitionInit[] }>();
+    const next = new Map<string, SessionPartition>();
     for (const s of states) {
-      let t = byTopic.get(s.topic);
-      if (t === undefined) {
-        const topicId = this.cluster.cachedTopic(s.topic)?.topicId ?? ZERO_UUID;
-        if (topicId === ZERO_UUID) useIds = false;
-        else this.topicNames.set(topicId, s.topic);
-        t = { topic: s.topic, topicId, partitions: [] };
-        byTopic.set(s.topic, t);
-      }
-      t.partitions.push({ partition: s.partition, fetchOffset: s.fetchOffset, partitionMaxBytes: this.o.maxPartitionFetchBytes, currentLeaderEpoch: -1, logStartOffset: -1n, lastFetchedEpoch: -1 });
+      const topicId = this.cluster.cachedTopic(s.topic)?.topicId ?? ZERO_UUID;
+      if (topicId === ZERO_UUID) useIds = false;
+      else this.topicNames.set(topicId, s.topic);
+      next.set(s.key, { topic: s.topic, topicId, partition: s.partition, fetchOffset: s.fetchOffset });
     }
+    let session = this.sessions.get(node);
     let res: FetchResponse;
+    let full = true;
     try {
       const conn = await this.fetchConnection(node);
+      const version = conn.versionFor(FetchApi, useIds ? {} : { maxVersion: 12 });
+      if (version < 7) session = undefined;
+      full = session === undefined || session.id === 0;
+      // KIP-227: a full request opens a session; later ones carry only what changed.
+      const toSend = full ? [...next.values()] : [...next].filter(([k, p]) => session!.parts.get(k)?.fetchOffset !== p.fetchOffset).map(([, p]) => p);
+      const forgotten = full ? [] : [...session!.parts].filter(([k]) => !next.has(k)).map(([, p]) => p);
       res = await conn.send(
         FetchApi,
         {
@@ -304,17 +308,22 @@ export class Fetcher {
           minBytes: this.o.fetchMinBytes,
           maxBytes: this.o.fetchMaxBytes,
           isolationLevel: this.o.isolationLevel,
-          sessionId: 0,
-          sessionEpoch: -1,
-          topics: [...byTopic.values()],
+          sessionId: full ? 0 : session!.id,
+          sessionEpoch: version < 7 ? -1 : full ? 0 : session!.epoch,
+          topics: groupSessionPartitions(toSend, version).map((t) => ({
+            ...t,
+            partitions: t.partitions.map((p) => ({ partition: p.partition, fetchOffset: p.fetchOffset, partitionMaxBytes: this.o.maxPartitionFetchBytes, currentLeaderEpoch: -1, logStartOffset: -1n, lastFetchedEpoch: -1 })),
+          })),
+          forgottenTopicsData: groupSessionPartitions(forgotten, version).map((t) => ({ ...t, partitions: t.partitions.map((p) => p.partition) })),
           rackId: this.o.clientRack ?? '',
         },
-        { timeoutMs: this.o.requestTimeoutMs + this.o.fetchMaxWaitMs, ...(useIds ? {} : { maxVersion: 12 }) },
+        { timeoutMs: this.o.requestTimeoutMs + this.o.fetchMaxWaitMs, version },
       );
     } catch (err) {
       this.inFlight.delete(node);
+      this.sessions.delete(node);
       if (this.closed) return;
-      for (const t of byTopic.keys()) this.cluster.invalidate(t);
+      for (const s of states) this.cluster.invalidate(s.topic);
       this.backoffUntil.set(node, Date.now() + this.o.retryBackoffMs);
       if (!(err instanceof Error && (err as { retriable?: boolean }).retriable === true)) {
         for (const { s } of sent) if (s.pendingError === null) s.pendingError = err as Error;
@@ -323,12 +332,21 @@ export class Fetcher {
       this.maybeSendFetches();
       return;
     }
+    if (res.errorCode !== ErrorCode.NONE) {
+      this.sessions.delete(node);
+    } else if (full) {
+      if (res.sessionId !== 0) this.sessions.set(node, { id: res.sessionId, epoch: 1, parts: next });
+    } else {
+      session!.parts = next;
+      session!.epoch = session!.epoch === 0x7fffffff ? 1 : session!.epoch + 1;
+    }
     this.inFlight.delete(node);
     if (this.closed) return;
     let gotData = false;
     let backoff = false;
     if (res.errorCode !== ErrorCode.NONE) {
-      backoff = true;
+      // A lost or out-of-step fetch session: the next request is a full one, at once.
+      backoff = res.errorCode !== ErrorCode.FETCH_SESSION_ID_NOT_FOUND && res.errorCode !== ErrorCode.INVALID_FETCH_SESSION_EPOCH;
     } else {
       for (const t of res.responses) {
         const topic = t.topic !== '' ? t.topic : (this.topicNames.get(t.topicId) ?? '');
@@ -433,6 +451,34 @@ export class Fetcher {
     if (freed) this.maybeSendFetches();
     return out;
   }
+}
+
+interface SessionPartition {
+  topic: string;
+  topicId: string;
+  partition: number;
+  fetchOffset: bigint;
+}
+
+/** The client's view of a broker's fetch session: what the broker holds for it, and the next epoch. */
+interface FetchSession {
+  id: number;
+  epoch: number;
+  parts: Map<string, SessionPartition>;
+}
+
+/** Partitions by topic, named as the version wants (names up to v12, ids from v13). */
+function groupSessionPartitions(parts: readonly SessionPartition[], version: number): { topic?: string; topicId?: string; partitions: SessionPartition[] }[] {
+  const m = new Map<string, { topic?: string; topicId?: string; partitions: SessionPartition[] }>();
+  for (const p of parts) {
+    let t = m.get(p.topic);
+    if (t === undefined) {
+      t = version >= 13 ? { topicId: p.topicId, partitions: [] } : { topic: p.topic, partitions: [] };
+      m.set(p.topic, t);
+    }
+    t.partitions.push(p);
+  }
+  return [...m.values()];
 }
 
 /** The offset after the last complete batch of a records field; null when no batch is complete. */
