@@ -50,18 +50,23 @@ function flexibleFrom(p: ApiPair): number | null {
   return f === null || f.lo > p.request.validVersions.hi ? null : f.lo;
 }
 
-export function emitApiKeys(apis: readonly ApiPair[]): string {
+/** The file of one API's spec object, relative to generated/. */
+export function apiSpecFile(p: ApiPair): string {
+  return `apis/${kebabCase(p.name)}.ts`;
+}
+
+/**
+ * generated/api-spec.ts: the ApiSpec interface and the ApiKey table, imported by
+ * every per-API file. Kept apart from api-keys.ts so a program that serves a few
+ * APIs (the broker) loads only their codecs, not all of them.
+ */
+export function emitApiSpec(apis: readonly ApiPair[]): string {
   const cw = new CodeWriter();
   cw.line(GENERATED_HEADER);
-  cw.line('// Every Kafka API with its versions and codecs, for generic routing by apiKey.');
+  cw.line('// The shape of an API entry, and API keys by name.');
   cw.line();
   cw.line(`import type { Reader } from '../primitives/reader.ts';`);
   cw.line(`import type { Writer } from '../primitives/writer.ts';`);
-  for (const p of apis) {
-    for (const m of [p.request, p.response]) {
-      cw.line(`import { decode${m.name}, encode${m.name}, type ${m.name}, type ${m.name}Init } from './${kebabCase(m.name)}.ts';`);
-    }
-  }
   cw.line();
   cw.line('/** API keys by name, as Kafka\'s ApiKeys enum. */');
   cw.open('export const ApiKey =');
@@ -89,28 +94,54 @@ export function emitApiKeys(apis: readonly ApiPair[]): string {
   cw.line('encodeResponse(w: Writer, v: ResInit, version: number): void;');
   cw.line('decodeResponse(r: Reader, version: number): Res;');
   cw.close();
+  return cw.toString();
+}
+
+/** generated/apis/<name>.ts: one API's spec object, importing only its two messages. */
+export function emitApiFile(p: ApiPair): string {
+  const cw = new CodeWriter();
+  const rq = p.request.name;
+  const rs = p.response.name;
+  cw.line(GENERATED_HEADER);
+  cw.line(`// The ${p.name} API (key ${p.apiKey}): versions and codecs.`);
   cw.line();
-  for (const p of apis) {
-    const rq = p.request.name;
-    const rs = p.response.name;
-    const dep = p.request.deprecatedVersions;
-    const depText = dep === null ? 'null' : `{ min: ${dep.lo}, max: ${Math.min(dep.hi, p.request.validVersions.hi)} }`;
-    cw.open(`export const ${p.name}Api: ApiSpec<${rq}, ${rq}Init, ${rs}, ${rs}Init> =`);
-    cw.line(`apiKey: ${p.apiKey},`);
-    cw.line(`name: '${p.name}',`);
-    cw.line(`minVersion: ${p.request.validVersions.lo},`);
-    cw.line(`maxVersion: ${p.request.validVersions.hi},`);
-    cw.line(`flexibleFrom: ${flexibleFrom(p)},`);
-    cw.line(`listeners: [${p.request.listeners.map((l) => `'${l}'`).join(', ')}],`);
-    cw.line(`deprecatedVersions: ${depText},`);
-    cw.line(`latestVersionUnstable: ${p.request.latestVersionUnstable},`);
-    cw.line(`encodeRequest: encode${rq},`);
-    cw.line(`decodeRequest: decode${rq},`);
-    cw.line(`encodeResponse: encode${rs},`);
-    cw.line(`decodeResponse: decode${rs},`);
-    cw.close('};');
-    cw.line();
+  cw.line(`import type { ApiSpec } from '../api-spec.ts';`);
+  for (const m of [p.request, p.response]) {
+    cw.line(`import { decode${m.name}, encode${m.name}, type ${m.name}, type ${m.name}Init } from '../${kebabCase(m.name)}.ts';`);
   }
+  cw.line();
+  const dep = p.request.deprecatedVersions;
+  const depText = dep === null ? 'null' : `{ min: ${dep.lo}, max: ${Math.min(dep.hi, p.request.validVersions.hi)} }`;
+  cw.open(`export const ${p.name}Api: ApiSpec<${rq}, ${rq}Init, ${rs}, ${rs}Init> =`);
+  cw.line(`apiKey: ${p.apiKey},`);
+  cw.line(`name: '${p.name}',`);
+  cw.line(`minVersion: ${p.request.validVersions.lo},`);
+  cw.line(`maxVersion: ${p.request.validVersions.hi},`);
+  cw.line(`flexibleFrom: ${flexibleFrom(p)},`);
+  cw.line(`listeners: [${p.request.listeners.map((l) => `'${l}'`).join(', ')}],`);
+  cw.line(`deprecatedVersions: ${depText},`);
+  cw.line(`latestVersionUnstable: ${p.request.latestVersionUnstable},`);
+  cw.line(`encodeRequest: encode${rq},`);
+  cw.line(`decodeRequest: decode${rq},`);
+  cw.line(`encodeResponse: encode${rs},`);
+  cw.line(`decodeResponse: decode${rs},`);
+  cw.close('};');
+  return cw.toString();
+}
+
+/** generated/api-keys.ts: every API re-exported, plus tables for routing by key. */
+export function emitApiKeys(apis: readonly ApiPair[]): string {
+  const cw = new CodeWriter();
+  cw.line(GENERATED_HEADER);
+  cw.line('// Every Kafka API with its versions and codecs, for generic routing by apiKey.');
+  cw.line('// Importing this file loads every codec; import generated/apis/<name>.ts for one API.');
+  cw.line();
+  cw.line(`import type { ApiSpec } from './api-spec.ts';`);
+  for (const p of apis) cw.line(`import { ${p.name}Api } from './${apiSpecFile(p)}';`);
+  cw.line();
+  cw.line(`export { ApiKey, type ApiName, type ApiSpec } from './api-spec.ts';`);
+  cw.line(`export { ${apis.map((p) => `${p.name}Api`).join(', ')} };`);
+  cw.line();
   cw.line('/** Every API by name, fully typed: APIS.Produce.decodeRequest(r, v) returns a ProduceRequest. */');
   cw.open('export const APIS =');
   for (const p of apis) cw.line(`${p.name}: ${p.name}Api,`);

@@ -3,7 +3,7 @@
  * path (relative to src/protocol/generated) to content. No I/O.
  */
 import { GENERATED_HEADER, emitMessage } from './emit-message.ts';
-import { emitApiKeys, emitHeaderVersions, pairApis } from './emit-api-keys.ts';
+import { apiSpecFile, emitApiFile, emitApiKeys, emitApiSpec, emitHeaderVersions, pairApis } from './emit-api-keys.ts';
 import { emitCoordinatorRecords, emitMetadataRecords } from './emit-internal.ts';
 import { emitRuntime } from './emit-runtime.ts';
 import { emitSchemas } from './emit-schema.ts';
@@ -54,6 +54,8 @@ export function generateAll(messages: readonly MessageSpec[]): Map<string, strin
   }
 
   const apis = pairApis(messages);
+  add('api-spec.ts', emitApiSpec(apis));
+  for (const p of apis) add(apiSpecFile(p), emitApiFile(p));
   add('api-keys.ts', emitApiKeys(apis));
   add('header-versions.ts', emitHeaderVersions(apis));
   add('schemas.ts', emitSchemas(messages));

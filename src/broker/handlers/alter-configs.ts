@@ -4,7 +4,7 @@
 // broker). TOPIC and BROKER only; anything else (BROKER_LOGGER included) is
 // INVALID_REQUEST "Unknown resource type N", as in Kafka's ConfigAdminManager.
 // validate_only checks without changing anything.
-import { AlterConfigsApi } from '../../protocol/generated/api-keys.ts';
+import { AlterConfigsApi } from '../../protocol/generated/apis/alter-configs.ts';
 import { ErrorCode } from '../../protocol/errors/index.ts';
 import { defineHandler } from './api-handler.ts';
 import {

@@ -1,4 +1,4 @@
-import type { ApiSpec } from '../../protocol/generated/api-keys.ts';
+import type { ApiSpec } from '../../protocol/generated/api-spec.ts';
 import type { RequestHeader } from '../../protocol/generated/request-header.ts';
 import type { Connection } from '../network/connection.ts';
 import type { BrokerContext } from '../broker-context.ts';

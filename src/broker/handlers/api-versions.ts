@@ -1,7 +1,7 @@
 // ApiVersions (key 18), versions 0-4. v3 adds client software name/version and
 // flexible encoding; v4 only signals that the client handles UNSUPPORTED_VERSION
 // in v0 form. An unsupported version is answered by the router in v0 form.
-import { ApiVersionsApi } from '../../protocol/generated/api-keys.ts';
+import { ApiVersionsApi } from '../../protocol/generated/apis/api-versions.ts';
 import type { ApiVersionsResponseApiVersionInit } from '../../protocol/generated/api-versions-response.ts';
 import { ErrorCode } from '../../protocol/errors/index.ts';
 import type { BrokerContext } from '../broker-context.ts';

@@ -3,7 +3,7 @@
 // quota). Checks and messages follow Kafka's KRaft controller
 // (ReplicationControlManager.createPartitions); duplicates in one request are
 // INVALID_REQUEST. Partitions are added synchronously, so timeout_ms never expires.
-import { CreatePartitionsApi } from '../../protocol/generated/api-keys.ts';
+import { CreatePartitionsApi } from '../../protocol/generated/apis/create-partitions.ts';
 import type { CreatePartitionsResponseCreatePartitionsTopicResultInit } from '../../protocol/generated/create-partitions-response.ts';
 import { ErrorCode } from '../../protocol/errors/index.ts';
 import { TopicError } from '../topic-manager.ts';

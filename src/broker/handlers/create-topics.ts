@@ -6,7 +6,7 @@
 // v7 topic ids. Checks and messages follow Kafka's KRaft controller
 // (ReplicationControlManager.createTopics). Topics are created synchronously,
 // so timeout_ms never expires.
-import { CreateTopicsApi } from '../../protocol/generated/api-keys.ts';
+import { CreateTopicsApi } from '../../protocol/generated/apis/create-topics.ts';
 import type { CreateTopicsResponseCreatableTopicResultInit } from '../../protocol/generated/create-topics-response.ts';
 import { ErrorCode } from '../../protocol/errors/index.ts';
 import { topicConfigEntries } from '../config/config-entries.ts';

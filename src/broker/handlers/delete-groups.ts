@@ -3,7 +3,7 @@
 // Only an Empty group can be deleted (NON_EMPTY_GROUP otherwise); its offsets and
 // metadata get tombstones in __consumer_offsets. Unknown (or already deleted) groups
 // answer GROUP_ID_NOT_FOUND.
-import { DeleteGroupsApi } from '../../protocol/generated/api-keys.ts';
+import { DeleteGroupsApi } from '../../protocol/generated/apis/delete-groups.ts';
 import { groupCoordinatorOf } from '../group/index.ts';
 import { defineHandler } from './api-handler.ts';
 

@@ -6,7 +6,7 @@
 // POLICY_VIOLATION when cleanup.policy has no `delete`; OFFSET_OUT_OF_RANGE for an
 // offset beyond the high watermark or below -1. A single node is every replica, so
 // the answer does not wait for followers.
-import { DeleteRecordsApi } from '../../protocol/generated/api-keys.ts';
+import { DeleteRecordsApi } from '../../protocol/generated/apis/delete-records.ts';
 import type { DeleteRecordsResponseDeleteRecordsPartitionResultInit } from '../../protocol/generated/delete-records-response.ts';
 import { ErrorCode } from '../../protocol/errors/index.ts';
 import { StorageError } from '../../storage/errors.ts';

@@ -5,7 +5,7 @@
 // INVALID_REQUEST, a name mapping to an id also given is INVALID_REQUEST, and
 // internal topics may be deleted (Kafka's broker allows it; only its CLI
 // refuses). Deletion is synchronous, so timeout_ms never expires.
-import { DeleteTopicsApi } from '../../protocol/generated/api-keys.ts';
+import { DeleteTopicsApi } from '../../protocol/generated/apis/delete-topics.ts';
 import type { DeleteTopicsResponseDeletableTopicResultInit } from '../../protocol/generated/delete-topics-response.ts';
 import { ErrorCode, errorInfo } from '../../protocol/errors/index.ts';
 import { TopicError } from '../topic-manager.ts';

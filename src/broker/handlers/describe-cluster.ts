@@ -1,6 +1,6 @@
 // DescribeCluster (key 60), versions 0-1. v1 adds endpoint_type (1 = brokers,
 // 2 = controllers); a combined single node answers both with itself.
-import { DescribeClusterApi } from '../../protocol/generated/api-keys.ts';
+import { DescribeClusterApi } from '../../protocol/generated/apis/describe-cluster.ts';
 import { ErrorCode } from '../../protocol/errors/index.ts';
 import { defineHandler } from './api-handler.ts';
 import { brokerEndpoint } from './metadata.ts';

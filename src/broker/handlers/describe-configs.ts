@@ -7,7 +7,7 @@
 // the dynamic cluster-wide defaults that are set; BROKER_LOGGER (8) validated
 // like Kafka's, and empty (Samsa has no runtime-adjustable loggers). Other types
 // get INVALID_REQUEST. Null or empty configuration_keys means all configs.
-import { DescribeConfigsApi } from '../../protocol/generated/api-keys.ts';
+import { DescribeConfigsApi } from '../../protocol/generated/apis/describe-configs.ts';
 import type {
   DescribeConfigsResponseDescribeConfigsResourceResultInit,
   DescribeConfigsResponseDescribeConfigsResultInit,

@@ -7,7 +7,7 @@
 // v6). Member metadata and the protocol name are given only for a Stable group; the
 // assignment always. Without an authorizer every group operation (READ, DELETE,
 // DESCRIBE) is allowed; -2^31 when not requested.
-import { DescribeGroupsApi } from '../../protocol/generated/api-keys.ts';
+import { DescribeGroupsApi } from '../../protocol/generated/apis/describe-groups.ts';
 import { GROUP_AUTHORIZED_OPERATIONS } from '../group/group-coordinator.ts';
 import { groupCoordinatorOf } from '../group/index.ts';
 import { defineHandler } from './api-handler.ts';

@@ -8,7 +8,7 @@
 // are left out, as Kafka does.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DescribeLogDirsApi } from '../../protocol/generated/api-keys.ts';
+import { DescribeLogDirsApi } from '../../protocol/generated/apis/describe-log-dirs.ts';
 import type { DescribeLogDirsResponseDescribeLogDirsResultInit } from '../../protocol/generated/describe-log-dirs-response.ts';
 import { ErrorCode } from '../../protocol/errors/index.ts';
 import type { PartitionLog } from '../../storage/partition-log.ts';

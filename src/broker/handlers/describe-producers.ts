@@ -1,7 +1,7 @@
 // DescribeProducers (key 61), version 0 (flexible): the active idempotent /
 // transactional producers of each partition, from the partition's producer state
 // (KIP-664). UNKNOWN_TOPIC_OR_PARTITION for partitions that do not exist.
-import { DescribeProducersApi } from '../../protocol/generated/api-keys.ts';
+import { DescribeProducersApi } from '../../protocol/generated/apis/describe-producers.ts';
 import type { DescribeProducersResponsePartitionResponseInit } from '../../protocol/generated/describe-producers-response.ts';
 import { ErrorCode } from '../../protocol/errors/index.ts';
 import { defineHandler } from './api-handler.ts';

@@ -13,8 +13,8 @@
 // as they are; only v0-3 (magic 0/1 clients) get a down-converted copy. A request
 // whose min_bytes is not met waits in the fetch purgatory, keyed by its partitions,
 // until an append to one of them satisfies it or max_wait_ms passes.
-import { FetchApi } from '../../protocol/generated/api-keys.ts';
-import type { ApiSpec } from '../../protocol/generated/api-keys.ts';
+import { FetchApi } from '../../protocol/generated/apis/fetch.ts';
+import type { ApiSpec } from '../../protocol/generated/api-spec.ts';
 import type { FetchRequest } from '../../protocol/generated/fetch-request.ts';
 import type {
   FetchResponse,

@@ -14,7 +14,7 @@
 // As Kafka, error_message is Errors.message(): "NONE" on success, the error's default
 // message otherwise; a failed lookup answers node -1, host "", port -1.
 import { ErrorCode, errorInfo } from '../../protocol/errors/index.ts';
-import { FindCoordinatorApi } from '../../protocol/generated/api-keys.ts';
+import { FindCoordinatorApi } from '../../protocol/generated/apis/find-coordinator.ts';
 import type { FindCoordinatorResponseCoordinatorInit } from '../../protocol/generated/find-coordinator-response.ts';
 import type { BrokerContext } from '../broker-context.ts';
 import { ensureOffsetsTopic } from '../group/index.ts';

@@ -6,7 +6,7 @@
 // ILLEGAL_GENERATION for another generation; UNKNOWN_MEMBER_ID for an unknown member
 // or group; FENCED_INSTANCE_ID for a stale member id of a static instance. While the
 // group's partition loads, Kafka answers NONE.
-import { HeartbeatApi } from '../../protocol/generated/api-keys.ts';
+import { HeartbeatApi } from '../../protocol/generated/apis/heartbeat.ts';
 import { groupCoordinatorOf } from '../group/index.ts';
 import { defineHandler } from './api-handler.ts';
 

@@ -5,7 +5,7 @@
 // BROKER_LOGGER is validated as Kafka does, and since Samsa has no
 // runtime-adjustable loggers every logger name is INVALID_CONFIG "Logger X does
 // not exist!". validate_only checks without changing anything.
-import { IncrementalAlterConfigsApi } from '../../protocol/generated/api-keys.ts';
+import { IncrementalAlterConfigsApi } from '../../protocol/generated/apis/incremental-alter-configs.ts';
 import { ErrorCode } from '../../protocol/errors/index.ts';
 import { defineHandler } from './api-handler.ts';
 import {

@@ -12,7 +12,7 @@
 // yet: such requests are answered COORDINATOR_NOT_AVAILABLE (an empty one
 // INVALID_REQUEST, as Kafka), unless a coordinator registers itself in
 // `initProducerIdHooks.transactional`.
-import { InitProducerIdApi } from '../../protocol/generated/api-keys.ts';
+import { InitProducerIdApi } from '../../protocol/generated/apis/init-producer-id.ts';
 import type { InitProducerIdRequest } from '../../protocol/generated/init-producer-id-request.ts';
 import type { InitProducerIdResponseInit } from '../../protocol/generated/init-producer-id-response.ts';
 import { ErrorCode } from '../../protocol/errors/index.ts';

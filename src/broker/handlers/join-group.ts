@@ -9,7 +9,7 @@
 // The request waits (the response promise stays pending) until the join phase of the
 // rebalance completes: see group/group-metadata-manager.ts for the state machine.
 import { ErrorCode } from '../../protocol/errors/index.ts';
-import { JoinGroupApi } from '../../protocol/generated/api-keys.ts';
+import { JoinGroupApi } from '../../protocol/generated/apis/join-group.ts';
 import type { JoinGroupResponseInit } from '../../protocol/generated/join-group-response.ts';
 import type { JoinGroupResult } from '../group/classic-group.ts';
 import { groupCoordinatorOf } from '../group/index.ts';

@@ -5,7 +5,7 @@
 // v0-2 carry one member id and have no per-member results: a member error becomes
 // the top-level error, as Kafka's LeaveGroupResponse does for old versions.
 import { ErrorCode } from '../../protocol/errors/index.ts';
-import { LeaveGroupApi } from '../../protocol/generated/api-keys.ts';
+import { LeaveGroupApi } from '../../protocol/generated/apis/leave-group.ts';
 import { groupCoordinatorOf } from '../group/index.ts';
 import { defineHandler } from './api-handler.ts';
 

@@ -4,7 +4,7 @@
 // Kafka's group coordinator; an empty filter matches everything. While
 // __consumer_offsets is still loading the error is COORDINATOR_LOAD_IN_PROGRESS and
 // only loaded groups are listed.
-import { ListGroupsApi } from '../../protocol/generated/api-keys.ts';
+import { ListGroupsApi } from '../../protocol/generated/apis/list-groups.ts';
 import { groupCoordinatorOf } from '../group/index.ts';
 import { defineHandler } from './api-handler.ts';
 

@@ -11,7 +11,7 @@
 // watermark / last stable offset) is offset -1, timestamp -1, error NONE. Latest is
 // the high watermark (read_uncommitted) or the last stable offset (read_committed).
 import * as fs from 'node:fs';
-import { ListOffsetsApi } from '../../protocol/generated/api-keys.ts';
+import { ListOffsetsApi } from '../../protocol/generated/apis/list-offsets.ts';
 import type {
   ListOffsetsResponseListOffsetsPartitionResponseInit,
   ListOffsetsResponseListOffsetsTopicResponseInit,

@@ -2,7 +2,7 @@
 // null = all topics; v2 cluster id; v4 allow_auto_topic_creation; v5 offline
 // replicas; v7 leader epoch; v8 authorized operations; v9 flexible; v10 topic ids;
 // v12 topic lookup by id.
-import { MetadataApi } from '../../protocol/generated/api-keys.ts';
+import { MetadataApi } from '../../protocol/generated/apis/metadata.ts';
 import type { MetadataResponseMetadataResponseTopicInit } from '../../protocol/generated/metadata-response.ts';
 import { ErrorCode } from '../../protocol/errors/index.ts';
 import type { BrokerContext } from '../broker-context.ts';

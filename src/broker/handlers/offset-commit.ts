@@ -11,7 +11,7 @@
 // (group/offset-metadata-manager.ts) give the rest: ILLEGAL_GENERATION,
 // UNKNOWN_MEMBER_ID, FENCED_INSTANCE_ID, REBALANCE_IN_PROGRESS, COORDINATOR_*.
 import { ErrorCode } from '../../protocol/errors/index.ts';
-import { OffsetCommitApi } from '../../protocol/generated/api-keys.ts';
+import { OffsetCommitApi } from '../../protocol/generated/apis/offset-commit.ts';
 import type { OffsetCommitResponseOffsetCommitResponseTopicInit } from '../../protocol/generated/offset-commit-response.ts';
 import { groupCoordinatorOf } from '../group/index.ts';
 import type { OffsetCommitPartition } from '../group/offset-metadata-manager.ts';

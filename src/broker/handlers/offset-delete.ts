@@ -7,7 +7,7 @@
 // answers UNKNOWN_TOPIC_OR_PARTITION for its partitions. A group-level error comes
 // alone, without topics.
 import { ErrorCode } from '../../protocol/errors/index.ts';
-import { OffsetDeleteApi } from '../../protocol/generated/api-keys.ts';
+import { OffsetDeleteApi } from '../../protocol/generated/apis/offset-delete.ts';
 import { groupCoordinatorOf } from '../group/index.ts';
 import { defineHandler } from './api-handler.ts';
 

@@ -9,7 +9,7 @@
 // every requested partition for v0-1 (no top-level error code), the top-level error
 // for v2-7 and the group's error for v8+.
 import { ErrorCode } from '../../protocol/errors/index.ts';
-import { OffsetFetchApi } from '../../protocol/generated/api-keys.ts';
+import { OffsetFetchApi } from '../../protocol/generated/apis/offset-fetch.ts';
 import type { OffsetFetchResponseInit } from '../../protocol/generated/offset-fetch-response.ts';
 import { groupCoordinatorOf } from '../group/index.ts';
 import type { FetchedTopic, OffsetFetchRequestTopic } from '../group/offset-metadata-manager.ts';

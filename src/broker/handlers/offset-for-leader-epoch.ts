@@ -9,7 +9,7 @@
 // leader's current epoch into the cache when it becomes leader, so that epoch is
 // always known; Samsa's cache learns it from the first append, and until then the
 // current epoch is taken to start at the log end offset.
-import { OffsetForLeaderEpochApi } from '../../protocol/generated/api-keys.ts';
+import { OffsetForLeaderEpochApi } from '../../protocol/generated/apis/offset-for-leader-epoch.ts';
 import type { OffsetForLeaderEpochResponseEpochEndOffsetInit } from '../../protocol/generated/offset-for-leader-epoch-response.ts';
 import { ErrorCode } from '../../protocol/errors/index.ts';
 import type { PartitionLog } from '../../storage/partition-log.ts';

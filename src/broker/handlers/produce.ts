@@ -35,7 +35,7 @@
 //
 // acks=0: no response at all; if a partition failed, the connection is closed so
 // the client notices (Kafka does the same).
-import { ProduceApi } from '../../protocol/generated/api-keys.ts';
+import { ProduceApi } from '../../protocol/generated/apis/produce.ts';
 import type { ProduceResponsePartitionProduceResponseInit, ProduceResponseTopicProduceResponseInit } from '../../protocol/generated/produce-response.ts';
 import { ErrorCode } from '../../protocol/errors/index.ts';
 import { CompressionCodec, codecFromName } from '../../protocol/compression/codec.ts';

@@ -6,7 +6,7 @@
 // The leader's request carries every member's assignment; followers' requests wait
 // until it arrives (or a rebalance starts: REBALANCE_IN_PROGRESS).
 import { ErrorCode } from '../../protocol/errors/index.ts';
-import { SyncGroupApi } from '../../protocol/generated/api-keys.ts';
+import { SyncGroupApi } from '../../protocol/generated/apis/sync-group.ts';
 import type { SyncGroupResponseInit } from '../../protocol/generated/sync-group-response.ts';
 import type { SyncGroupResult } from '../group/classic-group.ts';
 import { syncError } from '../group/classic-group.ts';

@@ -1,4 +1,13 @@
-import * as lz4 from 'lz4-napi';
+import { createRequire } from 'node:module';
+import type * as Lz4Napi from 'lz4-napi';
+
+// The native codec loads on first use: a broker whose topics never see this codec
+// does not pay its memory.
+const requireNative = createRequire(import.meta.url);
+let lz4Module: typeof Lz4Napi | undefined;
+function lz4(): typeof Lz4Napi {
+  return (lz4Module ??= requireNative('lz4-napi') as typeof Lz4Napi);
+}
 import { ProtocolDecodeError } from '../primitives/decode-error.ts';
 import { xxhash32 } from './xxhash32.ts';
 
@@ -145,7 +154,7 @@ function checkSize(out: Buffer, max: number): Buffer {
 
 function decodeFrame(frame: Buffer, offset: number): Buffer {
   try {
-    return lz4.decompressFrameSync(frame);
+    return lz4().decompressFrameSync(frame);
   } catch (e) {
     return fail(`corrupt frame: ${(e as Error).message}`, offset);
   }
@@ -176,7 +185,7 @@ function decodeFrameByBlocks(input: Buffer, f: Frame): Buffer {
       scratch.writeUInt32LE(f.blockMax, 0);
       input.copy(scratch, 4, pos, pos + len);
       try {
-        out = lz4.uncompressSync(scratch.subarray(0, len + 4));
+        out = lz4().uncompressSync(scratch.subarray(0, len + 4));
       } catch (e) {
         return fail(`corrupt block: ${(e as Error).message}`, pos - 4);
       }
@@ -216,7 +225,7 @@ export async function lz4DecompressAsync(input: Uint8Array, maxOutputBytes: numb
   const parts = await Promise.all(
     frames.map(async (f) => {
       try {
-        return await lz4.decompressFrame(frameBytes(buf, f));
+        return await lz4().decompressFrame(frameBytes(buf, f));
       } catch (e) {
         return fail(`corrupt frame: ${(e as Error).message}`, f.start);
       }
@@ -244,7 +253,7 @@ export function lz4Compress(input: Uint8Array, legacyMagic0 = false): Buffer {
   const blocks: Buffer[] = [];
   for (let i = 0; i < src.length; i += WRITE_BLOCK_SIZE) {
     // compressSync prepends the uncompressed size (u32le); the frame block is what follows.
-    blocks.push(lz4.compressSync(src.subarray(i, Math.min(src.length, i + WRITE_BLOCK_SIZE))).subarray(4));
+    blocks.push(lz4().compressSync(src.subarray(i, Math.min(src.length, i + WRITE_BLOCK_SIZE))).subarray(4));
   }
   return assembleFrame(src, blocks, legacyMagic0);
 }
@@ -253,7 +262,7 @@ export async function lz4CompressAsync(input: Uint8Array, legacyMagic0 = false):
   const src = asBuffer(input);
   const pending: Promise<Buffer>[] = [];
   for (let i = 0; i < src.length; i += WRITE_BLOCK_SIZE) {
-    pending.push(lz4.compress(src.subarray(i, Math.min(src.length, i + WRITE_BLOCK_SIZE))));
+    pending.push(lz4().compress(src.subarray(i, Math.min(src.length, i + WRITE_BLOCK_SIZE))));
   }
   const blocks = (await Promise.all(pending)).map((b) => b.subarray(4));
   return assembleFrame(src, blocks, legacyMagic0);

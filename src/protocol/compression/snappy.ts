@@ -1,4 +1,13 @@
-import * as snappy from 'snappy';
+import { createRequire } from 'node:module';
+import type * as SnappyNapi from 'snappy';
+
+// The native codec loads on first use: a broker whose topics never see this codec
+// does not pay its memory.
+const requireNative = createRequire(import.meta.url);
+let snappyModule: typeof SnappyNapi | undefined;
+function snappy(): typeof SnappyNapi {
+  return (snappyModule ??= requireNative('snappy') as typeof SnappyNapi);
+}
 import { ProtocolDecodeError } from '../primitives/decode-error.ts';
 
 /**
@@ -59,7 +68,7 @@ function tooLarge(n: number, max: number): never {
 
 function rawUncompress(input: Uint8Array, offset: number): Buffer {
   try {
-    return snappy.uncompressSync(input, UNCOMPRESS_OPTIONS) as Buffer;
+    return snappy().uncompressSync(input, UNCOMPRESS_OPTIONS) as Buffer;
   } catch (e) {
     throw new ProtocolDecodeError(`snappy: corrupt block: ${(e as Error).message}`, offset);
   }
@@ -67,14 +76,14 @@ function rawUncompress(input: Uint8Array, offset: number): Buffer {
 
 /** Raw snappy block (no framing). */
 export function snappyCompressRaw(input: Uint8Array): Buffer {
-  return snappy.compressSync(input, COMPRESS_OPTIONS);
+  return snappy().compressSync(input, COMPRESS_OPTIONS);
 }
 
 /** Xerial-framed snappy, byte-compatible with Kafka's Java producer. */
 export function snappyCompressXerial(input: Uint8Array): Buffer {
   const n = input.length;
   if (n <= XERIAL_BLOCK_SIZE) {
-    const block = snappy.compressSync(input, COMPRESS_OPTIONS);
+    const block = snappy().compressSync(input, COMPRESS_OPTIONS);
     const out = Buffer.allocUnsafe(XERIAL_HEADER_SIZE + 4 + block.length);
     XERIAL_HEADER.copy(out, 0);
     out.writeInt32BE(block.length, XERIAL_HEADER_SIZE);
@@ -84,7 +93,7 @@ export function snappyCompressXerial(input: Uint8Array): Buffer {
   const blocks: Buffer[] = [];
   let total = XERIAL_HEADER_SIZE;
   for (let i = 0; i < n; i += XERIAL_BLOCK_SIZE) {
-    const block = snappy.compressSync(input.subarray(i, Math.min(n, i + XERIAL_BLOCK_SIZE)), COMPRESS_OPTIONS);
+    const block = snappy().compressSync(input.subarray(i, Math.min(n, i + XERIAL_BLOCK_SIZE)), COMPRESS_OPTIONS);
     blocks.push(block);
     total += 4 + block.length;
   }
@@ -108,7 +117,7 @@ export async function snappyCompressXerialAsync(input: Uint8Array): Promise<Buff
   const parts: Promise<Buffer>[] = [];
   let i = 0;
   do {
-    parts.push(snappy.compress(input.subarray(i, Math.min(n, i + XERIAL_BLOCK_SIZE)), COMPRESS_OPTIONS));
+    parts.push(snappy().compress(input.subarray(i, Math.min(n, i + XERIAL_BLOCK_SIZE)), COMPRESS_OPTIONS));
     i += XERIAL_BLOCK_SIZE;
   } while (i < n);
   const blocks = await Promise.all(parts);
@@ -165,7 +174,7 @@ export function snappyDecompress(input: Uint8Array, maxOutputBytes: number): Buf
 export async function snappyDecompressAsync(input: Uint8Array, maxOutputBytes: number): Promise<Buffer> {
   const uncompress = async (b: Uint8Array, offset: number): Promise<Buffer> => {
     try {
-      return (await snappy.uncompress(b, UNCOMPRESS_OPTIONS)) as Buffer;
+      return (await snappy().uncompress(b, UNCOMPRESS_OPTIONS)) as Buffer;
     } catch (e) {
       throw new ProtocolDecodeError(`snappy: corrupt block: ${(e as Error).message}`, offset);
     }
