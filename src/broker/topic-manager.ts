@@ -22,6 +22,18 @@ export interface ReplicaAssignment {
   brokerIds: readonly number[];
 }
 
+/**
+ * Most partitions one request may create (Kafka's controller: MAX_PARTITIONS_PER_BATCH).
+ * Every partition holds open files; without a bound one request could exhaust them.
+ */
+export const MAX_PARTITIONS_PER_REQUEST = 10_000;
+
+function checkPartitionBatch(n: number): void {
+  if (n > MAX_PARTITIONS_PER_REQUEST) {
+    throw new TopicError(ErrorCode.POLICY_VIOLATION, 'Excessively large number of partitions per request.');
+  }
+}
+
 export interface CreateTopicOptions {
   /** -1 or undefined: num.partitions. Must be -1/undefined with `assignments`. */
   partitions?: number;
@@ -171,6 +183,7 @@ export class TopicManager {
         throw new TopicError(ErrorCode.INVALID_PARTITIONS, 'Number of partitions was set to an invalid non-positive value.');
       }
       partitions = wantPartitions === -1 ? this.config.int('num.partitions') : wantPartitions;
+      checkPartitionBatch(partitions);
       rf = wantRf === -1 ? this.config.int('default.replication.factor') : wantRf;
       if (rf > this.liveBrokers()) {
         throw new TopicError(
@@ -221,6 +234,7 @@ export class TopicManager {
       throw new TopicError(ErrorCode.INVALID_PARTITIONS, `The topic ${name} currently has ${t.partitions} partition(s); ${count} would not be an increase.`);
     }
     const additional = count - t.partitions;
+    checkPartitionBatch(additional);
     if (assignments) {
       if (assignments.length !== additional) {
         throw new TopicError(
