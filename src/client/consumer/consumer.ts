@@ -12,7 +12,6 @@
  * thread. Everything else may be called between polls (or from the handler of
  * consume()).
  */
-import { KafkaError } from '../../protocol/errors/index.ts';
 import { Cluster } from '../network/cluster.ts';
 import type { PartitionInfo } from '../network/cluster.ts';
 import type { ConsumerConfig, ConsumerSettings } from './config.ts';
@@ -58,8 +57,8 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
   private closed = false;
   private wakeupPending = false;
   private stopping = false;
-  private waiter: (() => void) | null = null;
-  private waiterPromise: Promise<void> | null = null;
+  /** Whoever waits in poll() for data, a rejoin, a wakeup or close. */
+  private readonly waiters = new Set<() => void>();
   private updatingPositions: Promise<void> | null = null;
   private metadataRefreshedAt = 0;
   private metadataStale = true;
@@ -197,24 +196,22 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
   }
 
   private signal(): void {
-    const w = this.waiter;
-    this.waiter = null;
-    this.waiterPromise = null;
-    w?.();
+    if (this.waiters.size === 0) return;
+    const ws = [...this.waiters];
+    this.waiters.clear();
+    for (const w of ws) w();
   }
 
   /** Resolves on the next signal (data, rejoin, wakeup, close) or after `ms`. */
   private waitSignal(ms: number): Promise<void> {
-    this.waiterPromise ??= new Promise<void>((resolve) => {
-      this.waiter = resolve;
-    });
-    const p = this.waiterPromise;
     return new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, Math.max(0, ms));
-      void p.then(() => {
-        clearTimeout(t);
+      const done = (): void => {
+        clearTimeout(timer);
+        this.waiters.delete(done);
         resolve();
-      });
+      };
+      const timer = setTimeout(done, Math.max(0, ms));
+      this.waiters.add(done);
     });
   }
 
@@ -512,4 +509,3 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
   }
 }
 
-export { KafkaError };

@@ -363,7 +363,8 @@ export class ConsumerCoordinator {
         if (t.name !== null && t.errorCode === ErrorCode.NONE && t.partitions.length > 0) partitionsPerTopic.set(t.name, t.partitions.length);
       }
     }
-    this.assignedTopicPartitions = partitionsPerTopic;
+    // Topics subscribed but missing count as 0 partitions: their creation triggers a rebalance.
+    this.assignedTopicPartitions = new Map([...allTopics].map((t) => [t, partitionsPerTopic.get(t) ?? 0]));
     const result = assignor.assign(partitionsPerTopic, subscriptions);
     const out: { memberId: string; assignment: Buffer }[] = [];
     for (const m of members) {
@@ -382,7 +383,7 @@ export class ConsumerCoordinator {
     if (!this.isLeader || this.state !== 'stable') return;
     for (const [t, n] of this.assignedTopicPartitions) {
       const info = this.cluster.cachedTopic(t);
-      if (info && info.partitions.length !== n) {
+      if (info !== undefined && info.partitions.length !== n) {
         this.requestRejoin(`partition count of ${t} changed`);
         return;
       }
