@@ -7,6 +7,7 @@ import { BROKER_CONFIG_DEFS } from './config/broker-config-defs.ts';
 import type { BrokerContext } from './broker-context.ts';
 import type { ApiHandler } from './handlers/api-handler.ts';
 import { startGroupCoordinator, stopGroupCoordinator } from './group/index.ts';
+import { startTxnCoordinator, stopTxnCoordinator } from './txn/coordinator.ts';
 import { HANDLERS } from './handlers/index.ts';
 import { TopicRegistry } from './metadata/topic-registry.ts';
 import { SocketServer } from './network/socket-server.ts';
@@ -85,6 +86,7 @@ export class Broker implements BrokerContext {
     const broker = new Broker(config, log);
     broker.logs.startup();
     startGroupCoordinator(broker);
+    startTxnCoordinator(broker);
     await broker.server.listen(config.listeners);
     broker.readyMs = Math.round(performance.now() - t0);
     return broker;
@@ -109,6 +111,7 @@ export class Broker implements BrokerContext {
   close(): Promise<void> {
     this.closing ??= (async () => {
       stopGroupCoordinator(this);
+      stopTxnCoordinator(this);
       await this.server.close();
       await this.logs.shutdown();
     })();

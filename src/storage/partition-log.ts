@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import { BATCH_HEADER_SIZE } from '../protocol/records/batch-header.ts';
+import { ATTR_CONTROL, BATCH_HEADER_SIZE } from '../protocol/records/batch-header.ts';
 import { decodeRecordBatch } from '../protocol/records/batch-decoder.ts';
 import type { BatchInfo } from './batch-scanner.ts';
 import { checkProducerState, prepareBatches } from './append-batches.ts';
@@ -15,6 +15,8 @@ import { loadSegments } from './log-loader.ts';
 import type { FileSlice, SegmentIndexSettings } from './log-segment.ts';
 import { LogSegment } from './log-segment.ts';
 import { ProducerStateManager } from './producer-state.ts';
+import { TxnIndex, controlTypeAt } from './txn-index.ts';
+import type { AbortedTxn } from './txn-index.ts';
 import type { AppendOptions, AppendResult, PartitionStore, ReadOptions, ReadResult, TimestampAndOffset } from './partition-store.ts';
 export type { AppendOptions, AppendResult, ReadOptions, ReadResult, TimestampAndOffset } from './partition-store.ts';
 
@@ -63,6 +65,8 @@ export class PartitionLog implements PartitionStore {
   private closed = false;
   readonly producerState: ProducerStateManager;
   readonly leaderEpochCache: LeaderEpochCache;
+  /** Aborted transactions (`.txnindex` files). */
+  readonly txnIndex: TxnIndex;
 
   private constructor(opts: PartitionLogOptions) {
     this.dir = opts.dir;
@@ -74,6 +78,7 @@ export class PartitionLog implements PartitionStore {
     this.lastFlushMs = this.clock.nowMs();
     this.producerState = new ProducerStateManager(opts.dir, opts.producerIdExpirationMs);
     this.leaderEpochCache = new LeaderEpochCache(opts.dir);
+    this.txnIndex = new TxnIndex(opts.dir);
   }
 
   /** Opens (or creates) the log, recovering after an unclean stop. */
@@ -100,6 +105,7 @@ export class PartitionLog implements PartitionStore {
     if (log.leaderEpochCache.all.length > 0) log.leaderEpochCache.truncateFromStart(log.logStart);
     log.leaderEpochCache.flushIfDirty();
     log.loadProducerState();
+    log.txnIndex.load(log.logEnd);
     return log;
   }
 
@@ -118,8 +124,15 @@ export class PartitionLog implements PartitionStore {
     return this.highWatermarkValue;
   }
   /** Without transactions, the last stable offset is the high watermark. */
+  /** min(first offset of the oldest open transaction, high watermark). */
   get lastStableOffset(): number {
-    return this.highWatermarkValue;
+    const first = this.producerState.firstUnstableOffset();
+    return first >= 0 && first < this.highWatermarkValue ? first : this.highWatermarkValue;
+  }
+
+  /** Aborted transactions overlapping [from, to) (read_committed fetches). */
+  abortedTransactions(from: number, to: number): AbortedTxn[] {
+    return this.txnIndex.overlapping(from, to);
   }
   /** Everything below this offset is fsynced. */
   get recoveryPoint(): number {
@@ -201,6 +214,14 @@ export class PartitionLog implements PartitionStore {
     const last = batches[batches.length - 1];
 
     const session = this.producerState.beginAppend();
+    let aborts: AbortedTxn[] | null = null;
+    for (const b of batches) {
+      if ((b.attributes & ATTR_CONTROL) === 0 || b.producerId < 0) continue;
+      const first = this.producerState.entry(b.producerId)?.currentTxnFirstOffset ?? -1;
+      if (first >= 0 && controlTypeAt(records, b.position) === 0) {
+        (aborts ??= []).push({ producerId: b.producerId, firstOffset: first, lastOffset: b.lastOffset, lastStableOffset: -1 });
+      }
+    }
     const dup = checkProducerState(session, batches, origin);
     if (dup) return { ...dup, logStartOffset: this.logStart };
 
@@ -223,6 +244,13 @@ export class PartitionLog implements PartitionStore {
     }
     this.logEnd = last.lastOffset + 1;
     this.producerState.commit(session, this.logEnd);
+    if (aborts) {
+      const fu = this.producerState.firstUnstableOffset();
+      for (const a of aborts) {
+        a.lastStableOffset = fu >= 0 ? fu : a.lastOffset + 1;
+        this.txnIndex.append(a, this.activeSegment.baseOffset);
+      }
+    }
     if (this.logEnd - this.recoveryPointValue >= config['flush.messages']) this.flush();
     return {
       baseOffset: first.baseOffset,
@@ -531,6 +559,7 @@ export class PartitionLog implements PartitionStore {
         throw storageFailure('renaming segment for deletion', seg.path, e);
       }
       this.producerState.deleteSnapshot(seg.baseOffset);
+      if (!this.segments.some((s) => s.baseOffset === seg.baseOffset)) this.txnIndex.deleteFor(seg.baseOffset);
       this.scheduleDelete(seg);
     }
   }
@@ -604,6 +633,7 @@ export class PartitionLog implements PartitionStore {
     this.logStart = Math.min(this.logStart, this.logEnd);
     this.leaderEpochCache.truncateFromEnd(this.logEnd);
     this.loadProducerState();
+    this.txnIndex.truncateTo(this.logEnd);
   }
 
   // ---- producer state ----

@@ -46,7 +46,7 @@ export interface ProducerStateEntry {
   producerId: number;
   producerEpoch: number;
   coordinatorEpoch: number;
-  /** First offset of the producer's open transaction, -1 if none (for transactions, later). */
+  /** First offset of the producer's open transaction, -1 if none. */
   currentTxnFirstOffset: number;
   lastTimestamp: number;
   /** Oldest first, at most NUM_BATCHES_TO_RETAIN. */
@@ -164,6 +164,8 @@ export class ProducerAppendSession {
 export class ProducerStateManager {
   readonly dir: string;
   private producers = new Map<number, ProducerStateEntry>();
+  /** Producers with an open transaction → its first offset (the LSO bound). */
+  private ongoing = new Map<number, number>();
   /** The state reflects every batch below this offset. */
   private mapEndOffset = 0;
   private readonly producerIdExpirationMs: number;
@@ -190,8 +192,31 @@ export class ProducerStateManager {
   }
 
   commit(session: ProducerAppendSession, endOffset: number): void {
-    for (const [pid, e] of session.updates) this.producers.set(pid, e);
+    for (const [pid, e] of session.updates) this.setEntry(pid, e);
     this.mapEndOffset = endOffset;
+  }
+
+  private setEntry(pid: number, e: ProducerStateEntry): void {
+    this.producers.set(pid, e);
+    if (e.currentTxnFirstOffset >= 0) this.ongoing.set(pid, e.currentTxnFirstOffset);
+    else this.ongoing.delete(pid);
+  }
+
+  private rebuildOngoing(): void {
+    this.ongoing = new Map();
+    for (const [pid, e] of this.producers) if (e.currentTxnFirstOffset >= 0) this.ongoing.set(pid, e.currentTxnFirstOffset);
+  }
+
+  /** First offset of the oldest open transaction, or -1 (Kafka's firstUnstableOffset). */
+  firstUnstableOffset(): number {
+    let m = -1;
+    for (const o of this.ongoing.values()) if (m < 0 || o < m) m = o;
+    return m;
+  }
+
+  /** Producers with an open transaction and its first offset. */
+  get ongoingTransactions(): ReadonlyMap<number, number> {
+    return this.ongoing;
   }
 
   /** Applies a batch read back from the log (recovery replay): no validation. */
@@ -199,7 +224,7 @@ export class ProducerStateManager {
     if (batch.producerId >= 0) {
       const s = this.beginAppend();
       s.checkAndRecord(batch, 'recovery');
-      for (const [pid, e] of s.updates) this.producers.set(pid, e);
+      for (const [pid, e] of s.updates) this.setEntry(pid, e);
     }
     this.mapEndOffset = batch.lastOffset + 1;
   }
@@ -274,6 +299,7 @@ export class ProducerStateManager {
       try {
         const data = fs.readFileSync(snapshotFile(this.dir, o));
         this.producers = decodeSnapshot(data);
+        this.rebuildOngoing();
         this.mapEndOffset = o;
         return o;
       } catch {
@@ -281,12 +307,14 @@ export class ProducerStateManager {
       }
     }
     this.producers = new Map();
+    this.ongoing = new Map();
     this.mapEndOffset = minOffset;
     return minOffset;
   }
 
   clear(offset: number): void {
     this.producers = new Map();
+    this.ongoing = new Map();
     this.mapEndOffset = offset;
   }
 }

@@ -21,6 +21,8 @@ export interface PartitionRead {
   divergingEpoch: { epoch: number; endOffset: number } | null;
   /** For the delayed-fetch check: the fetch offset is at or past the readable end. */
   caughtUp: boolean;
+  /** read_committed: aborted transactions overlapping the fetched range (from the LSO down). */
+  abortedTransactions?: { producerId: number; firstOffset: number }[];
 }
 
 export interface ReadParams {
@@ -63,7 +65,8 @@ export function readPartition(broker: BrokerContext, p: FetchPartition, maxBytes
     }
     const maxOffset = isolationLevel === READ_COMMITTED ? lso : hw;
     const r = log.read(p.fetchOffset, Math.max(0, maxBytes), { minOneBatch: minOneMessage, maxOffset });
-    return { ...base, errorCode: ErrorCode.NONE, slices: r.slices, sizeBytes: r.sizeBytes, divergingEpoch: null, caughtUp: p.fetchOffset >= maxOffset };
+    const aborted = isolationLevel === READ_COMMITTED && r.sizeBytes > 0 ? log.abortedTransactions(p.fetchOffset, maxOffset) : undefined;
+    return { ...base, errorCode: ErrorCode.NONE, slices: r.slices, sizeBytes: r.sizeBytes, divergingEpoch: null, caughtUp: p.fetchOffset >= maxOffset, abortedTransactions: aborted };
   } catch (e) {
     if (e instanceof StorageError) return errorRead(e.code);
     broker.log(`fetch from ${p.topic}-${p.partition} failed: ${(e as Error).stack ?? String(e)}`);

@@ -113,7 +113,7 @@ function partitionData(r: PartitionRead, p: FetchPartition, version: number, iso
     highWatermark: BigInt(r.highWatermark),
     lastStableOffset: BigInt(r.lastStableOffset),
     logStartOffset: BigInt(r.logStartOffset),
-    abortedTransactions: ok && isolationLevel === READ_COMMITTED ? [] : null,
+    abortedTransactions: ok && isolationLevel === READ_COMMITTED ? (r.abortedTransactions ?? []).map((t) => ({ producerId: BigInt(t.producerId), firstOffset: BigInt(t.firstOffset) })) : null,
     divergingEpoch: r.divergingEpoch && version >= 12 ? { epoch: r.divergingEpoch.epoch, endOffset: BigInt(r.divergingEpoch.endOffset) } : undefined,
     preferredReadReplica: -1,
     records,

@@ -27,7 +27,16 @@ import { listGroupsHandler } from './list-groups.ts';
 import { describeGroupsHandler } from './describe-groups.ts';
 import { deleteGroupsHandler } from './delete-groups.ts';
 import { offsetDeleteHandler } from './offset-delete.ts';
+import { consumerGroupHeartbeatHandler } from './consumer-group-heartbeat.ts';
+import { consumerGroupDescribeHandler } from './consumer-group-describe.ts';
 
+import { addPartitionsToTxnHandler } from './add-partitions-to-txn.ts';
+import { addOffsetsToTxnHandler } from './add-offsets-to-txn.ts';
+import { endTxnHandler } from './end-txn.ts';
+import { txnOffsetCommitHandler } from './txn-offset-commit.ts';
+import { writeTxnMarkersHandler } from './write-txn-markers.ts';
+import { listTransactionsHandler } from './list-transactions.ts';
+import { describeTransactionsHandler } from './describe-transactions.ts';
 /** Every API the broker serves. ApiVersions advertises exactly this list. */
 export const HANDLERS: readonly ApiHandler[] = [
   apiVersionsHandler,
@@ -58,4 +67,13 @@ export const HANDLERS: readonly ApiHandler[] = [
   describeGroupsHandler,
   deleteGroupsHandler,
   offsetDeleteHandler,
+  consumerGroupHeartbeatHandler,
+  consumerGroupDescribeHandler,
+  addPartitionsToTxnHandler,
+  addOffsetsToTxnHandler,
+  endTxnHandler,
+  txnOffsetCommitHandler,
+  writeTxnMarkersHandler,
+  listTransactionsHandler,
+  describeTransactionsHandler,
 ];

@@ -1,0 +1,547 @@
+/**
+ * Transaction coordinator (Kafka's TransactionCoordinator + TransactionStateManager +
+ * TransactionMarkerChannelManager, on one node).
+ *
+ * This node coordinates every transactional id (it leads every __transaction_state
+ * partition: Utils.abs(transactionalId.hashCode()) % transaction.state.log.num.partitions).
+ * Every state change is written to __transaction_state (compacted, internal) as a
+ * TransactionLog record (key: transactional id, value: producer id/epoch, timeout,
+ * state, partitions, timestamps) before it takes effect; the topic is replayed on start.
+ *
+ * Transactions v1 (client-side epoch, no per-transaction bump). Completing a
+ * transaction writes PrepareCommit/PrepareAbort, then a COMMIT/ABORT control marker
+ * to every partition of the transaction (direct appends on this node: Kafka's
+ * WriteTxnMarkers to itself), then CompleteCommit/CompleteAbort. The markers are
+ * written synchronously, so EndTxn answers once the transaction is complete.
+ *
+ * Transactional offset commits (TxnOffsetCommit) are appended to __consumer_offsets as
+ * transactional batches under the producer's id and epoch, kept pending here and
+ * applied to the group when the COMMIT marker lands there (dropped on ABORT). The
+ * group loader already honours the markers on replay.
+ *
+ * Expired transactions (transaction.timeout.ms) are aborted every
+ * transaction.abort.timed.out.transaction.cleanup.interval.ms with a bumped epoch,
+ * fencing the producer as Kafka does.
+ */
+import { ErrorCode } from '../../protocol/errors/index.ts';
+import { encodeGroupCoordinatorRecord } from '../../protocol/generated/internal/coordinator-records.ts';
+import { decodeTransactionCoordinatorRecord, encodeTransactionCoordinatorRecord } from '../../protocol/generated/internal/coordinator-records.ts';
+import { buildRecordBatch } from '../../protocol/records/batch-builder.ts';
+import { buildEndTransactionMarkerBatch, isControlBatch } from '../../protocol/records/control.ts';
+import { iterateRecordSet } from '../../protocol/records/record-set.ts';
+import { StorageError } from '../../storage/errors.ts';
+import { PartitionLog } from '../../storage/partition-log.ts';
+import type { BrokerContext } from '../broker-context.ts';
+import { dataPlane, leaderEpochOf, notifyPartitionChanged } from '../fetch/state.ts';
+import { ClassicGroup, GroupState } from '../group/classic-group.ts';
+import { ensureOffsetsTopic, groupCoordinatorOf, GROUP_METADATA_TOPIC_NAME } from '../group/index.ts';
+import { partitionForGroup } from '../group/partition-for.ts';
+import { offsetCommitRecord } from '../group/records.ts';
+
+export const TRANSACTION_STATE_TOPIC_NAME = '__transaction_state';
+
+/** Kafka's TransactionState ids (as written in TransactionLogValue.transaction_status). */
+export const TxnState = {
+  EMPTY: 0,
+  ONGOING: 1,
+  PREPARE_COMMIT: 2,
+  PREPARE_ABORT: 3,
+  COMPLETE_COMMIT: 4,
+  COMPLETE_ABORT: 5,
+  DEAD: 6,
+  PREPARE_EPOCH_FENCE: 7,
+} as const;
+
+export const TXN_STATE_NAMES = ['Empty', 'Ongoing', 'PrepareCommit', 'PrepareAbort', 'CompleteCommit', 'CompleteAbort', 'Dead', 'PrepareEpochFence'];
+
+const MAX_EPOCH = 32767;
+
+export interface PendingOffset {
+  topic: string;
+  partition: number;
+  offset: bigint;
+  leaderEpoch: number;
+  metadata: string;
+}
+
+export interface TxnMetadata {
+  transactionalId: string;
+  producerId: bigint;
+  previousProducerId: bigint;
+  producerEpoch: number;
+  lastProducerEpoch: number;
+  timeoutMs: number;
+  state: number;
+  /** topic → partitions in the transaction. */
+  partitions: Map<string, Set<number>>;
+  startMs: number;
+  lastUpdateMs: number;
+  /** groupId → offsets written in this transaction, applied on commit. */
+  pendingOffsets: Map<string, PendingOffset[]>;
+}
+
+export class TxnCoordinator {
+  readonly broker: BrokerContext;
+  readonly txns = new Map<string, TxnMetadata>();
+  readonly partitionCount: number;
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(broker: BrokerContext) {
+    this.broker = broker;
+    const existing = broker.topics.get(TRANSACTION_STATE_TOPIC_NAME);
+    this.partitionCount = existing ? existing.partitions : broker.config.int('transaction.state.log.num.partitions');
+  }
+
+  // ---- lifecycle ----
+
+  start(): void {
+    this.load();
+    const interval = this.broker.config.int('transaction.abort.timed.out.transaction.cleanup.interval.ms');
+    this.timer = setInterval(() => this.abortTimedOut(), interval);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  private load(): void {
+    if (!this.broker.topics.get(TRANSACTION_STATE_TOPIC_NAME)) return;
+    for (let p = 0; p < this.partitionCount; p++) {
+      const log = this.broker.logs.getLog(TRANSACTION_STATE_TOPIC_NAME, p);
+      if (!log) continue;
+      let offset = log.logStartOffset;
+      const end = log.highWatermark;
+      while (offset < end) {
+        const r = log.read(offset, 5 * 1024 * 1024, { maxOffset: end, minOneBatch: true });
+        if (r.sizeBytes === 0) break;
+        const buf = PartitionLog.readSlices(r.slices);
+        let advanced = false;
+        for (const batch of iterateRecordSet(buf, 0, buf.length)) {
+          const next = Number(batch.header.baseOffset) + batch.header.lastOffsetDelta + 1;
+          if (next <= offset) continue;
+          advanced = true;
+          offset = next;
+          if (isControlBatch(batch.header)) continue;
+          for (const rec of batch.records) {
+            if (!rec.key) continue;
+            try {
+              const d = decodeTransactionCoordinatorRecord(Buffer.from(rec.key), rec.value && Buffer.from(rec.value));
+              const id = d.key.transactionalId;
+              if (d.value === null) {
+                this.txns.delete(id);
+                continue;
+              }
+              const v = d.value;
+              const partitions = new Map<string, Set<number>>();
+              for (const tp of v.transactionPartitions ?? []) partitions.set(tp.topic, new Set(tp.partitionIds));
+              this.txns.set(id, {
+                transactionalId: id,
+                producerId: v.producerId,
+                previousProducerId: v.previousProducerId,
+                producerEpoch: v.producerEpoch,
+                lastProducerEpoch: -1,
+                timeoutMs: v.transactionTimeoutMs,
+                state: v.transactionStatus,
+                partitions,
+                startMs: Number(v.transactionStartTimestampMs),
+                lastUpdateMs: Number(v.transactionLastUpdateTimestampMs),
+                pendingOffsets: new Map(),
+              });
+            } catch (e) {
+              this.broker.log(`[TransactionCoordinator] skipping a bad record in ${TRANSACTION_STATE_TOPIC_NAME}-${p}: ${(e as Error).message}`);
+            }
+          }
+        }
+        if (!advanced) break;
+      }
+    }
+    // Finish what was being completed when the broker stopped.
+    for (const md of this.txns.values()) {
+      if (md.state === TxnState.PREPARE_COMMIT) this.complete(md, true);
+      else if (md.state === TxnState.PREPARE_ABORT || md.state === TxnState.PREPARE_EPOCH_FENCE) this.complete(md, false);
+    }
+    if (this.txns.size > 0) this.broker.log(`[TransactionCoordinator] loaded ${this.txns.size} transactional ids`);
+  }
+
+  // ---- the log ----
+
+  ensureTopic(): number {
+    if (this.broker.topics.get(TRANSACTION_STATE_TOPIC_NAME)) return ErrorCode.NONE;
+    try {
+      this.broker.topics.ensureInternal(TRANSACTION_STATE_TOPIC_NAME, this.partitionCount, {
+        'cleanup.policy': 'compact',
+        'segment.bytes': String(this.broker.config.int('transaction.state.log.segment.bytes')),
+        'compression.type': 'uncompressed',
+      });
+      this.broker.log(`Created internal topic ${TRANSACTION_STATE_TOPIC_NAME} with ${this.partitionCount} partitions`);
+      return ErrorCode.NONE;
+    } catch (e) {
+      this.broker.log(`Could not create ${TRANSACTION_STATE_TOPIC_NAME}: ${(e as Error).message}`);
+      return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    }
+  }
+
+  partitionFor(transactionalId: string): number {
+    return partitionForGroup(transactionalId, this.partitionCount);
+  }
+
+  /** Writes the metadata's current state; NONE or the error to answer. */
+  private persist(md: TxnMetadata): number {
+    if (this.ensureTopic() !== ErrorCode.NONE) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    const partition = this.partitionFor(md.transactionalId);
+    const log = this.broker.logs.getLog(TRANSACTION_STATE_TOPIC_NAME, partition);
+    if (!log || log.isClosed) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    const { key, value } = encodeTransactionCoordinatorRecord({
+      type: 'TransactionLog',
+      key: { transactionalId: md.transactionalId },
+      value: {
+        producerId: md.producerId,
+        previousProducerId: md.previousProducerId,
+        nextProducerId: -1n,
+        producerEpoch: md.producerEpoch,
+        transactionTimeoutMs: md.timeoutMs,
+        transactionStatus: md.state,
+        transactionPartitions:
+          md.state === TxnState.EMPTY || md.state === TxnState.COMPLETE_COMMIT || md.state === TxnState.COMPLETE_ABORT
+            ? null
+            : [...md.partitions].map(([topic, ps]) => ({ topic, partitionIds: [...ps].sort((a, b) => a - b) })),
+        transactionLastUpdateTimestampMs: BigInt(md.lastUpdateMs),
+        transactionStartTimestampMs: BigInt(md.startMs),
+        clientTransactionVersion: 0,
+      },
+      valueVersion: 0,
+    });
+    try {
+      const batch = buildRecordBatch([{ offsetDelta: 0, timestampDelta: 0, key, value }], { baseTimestamp: Date.now() });
+      log.append(batch, { leaderEpoch: leaderEpochOf(this.broker, TRANSACTION_STATE_TOPIC_NAME, partition) });
+      log.maybeIncrementHighWatermark(log.logEndOffset);
+      notifyPartitionChanged(this.broker, TRANSACTION_STATE_TOPIC_NAME, partition);
+      return ErrorCode.NONE;
+    } catch (e) {
+      this.broker.log(`[TransactionCoordinator] append to ${TRANSACTION_STATE_TOPIC_NAME}-${partition} failed: ${(e as Error).message}`);
+      return ErrorCode.NOT_COORDINATOR;
+    }
+  }
+
+  private transition(md: TxnMetadata, state: number): number {
+    md.state = state;
+    md.lastUpdateMs = Date.now();
+    return this.persist(md);
+  }
+
+  // ---- InitProducerId ----
+
+  initProducerId(transactionalId: string, timeoutMs: number, reqProducerId: bigint, reqEpoch: number): { errorCode: number; producerId: bigint; producerEpoch: number } {
+    const fail = (errorCode: number) => ({ errorCode, producerId: -1n, producerEpoch: -1 });
+    if (timeoutMs <= 0 || timeoutMs > this.broker.config.int('transaction.max.timeout.ms')) return fail(ErrorCode.INVALID_TRANSACTION_TIMEOUT);
+    if (this.ensureTopic() !== ErrorCode.NONE) return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    const now = Date.now();
+    let md = this.txns.get(transactionalId);
+    if (!md) {
+      const id = this.newProducerId();
+      if (id < 0n) return fail(ErrorCode.UNKNOWN_SERVER_ERROR);
+      md = {
+        transactionalId,
+        producerId: id,
+        previousProducerId: -1n,
+        producerEpoch: 0,
+        lastProducerEpoch: -1,
+        timeoutMs,
+        state: TxnState.EMPTY,
+        partitions: new Map(),
+        startMs: -1,
+        lastUpdateMs: now,
+        pendingOffsets: new Map(),
+      };
+      const err = this.persist(md);
+      if (err !== ErrorCode.NONE) return fail(err);
+      this.txns.set(transactionalId, md);
+      return { errorCode: ErrorCode.NONE, producerId: md.producerId, producerEpoch: md.producerEpoch };
+    }
+    // KIP-360: a producer resuming with its id and epoch.
+    if (reqProducerId >= 0n) {
+      if (reqProducerId !== md.producerId && reqProducerId !== md.previousProducerId) return fail(ErrorCode.INVALID_PRODUCER_ID_MAPPING);
+      if (reqProducerId === md.producerId && reqEpoch !== md.producerEpoch && reqEpoch !== md.lastProducerEpoch) return fail(ErrorCode.PRODUCER_FENCED);
+      // A retry of an InitProducerId that already bumped the epoch.
+      if (reqProducerId === md.previousProducerId || (reqEpoch === md.lastProducerEpoch && md.state === TxnState.EMPTY)) {
+        if (md.state === TxnState.EMPTY) return { errorCode: ErrorCode.NONE, producerId: md.producerId, producerEpoch: md.producerEpoch };
+      }
+    }
+    switch (md.state) {
+      case TxnState.PREPARE_COMMIT:
+      case TxnState.PREPARE_ABORT:
+      case TxnState.PREPARE_EPOCH_FENCE:
+        return fail(ErrorCode.CONCURRENT_TRANSACTIONS);
+      case TxnState.ONGOING: {
+        // Fence the previous producer and abort its transaction; the client retries.
+        this.fenceAndAbort(md);
+        return fail(ErrorCode.CONCURRENT_TRANSACTIONS);
+      }
+      default: {
+        if (md.producerEpoch + 1 >= MAX_EPOCH) {
+          const id = this.newProducerId();
+          if (id < 0n) return fail(ErrorCode.UNKNOWN_SERVER_ERROR);
+          md.previousProducerId = md.producerId;
+          md.producerId = id;
+          md.lastProducerEpoch = -1;
+          md.producerEpoch = 0;
+        } else {
+          md.lastProducerEpoch = md.producerEpoch;
+          md.producerEpoch += 1;
+        }
+        md.timeoutMs = timeoutMs;
+        md.partitions = new Map();
+        md.pendingOffsets = new Map();
+        md.startMs = -1;
+        const err = this.transition(md, TxnState.EMPTY);
+        if (err !== ErrorCode.NONE) return fail(err);
+        return { errorCode: ErrorCode.NONE, producerId: md.producerId, producerEpoch: md.producerEpoch };
+      }
+    }
+  }
+
+  private newProducerId(): bigint {
+    try {
+      return BigInt(dataPlane(this.broker).producerIds.generate());
+    } catch (e) {
+      this.broker.log(`producer id allocation failed: ${(e as Error).message}`);
+      return -1n;
+    }
+  }
+
+  /** Bumps the epoch (fencing the current producer) and aborts the ongoing transaction. */
+  private fenceAndAbort(md: TxnMetadata): void {
+    if (md.producerEpoch + 1 < MAX_EPOCH) {
+      md.lastProducerEpoch = -1;
+      md.producerEpoch += 1;
+    }
+    this.transition(md, TxnState.PREPARE_EPOCH_FENCE);
+    this.transition(md, TxnState.PREPARE_ABORT);
+    this.complete(md, false);
+  }
+
+  // ---- validation ----
+
+  /** NONE when (producerId, epoch) is the current producer of `md`. */
+  private checkProducer(md: TxnMetadata | undefined, producerId: bigint, epoch: number): number {
+    if (!md) return ErrorCode.INVALID_PRODUCER_ID_MAPPING;
+    if (md.producerId !== producerId) return ErrorCode.INVALID_PRODUCER_ID_MAPPING;
+    if (md.producerEpoch !== epoch) return ErrorCode.PRODUCER_FENCED;
+    return ErrorCode.NONE;
+  }
+
+  // ---- AddPartitionsToTxn / AddOffsetsToTxn ----
+
+  /** Error for every partition (one code), NONE when all were added. */
+  addPartitions(transactionalId: string, producerId: bigint, epoch: number, partitions: readonly { topic: string; partition: number }[], verifyOnly = false): number {
+    const md = this.txns.get(transactionalId);
+    const err = this.checkProducer(md, producerId, epoch);
+    if (err !== ErrorCode.NONE) return err;
+    const m = md!;
+    if (verifyOnly) {
+      if (m.state !== TxnState.ONGOING) return ErrorCode.INVALID_TXN_STATE;
+      return partitions.every((p) => m.partitions.get(p.topic)?.has(p.partition)) ? ErrorCode.NONE : ErrorCode.INVALID_TXN_STATE;
+    }
+    if (m.state === TxnState.PREPARE_COMMIT || m.state === TxnState.PREPARE_ABORT) return ErrorCode.CONCURRENT_TRANSACTIONS;
+    if (m.state === TxnState.PREPARE_EPOCH_FENCE || m.state === TxnState.DEAD) return ErrorCode.INVALID_TXN_STATE;
+    const already = m.state === TxnState.ONGOING && partitions.every((p) => m.partitions.get(p.topic)?.has(p.partition));
+    if (already) return ErrorCode.NONE;
+    if (m.state !== TxnState.ONGOING) {
+      m.partitions = new Map();
+      m.pendingOffsets = new Map();
+      m.startMs = Date.now();
+    }
+    for (const p of partitions) {
+      let s = m.partitions.get(p.topic);
+      if (!s) m.partitions.set(p.topic, (s = new Set()));
+      s.add(p.partition);
+    }
+    return this.transition(m, TxnState.ONGOING);
+  }
+
+  addOffsets(transactionalId: string, producerId: bigint, epoch: number, groupId: string): number {
+    if (ensureOffsetsTopic(this.broker) !== ErrorCode.NONE) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    const partition = partitionForGroup(groupId, groupCoordinatorOf(this.broker).partitionCount);
+    return this.addPartitions(transactionalId, producerId, epoch, [{ topic: GROUP_METADATA_TOPIC_NAME, partition }]);
+  }
+
+  /** The produce path's check (transaction.partition.verification). */
+  verifyProduce(transactionalId: string, producerId: bigint, epoch: number, topic: string, partition: number): number {
+    const md = this.txns.get(transactionalId);
+    if (!md || md.producerId !== producerId) return ErrorCode.INVALID_PRODUCER_ID_MAPPING;
+    if (epoch < md.producerEpoch) return ErrorCode.INVALID_PRODUCER_EPOCH;
+    if (epoch > md.producerEpoch) return ErrorCode.INVALID_PRODUCER_EPOCH;
+    if (md.state !== TxnState.ONGOING || !md.partitions.get(topic)?.has(partition)) return ErrorCode.INVALID_TXN_STATE;
+    return ErrorCode.NONE;
+  }
+
+  // ---- TxnOffsetCommit ----
+
+  txnOffsetCommit(
+    transactionalId: string,
+    producerId: bigint,
+    epoch: number,
+    groupId: string,
+    generationId: number,
+    offsets: readonly PendingOffset[],
+  ): number {
+    const md = this.txns.get(transactionalId);
+    const err = this.checkProducer(md, producerId, epoch);
+    if (err !== ErrorCode.NONE) return err;
+    const m = md!;
+    const gc = groupCoordinatorOf(this.broker);
+    const partition = partitionForGroup(groupId, gc.partitionCount);
+    if (m.state !== TxnState.ONGOING || !m.partitions.get(GROUP_METADATA_TOPIC_NAME)?.has(partition)) return ErrorCode.INVALID_TXN_STATE;
+    const group = gc.groups.get(groupId);
+    if (group && generationId >= 0 && group.generationId !== generationId) return ErrorCode.ILLEGAL_GENERATION;
+    if (offsets.length === 0) return ErrorCode.NONE;
+    const log = this.broker.logs.getLog(GROUP_METADATA_TOPIC_NAME, partition);
+    if (!log || log.isClosed) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    const now = Date.now();
+    const inputs = offsets.map((o, i) => {
+      const { key, value } = encodeGroupCoordinatorRecord(
+        offsetCommitRecord(groupId, o.topic, o.partition, { offset: o.offset, leaderEpoch: o.leaderEpoch, metadata: o.metadata, commitTimestampMs: now, expireTimestampMs: null }),
+      );
+      return { offsetDelta: i, timestampDelta: 0, key, value };
+    });
+    try {
+      const batch = buildRecordBatch(inputs, { baseTimestamp: now, transactional: true, producerId, producerEpoch: epoch, baseSequence: -1 });
+      log.append(batch, { origin: 'coordinator', leaderEpoch: leaderEpochOf(this.broker, GROUP_METADATA_TOPIC_NAME, partition) });
+      log.maybeIncrementHighWatermark(log.logEndOffset);
+      notifyPartitionChanged(this.broker, GROUP_METADATA_TOPIC_NAME, partition);
+    } catch (e) {
+      this.broker.log(`[TransactionCoordinator] transactional offset commit failed: ${(e as Error).message}`);
+      return e instanceof StorageError ? e.code : ErrorCode.UNKNOWN_SERVER_ERROR;
+    }
+    let pending = m.pendingOffsets.get(groupId);
+    if (!pending) m.pendingOffsets.set(groupId, (pending = []));
+    pending.push(...offsets);
+    return ErrorCode.NONE;
+  }
+
+  /** Whether a group has offsets pending in an open transaction for topic-partition. */
+  hasPendingOffsets(groupId: string, topic: string, partition: number): boolean {
+    for (const md of this.txns.values()) {
+      if (md.state !== TxnState.ONGOING && md.state !== TxnState.PREPARE_COMMIT) continue;
+      for (const o of md.pendingOffsets.get(groupId) ?? []) if (o.topic === topic && o.partition === partition) return true;
+    }
+    return false;
+  }
+
+  // ---- EndTxn ----
+
+  endTxn(transactionalId: string, producerId: bigint, epoch: number, commit: boolean): number {
+    const md = this.txns.get(transactionalId);
+    const err = this.checkProducer(md, producerId, epoch);
+    if (err !== ErrorCode.NONE) return err;
+    const m = md!;
+    switch (m.state) {
+      case TxnState.ONGOING: {
+        const e = this.transition(m, commit ? TxnState.PREPARE_COMMIT : TxnState.PREPARE_ABORT);
+        if (e !== ErrorCode.NONE) return e;
+        this.complete(m, commit);
+        return ErrorCode.NONE;
+      }
+      case TxnState.COMPLETE_COMMIT:
+        return commit ? ErrorCode.NONE : ErrorCode.INVALID_TXN_STATE;
+      case TxnState.COMPLETE_ABORT:
+        return commit ? ErrorCode.INVALID_TXN_STATE : ErrorCode.NONE;
+      case TxnState.PREPARE_COMMIT:
+        return commit ? ErrorCode.CONCURRENT_TRANSACTIONS : ErrorCode.INVALID_TXN_STATE;
+      case TxnState.PREPARE_ABORT:
+        return commit ? ErrorCode.INVALID_TXN_STATE : ErrorCode.CONCURRENT_TRANSACTIONS;
+      case TxnState.PREPARE_EPOCH_FENCE:
+        return ErrorCode.PRODUCER_FENCED;
+      default:
+        return ErrorCode.INVALID_TXN_STATE;
+    }
+  }
+
+  /** Writes the markers, applies/drops pending offsets, and records the completion. */
+  private complete(md: TxnMetadata, commit: boolean): void {
+    this.writeMarkers(md.producerId, md.producerEpoch, commit, md.partitions);
+    if (commit) {
+      const gc = groupCoordinatorOf(this.broker);
+      const now = Date.now();
+      for (const [groupId, offsets] of md.pendingOffsets) {
+        let group = gc.groups.get(groupId);
+        if (!group) {
+          group = new ClassicGroup(groupId, GroupState.EMPTY, gc.timer.now());
+          gc.groups.set(groupId, group);
+        }
+        for (const o of offsets) {
+          group.setOffset(o.topic, o.partition, { offset: o.offset, leaderEpoch: o.leaderEpoch, metadata: o.metadata, commitTimestampMs: now, expireTimestampMs: null });
+        }
+      }
+    }
+    md.pendingOffsets = new Map();
+    this.transition(md, commit ? TxnState.COMPLETE_COMMIT : TxnState.COMPLETE_ABORT);
+    md.partitions = new Map();
+  }
+
+  /** Appends a COMMIT/ABORT marker to each partition (Kafka's WriteTxnMarkers). Per-partition error codes. */
+  writeMarkers(producerId: bigint, epoch: number, commit: boolean, partitions: ReadonlyMap<string, ReadonlySet<number>>): Map<string, Map<number, number>> {
+    const out = new Map<string, Map<number, number>>();
+    const now = Date.now();
+    for (const [topic, ps] of partitions) {
+      const res = new Map<number, number>();
+      out.set(topic, res);
+      for (const p of ps) {
+        const log = this.broker.logs.getLog(topic, p);
+        if (!log) {
+          res.set(p, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+          continue;
+        }
+        try {
+          const batch = buildEndTransactionMarkerBatch({ commit, producerId, producerEpoch: epoch, coordinatorEpoch: 0, timestamp: now });
+          log.append(batch, { origin: 'coordinator', leaderEpoch: leaderEpochOf(this.broker, topic, p) });
+          log.maybeIncrementHighWatermark(log.logEndOffset);
+          notifyPartitionChanged(this.broker, topic, p);
+          res.set(p, ErrorCode.NONE);
+        } catch (e) {
+          this.broker.log(`[TransactionCoordinator] marker to ${topic}-${p} failed: ${(e as Error).message}`);
+          res.set(p, e instanceof StorageError ? e.code : ErrorCode.UNKNOWN_SERVER_ERROR);
+        }
+      }
+    }
+    return out;
+  }
+
+  // ---- timeouts ----
+
+  abortTimedOut(now = Date.now()): number {
+    let n = 0;
+    for (const md of this.txns.values()) {
+      if (md.state === TxnState.ONGOING && md.startMs >= 0 && now > md.startMs + md.timeoutMs) {
+        this.broker.log(`[TransactionCoordinator] aborting timed out transaction of ${md.transactionalId} (producer ${md.producerId}, epoch ${md.producerEpoch})`);
+        this.fenceAndAbort(md);
+        n++;
+      }
+    }
+    return n;
+  }
+}
+
+const coordinators = new WeakMap<BrokerContext, TxnCoordinator>();
+
+/** The broker's transaction coordinator, started (and its log loaded) on first use. */
+export function txnCoordinatorOf(broker: BrokerContext): TxnCoordinator {
+  let c = coordinators.get(broker);
+  if (!c) {
+    c = new TxnCoordinator(broker);
+    coordinators.set(broker, c);
+    c.start();
+  }
+  return c;
+}
+
+export function startTxnCoordinator(broker: BrokerContext): TxnCoordinator {
+  return txnCoordinatorOf(broker);
+}
+
+export function stopTxnCoordinator(broker: BrokerContext): void {
+  coordinators.get(broker)?.stop();
+  coordinators.delete(broker);
+}
