@@ -67,6 +67,24 @@ export interface ListedGroup {
 
 const EXPIRATION_KEY = 'offsets-expiration';
 
+/**
+ * KIP-848 consumer groups (group/consumer/) plug in here: their offsets live in an
+ * Empty protocol-less classic group of the same id (committed as simple commits once
+ * the member epoch is validated); List/Describe/DeleteGroups include them.
+ */
+export interface ConsumerGroupHooks {
+  /** null: not a consumer group; else NONE or the commit's error. */
+  validateOffsetCommit(groupId: string, memberId: string, memberEpoch: number, apiVersion: number): number | null;
+  /** OffsetFetch v9 member id / epoch check (NONE for non-consumer groups). */
+  validateOffsetFetch(groupId: string, memberId: string | null, memberEpoch: number): number;
+  isConsumerGroup(groupId: string): boolean;
+  listGroups(): ListedGroup[];
+  describeGroup(groupId: string): DescribedGroup | null;
+  /** null: not a consumer group; NONE when deleted; NON_EMPTY_GROUP. */
+  deleteGroup(groupId: string): number | null;
+  shutdown(): void;
+}
+
 export class GroupCoordinator {
   readonly config: GroupCoordinatorConfig;
   readonly timer: CoordinatorTimer;
@@ -76,6 +94,8 @@ export class GroupCoordinator {
   readonly partitionCount: number;
   private readonly partitionStates: PartitionLoadState[];
   private active = true;
+  /** Set by group/consumer/ when KIP-848 groups are in use. */
+  consumerGroupHooks: ConsumerGroupHooks | null = null;
   private readonly logFn: (message: string) => void;
   private readonly topicExists: (topic: string) => boolean;
 
@@ -191,12 +211,21 @@ export class GroupCoordinator {
   commitOffsets(p: OffsetCommitParams): number[] {
     const status = this.groupStatus(p.groupId, true);
     if (status !== ErrorCode.NONE) return p.partitions.map(() => status);
+    const consumer = this.consumerGroupHooks?.validateOffsetCommit(p.groupId, p.memberId, p.generationId, p.apiVersion) ?? null;
+    if (consumer !== null) {
+      if (consumer !== ErrorCode.NONE) return p.partitions.map(() => consumer);
+      return this.offsetManager.commitOffsets({ ...p, memberId: '', groupInstanceId: null, generationId: -1 });
+    }
     return this.offsetManager.commitOffsets(p);
   }
 
-  fetchOffsets(groupId: string, topics: readonly OffsetFetchRequestTopic[] | null, requireStable: boolean): { errorCode: number; topics: FetchedTopic[] } {
+  fetchOffsets(groupId: string, topics: readonly OffsetFetchRequestTopic[] | null, requireStable: boolean, member?: { memberId: string | null; memberEpoch: number }): { errorCode: number; topics: FetchedTopic[] } {
     const status = this.groupStatus(groupId, true);
     if (status !== ErrorCode.NONE) return { errorCode: status, topics: [] };
+    if (member && this.consumerGroupHooks) {
+      const err = this.consumerGroupHooks.validateOffsetFetch(groupId, member.memberId, member.memberEpoch);
+      if (err !== ErrorCode.NONE) return { errorCode: err, topics: [] };
+    }
     return { errorCode: ErrorCode.NONE, topics: this.offsetManager.fetchOffsets(groupId, topics, requireStable) };
   }
 
@@ -217,9 +246,15 @@ export class GroupCoordinator {
     if (types.size === 0 || types.has(CLASSIC_GROUP_TYPE)) {
       for (const g of this.groups.values()) {
         if (!this.isGroupLoaded(g.groupId) || g.is(GroupState.DEAD)) continue;
+        if (this.consumerGroupHooks?.isConsumerGroup(g.groupId)) continue;
         if (states.size > 0 && !states.has(g.state.toLowerCase())) continue;
         groups.push({ groupId: g.groupId, protocolType: g.protocolType ?? '', groupState: g.state, groupType: CLASSIC_GROUP_TYPE });
       }
+    }
+    for (const g of this.consumerGroupHooks?.listGroups() ?? []) {
+      if (types.size > 0 && !types.has(g.groupType)) continue;
+      if (states.size > 0 && !states.has(g.groupState.toLowerCase())) continue;
+      groups.push(g);
     }
     return { errorCode: this.isLoading ? ErrorCode.COORDINATOR_LOAD_IN_PROGRESS : ErrorCode.NONE, groups };
   }
@@ -228,6 +263,8 @@ export class GroupCoordinator {
     const status = this.groupStatus(groupId, true);
     const described: DescribedGroup = { errorCode: status, groupId, groupState: '', protocolType: '', protocolData: '', members: [] };
     if (status !== ErrorCode.NONE) return described;
+    const consumer = this.consumerGroupHooks?.describeGroup(groupId) ?? null;
+    if (consumer !== null) return consumer;
     const g = this.groups.get(groupId);
     if (!g || g.is(GroupState.DEAD)) return { ...described, groupState: GroupState.DEAD };
     const stable = g.is(GroupState.STABLE);
@@ -252,7 +289,10 @@ export class GroupCoordinator {
     return groupIds.map((groupId) => {
       const status = this.groupStatus(groupId, true);
       if (status !== ErrorCode.NONE) return { groupId, errorCode: status };
-      return { groupId, errorCode: this.offsetManager.deleteGroup(groupId) };
+      const consumer = this.consumerGroupHooks?.deleteGroup(groupId) ?? null;
+      if (consumer !== null && consumer !== ErrorCode.NONE) return { groupId, errorCode: consumer };
+      const errorCode = this.offsetManager.deleteGroup(groupId);
+      return { groupId, errorCode: consumer === ErrorCode.NONE && errorCode === ErrorCode.GROUP_ID_NOT_FOUND ? ErrorCode.NONE : errorCode };
     });
   }
 
@@ -294,6 +334,7 @@ export class GroupCoordinator {
   shutdown(): void {
     if (!this.active) return;
     this.active = false;
+    this.consumerGroupHooks?.shutdown();
     this.timer.cancelAll();
     for (const g of this.groups.values()) {
       g.completeAllJoins(ErrorCode.NOT_COORDINATOR);

@@ -2,7 +2,7 @@
 // = every committed offset, top-level error_code; v3 throttle time; v5
 // committed_leader_epoch; v6 flexible; v7 require_stable (KIP-447); v8 several groups
 // per request, one result per group (KIP-709); v9 member_id / member_epoch (KIP-848,
-// not used by classic groups).
+// checked against KIP-848 consumer groups: UNKNOWN_MEMBER_ID / STALE_MEMBER_EPOCH).
 //
 // A partition without a committed offset answers offset -1, leader epoch -1, metadata
 // "". A group error (INVALID_GROUP_ID, COORDINATOR_LOAD_IN_PROGRESS, ...) goes into
@@ -30,7 +30,7 @@ export const offsetFetchHandler = defineHandler({
         throttleTimeMs: 0,
         groups: req.groups.map((g) => {
           const topics: OffsetFetchRequestTopic[] | null = g.topics === null ? null : g.topics.map((t) => ({ name: t.name, partitionIndexes: t.partitionIndexes }));
-          const r = coordinator.fetchOffsets(g.groupId, topics, req.requireStable);
+          const r = coordinator.fetchOffsets(g.groupId, topics, req.requireStable, v >= 9 ? { memberId: g.memberId, memberEpoch: g.memberEpoch } : undefined);
           return { groupId: g.groupId, errorCode: r.errorCode, topics: r.topics };
         }),
       };
