@@ -13,7 +13,7 @@ export interface ConsumerConfig<K = Buffer | null, V = Buffer | null> {
   'bootstrap.servers': string | readonly string[];
   'group.id'?: string | null;
   'group.instance.id'?: string | null;
-  /** 'classic' (default); 'consumer' (KIP-848) is refused until Samsa has ConsumerGroupHeartbeat. */
+  /** 'classic' (default); 'consumer' (KIP-848) is refused: the client side is not written yet. */
   'group.protocol'?: 'classic' | 'consumer';
   'client.id'?: string;
   'client.rack'?: string;
@@ -103,7 +103,7 @@ export function resolveConfig(config: ConsumerConfig<unknown, unknown>): Consume
   if (c['bootstrap.servers'] === undefined) throw new TypeError('Missing required configuration "bootstrap.servers" which has no default value.');
   const groupProtocol = oneOf(c, 'group.protocol', 'classic', ['classic', 'consumer']);
   if (groupProtocol === 'consumer') {
-    throw new TypeError('group.protocol=consumer (KIP-848) is not supported yet: the Samsa broker does not serve ConsumerGroupHeartbeat. Use group.protocol=classic.');
+    throw new TypeError('group.protocol=consumer (KIP-848) is not supported yet by this client (the broker now serves ConsumerGroupHeartbeat; the client side is still to come). Use group.protocol=classic.');
   }
   const groupId = (c['group.id'] as string | null | undefined) ?? null;
   const enableAutoCommit = bool(c, 'enable.auto.commit', groupId !== null);
