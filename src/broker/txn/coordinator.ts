@@ -369,10 +369,11 @@ export class TxnCoordinator {
 
   /** The produce path's check (transaction.partition.verification). */
   verifyProduce(transactionalId: string, producerId: bigint, epoch: number, topic: string, partition: number): number {
+    // As Kafka's AddPartitionsToTxnManager: an unknown id/mapping is INVALID_TXN_STATE,
+    // a fenced epoch INVALID_PRODUCER_EPOCH.
     const md = this.txns.get(transactionalId);
-    if (!md || md.producerId !== producerId) return ErrorCode.INVALID_PRODUCER_ID_MAPPING;
-    if (epoch < md.producerEpoch) return ErrorCode.INVALID_PRODUCER_EPOCH;
-    if (epoch > md.producerEpoch) return ErrorCode.INVALID_PRODUCER_EPOCH;
+    if (!md || md.producerId !== producerId) return ErrorCode.INVALID_TXN_STATE;
+    if (epoch !== md.producerEpoch) return ErrorCode.INVALID_PRODUCER_EPOCH;
     if (md.state !== TxnState.ONGOING || !md.partitions.get(topic)?.has(partition)) return ErrorCode.INVALID_TXN_STATE;
     return ErrorCode.NONE;
   }
