@@ -104,8 +104,8 @@ export class PartitionLog implements PartitionStore {
     log.leaderEpochCache.truncateFromEnd(log.logEnd);
     if (log.leaderEpochCache.all.length > 0) log.leaderEpochCache.truncateFromStart(log.logStart);
     log.leaderEpochCache.flushIfDirty();
-    log.loadProducerState();
     log.txnIndex.load(log.logEnd);
+    log.loadProducerState();
     return log;
   }
 
@@ -632,8 +632,8 @@ export class PartitionLog implements PartitionStore {
     this.recoveryPointValue = Math.min(this.recoveryPointValue, this.logEnd);
     this.logStart = Math.min(this.logStart, this.logEnd);
     this.leaderEpochCache.truncateFromEnd(this.logEnd);
-    this.loadProducerState();
     this.txnIndex.truncateTo(this.logEnd);
+    this.loadProducerState();
   }
 
   // ---- producer state ----
@@ -647,7 +647,18 @@ export class PartitionLog implements PartitionStore {
         const seg = this.segments[i];
         const start = seg.baseOffset >= from ? null : seg.translateOffset(from);
         seg.scan({ from: start ? start.position : 0 }, (b) => {
-          if (b.lastOffset >= from) this.producerState.replay(b);
+          if (b.lastOffset < from) return;
+          // An ABORT marker whose .txnindex entry was lost (crash between the two writes).
+          if ((b.attributes & ATTR_CONTROL) !== 0 && b.producerId >= 0 && !this.txnIndex.has(b.lastOffset)) {
+            const first = this.producerState.entry(b.producerId)?.currentTxnFirstOffset ?? -1;
+            if (first >= 0 && controlTypeAt(seg.readBytes(b.position, b.size), 0) === 0) {
+              this.producerState.replay(b);
+              const fu = this.producerState.firstUnstableOffset();
+              this.txnIndex.append({ producerId: b.producerId, firstOffset: first, lastOffset: b.lastOffset, lastStableOffset: fu >= 0 ? fu : b.lastOffset + 1 }, seg.baseOffset);
+              return;
+            }
+          }
+          this.producerState.replay(b);
         });
       }
     }

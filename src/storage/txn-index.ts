@@ -125,8 +125,23 @@ export class TxnIndex {
 
   /** Records an aborted transaction, in the file of the segment based at `segmentBase`. */
   append(e: AbortedTxn, segmentBase: number): void {
-    this.entries.push(e);
+    if (this.entries.length > 0 && this.entries[this.entries.length - 1]!.lastOffset > e.lastOffset) {
+      this.entries.push(e);
+      this.entries.sort((a, b) => a.lastOffset - b.lastOffset);
+    } else {
+      this.entries.push(e);
+    }
     fs.appendFileSync(fileName(this.dir, segmentBase), encode(e));
+  }
+
+  /** Whether an entry ends at `lastOffset` (the marker's offset). */
+  has(lastOffset: number): boolean {
+    for (let i = this.entries.length - 1; i >= 0; i--) {
+      const e = this.entries[i]!;
+      if (e.lastOffset === lastOffset) return true;
+      if (e.lastOffset < lastOffset) return false;
+    }
+    return false;
   }
 
   /** Entries whose range overlaps [from, to): lastOffset ≥ from and firstOffset < to. */
