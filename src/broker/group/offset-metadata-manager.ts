@@ -70,6 +70,12 @@ const NO_OFFSET = (partitionIndex: number): FetchedOffset => ({ partitionIndex, 
 export class OffsetMetadataManager {
   private readonly ctx: CoordinatorContext;
   private readonly groupsManager: GroupMetadataManager;
+  /**
+   * Set by the transaction coordinator: whether an open transaction holds a pending
+   * offset of the group for this partition (OffsetFetch require_stable answers
+   * UNSTABLE_OFFSET_COMMIT for it, as Kafka).
+   */
+  hasPendingTxnOffset: ((groupId: string, topic: string, partition: number) => boolean) | null = null;
 
   constructor(ctx: CoordinatorContext, groupsManager: GroupMetadataManager) {
     this.ctx = ctx;
@@ -152,10 +158,23 @@ export class OffsetMetadataManager {
 
   /**
    * Committed offsets of `groupId`: the requested partitions (-1 where nothing is
-   * committed) or, with `topics` null, everything committed. `requireStable` matters
-   * only with pending transactional offsets, which Samsa does not have yet.
+   * committed) or, with `topics` null, everything committed. With `requireStable`,
+   * a partition with a pending transactional offset is UNSTABLE_OFFSET_COMMIT.
    */
-  fetchOffsets(groupId: string, topics: readonly OffsetFetchRequestTopic[] | null, _requireStable: boolean): FetchedTopic[] {
+  fetchOffsets(groupId: string, topics: readonly OffsetFetchRequestTopic[] | null, requireStable: boolean): FetchedTopic[] {
+    const pending = this.hasPendingTxnOffset;
+    if (requireStable && pending && topics !== null) {
+      const unstable = (t: string, p: number) => pending(groupId, t, p);
+      if (topics.some((t) => t.partitionIndexes.some((p) => unstable(t.name, p)))) {
+        const stable = this.fetchOffsets(groupId, topics, false);
+        for (const t of stable) {
+          for (const p of t.partitions) {
+            if (unstable(t.name, p.partitionIndex)) Object.assign(p, { committedOffset: -1n, committedLeaderEpoch: -1, metadata: '', errorCode: ErrorCode.UNSTABLE_OFFSET_COMMIT });
+          }
+        }
+        return stable;
+      }
+    }
     const group = this.ctx.groups.get(groupId);
     if (!group || group.is(GroupState.DEAD)) {
       return (topics ?? []).map((t) => ({ name: t.name, partitions: t.partitionIndexes.map(NO_OFFSET) }));

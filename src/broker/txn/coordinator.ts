@@ -95,6 +95,7 @@ export class TxnCoordinator {
   // ---- lifecycle ----
 
   start(): void {
+    groupCoordinatorOf(this.broker).offsetManager.hasPendingTxnOffset = (g, t, p) => this.hasPendingOffsets(g, t, p);
     this.load();
     const interval = this.broker.config.int('transaction.abort.timed.out.transaction.cleanup.interval.ms');
     this.timer = setInterval(() => this.abortTimedOut(), interval);

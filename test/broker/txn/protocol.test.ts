@@ -24,7 +24,10 @@ import {
   InitProducerIdApi,
   ListOffsetsApi,
   ListTransactionsApi,
+  OffsetFetchApi,
   ProduceApi,
+  TxnOffsetCommitApi,
+  AddOffsetsToTxnApi,
 } from '../../../src/protocol/generated/api-keys.ts';
 import { buildRecordBatch } from '../../../src/protocol/records/batch-builder.ts';
 import { GroupRawClient } from '../group/broker-helpers.ts';
@@ -128,6 +131,29 @@ describe('transaction APIs', () => {
     assert.equal((await produce('v', txnBatch(pid, epoch, 2, ['c']))).errorCode, ErrorCode.NONE);
     assert.equal(await endTxn('v', pid, epoch, true, 1), ErrorCode.NONE);
     assert.equal(txnCoordinatorOf(broker).txns.get('v')!.state, 4); // CompleteCommit
+  });
+
+  it('TxnOffsetCommit: pending until commit (require_stable → UNSTABLE_OFFSET_COMMIT), dropped on abort', async () => {
+    const { producerId: pid, producerEpoch: epoch } = await init('o');
+    const offsetFetch = (requireStable: boolean) =>
+      c.send(OffsetFetchApi, 7, { groupId: 'og', topics: [{ name: 't', partitionIndexes: [0] }], requireStable }).then((r) => r.topics[0]!.partitions[0]!);
+    const commit = (offset: bigint) =>
+      c.send(TxnOffsetCommitApi, 3, { transactionalId: 'o', groupId: 'og', producerId: pid, producerEpoch: epoch, generationId: -1, memberId: '', groupInstanceId: null, topics: [{ name: 't', partitions: [{ partitionIndex: 0, committedOffset: offset, committedLeaderEpoch: -1, committedMetadata: 'm' }] }] }).then((r) => r.topics[0]!.partitions[0]!.errorCode);
+    // Not added with AddOffsetsToTxn yet.
+    assert.equal(await commit(5n), ErrorCode.INVALID_TXN_STATE);
+    const add = () => c.send(AddOffsetsToTxnApi, 3, { transactionalId: 'o', producerId: pid, producerEpoch: epoch, groupId: 'og' }).then((r) => r.errorCode);
+    assert.equal(await add(), ErrorCode.NONE);
+    assert.equal(await commit(5n), ErrorCode.NONE);
+    assert.equal((await offsetFetch(true)).errorCode, ErrorCode.UNSTABLE_OFFSET_COMMIT);
+    assert.equal((await offsetFetch(false)).committedOffset, -1n);
+    assert.equal(await endTxn('o', pid, epoch, false), ErrorCode.NONE);
+    assert.equal((await offsetFetch(true)).committedOffset, -1n);
+    assert.equal(await add(), ErrorCode.NONE);
+    assert.equal(await commit(7n), ErrorCode.NONE);
+    assert.equal(await endTxn('o', pid, epoch, true), ErrorCode.NONE);
+    const f = await offsetFetch(true);
+    assert.equal(f.errorCode, ErrorCode.NONE);
+    assert.equal(f.committedOffset, 7n);
   });
 
   it('the aborted-transaction index and coordinator state survive a restart', async () => {
