@@ -7,8 +7,8 @@
 // Groups: this node is the coordinator of every group (it leads every
 // __consumer_offsets partition, Utils.abs(groupId.hashCode()) % partitions); the topic
 // is created here on first use, as Kafka creates it from FindCoordinator.
-// Transactions: COORDINATOR_NOT_AVAILABLE until a transaction coordinator registers
-// `findCoordinatorHooks.transaction` (Samsa has none yet). Share groups and unknown key
+// Transactions: the transaction coordinator (src/broker/txn) registers
+// `findCoordinatorHooks.transaction` (COORDINATOR_NOT_AVAILABLE without it). Share groups and unknown key
 // types: INVALID_REQUEST.
 //
 // As Kafka, error_message is Errors.message(): "NONE" on success, the error's default

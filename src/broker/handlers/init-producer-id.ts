@@ -8,10 +8,9 @@
 // producer_id / producer_epoch is INVALID_REQUEST. Ids come from persistent blocks
 // (see producer-ids.ts) and are never reused, even after a restart.
 //
-// A transactional id needs the transaction coordinator, which Samsa does not have
-// yet: such requests are answered COORDINATOR_NOT_AVAILABLE (an empty one
-// INVALID_REQUEST, as Kafka), unless a coordinator registers itself in
-// `initProducerIdHooks.transactional`.
+// A transactional id goes to the transaction coordinator (src/broker/txn), registered
+// in `initProducerIdHooks.transactional` (COORDINATOR_NOT_AVAILABLE without it; an
+// empty id is INVALID_REQUEST, as Kafka).
 import { InitProducerIdApi } from '../../protocol/generated/apis/init-producer-id.ts';
 import type { InitProducerIdRequest } from '../../protocol/generated/init-producer-id-request.ts';
 import type { InitProducerIdResponseInit } from '../../protocol/generated/init-producer-id-response.ts';

@@ -15,10 +15,12 @@
 //   record set checks                CORRUPT_MESSAGE, INVALID_RECORD,
 //                                    MESSAGE_TOO_LARGE, UNSUPPORTED_COMPRESSION_TYPE,
 //                                    UNSUPPORTED_FOR_MESSAGE_FORMAT, INVALID_TIMESTAMP
-//   transactional batches            INVALID_TXN_STATE: no transaction coordinator
-//                                    yet, so no partition can be in a transaction
-//                                    (TRANSACTIONAL_ID_AUTHORIZATION_FAILED without
-//                                    a transactional id, as Kafka)
+//   transactional batches            verified by the transaction coordinator
+//                                    (produceHooks.verifyTransaction): the partition
+//                                    must be in the producer's ongoing transaction,
+//                                    else INVALID_TXN_STATE; an old epoch is
+//                                    INVALID_PRODUCER_EPOCH (TRANSACTIONAL_ID_-
+//                                    AUTHORIZATION_FAILED without a transactional id)
 //   idempotence (storage)            duplicate → the original offsets;
 //                                    OUT_OF_ORDER_SEQUENCE_NUMBER, INVALID_PRODUCER_EPOCH
 //   storage failures                 KAFKA_STORAGE_ERROR, RECORD_LIST_TOO_LARGE
