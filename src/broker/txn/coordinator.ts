@@ -24,9 +24,10 @@
  * fencing the producer as Kafka does.
  */
 import { ErrorCode } from '../../protocol/errors/index.ts';
-import { encodeGroupCoordinatorRecord } from '../../protocol/generated/internal/coordinator-records.ts';
+import { decodeGroupCoordinatorRecord, encodeGroupCoordinatorRecord } from '../../protocol/generated/internal/coordinator-records.ts';
 import { decodeTransactionCoordinatorRecord, encodeTransactionCoordinatorRecord } from '../../protocol/generated/internal/coordinator-records.ts';
 import { buildRecordBatch } from '../../protocol/records/batch-builder.ts';
+import { ATTR_TRANSACTIONAL } from '../../protocol/records/batch-header.ts';
 import { buildEndTransactionMarkerBatch, isControlBatch } from '../../protocol/records/control.ts';
 import { iterateRecordSet } from '../../protocol/records/record-set.ts';
 import { StorageError } from '../../storage/errors.ts';
@@ -85,6 +86,7 @@ export class TxnCoordinator {
   readonly txns = new Map<string, TxnMetadata>();
   readonly partitionCount: number;
   private timer: NodeJS.Timeout | null = null;
+  private expireTimer: NodeJS.Timeout | null = null;
 
   constructor(broker: BrokerContext) {
     this.broker = broker;
@@ -100,11 +102,16 @@ export class TxnCoordinator {
     const interval = this.broker.config.int('transaction.abort.timed.out.transaction.cleanup.interval.ms');
     this.timer = setInterval(() => this.abortTimedOut(), interval);
     this.timer.unref();
+    const removeInterval = this.broker.config.int('transaction.remove.expired.transaction.cleanup.interval.ms');
+    this.expireTimer = setInterval(() => this.expireTransactionalIds(), removeInterval);
+    this.expireTimer.unref();
   }
 
   stop(): void {
     if (this.timer) clearInterval(this.timer);
+    if (this.expireTimer) clearInterval(this.expireTimer);
     this.timer = null;
+    this.expireTimer = null;
   }
 
   private load(): void {
@@ -158,12 +165,92 @@ export class TxnCoordinator {
         if (!advanced) break;
       }
     }
+    // Open transactions' offsets are pending in __consumer_offsets: recover them.
+    for (const md of this.txns.values()) {
+      if (md.state !== TxnState.ONGOING) continue;
+      for (const p of md.partitions.get(GROUP_METADATA_TOPIC_NAME) ?? []) this.recoverPendingOffsets(md, p);
+    }
     // Finish what was being completed when the broker stopped.
     for (const md of this.txns.values()) {
       if (md.state === TxnState.PREPARE_COMMIT) this.complete(md, true);
       else if (md.state === TxnState.PREPARE_ABORT || md.state === TxnState.PREPARE_EPOCH_FENCE) this.complete(md, false);
     }
     if (this.txns.size > 0) this.broker.log(`[TransactionCoordinator] loaded ${this.txns.size} transactional ids`);
+  }
+
+  /** Reads the producer's transactional offset commits after its last marker in a __consumer_offsets partition. */
+  private recoverPendingOffsets(md: TxnMetadata, partition: number): void {
+    const log = this.broker.logs.getLog(GROUP_METADATA_TOPIC_NAME, partition);
+    if (!log) return;
+    let found = new Map<string, PendingOffset[]>();
+    let offset = log.logStartOffset;
+    const end = log.logEndOffset;
+    while (offset < end) {
+      const r = log.read(offset, 5 * 1024 * 1024, { maxOffset: end, minOneBatch: true });
+      if (r.sizeBytes === 0) break;
+      const buf = PartitionLog.readSlices(r.slices);
+      let advanced = false;
+      for (const batch of iterateRecordSet(buf, 0, buf.length)) {
+        const h = batch.header;
+        const next = Number(h.baseOffset) + h.lastOffsetDelta + 1;
+        if (next <= offset) continue;
+        advanced = true;
+        offset = next;
+        if (h.producerId !== md.producerId) continue;
+        if (isControlBatch(h)) {
+          found = new Map();
+          continue;
+        }
+        if ((h.attributes & ATTR_TRANSACTIONAL) === 0) continue;
+        for (const rec of batch.records) {
+          if (!rec.key) continue;
+          try {
+            const d = decodeGroupCoordinatorRecord(Buffer.from(rec.key), rec.value && Buffer.from(rec.value));
+            if (d.type !== 'OffsetCommit' || d.value === null) continue;
+            let list = found.get(d.key.group);
+            if (!list) found.set(d.key.group, (list = []));
+            list.push({ topic: d.key.topic, partition: d.key.partition, offset: d.value.offset, leaderEpoch: d.value.leaderEpoch, metadata: d.value.metadata });
+          } catch {
+            // not an offset commit
+          }
+        }
+      }
+      if (!advanced) break;
+    }
+    for (const [g, list] of found) {
+      const mine = md.pendingOffsets.get(g) ?? [];
+      mine.push(...list);
+      md.pendingOffsets.set(g, mine);
+    }
+  }
+
+  /** Removes transactional ids idle longer than transactional.id.expiration.ms (tombstones). */
+  expireTransactionalIds(now = Date.now()): number {
+    const expiration = this.broker.config.int('transactional.id.expiration.ms');
+    let n = 0;
+    for (const md of [...this.txns.values()]) {
+      const idle = md.state === TxnState.EMPTY || md.state === TxnState.COMPLETE_COMMIT || md.state === TxnState.COMPLETE_ABORT;
+      if (!idle || now - md.lastUpdateMs < expiration) continue;
+      if (this.writeTombstone(md.transactionalId) === ErrorCode.NONE) {
+        this.txns.delete(md.transactionalId);
+        n++;
+      }
+    }
+    return n;
+  }
+
+  private writeTombstone(transactionalId: string): number {
+    const partition = this.partitionFor(transactionalId);
+    const log = this.broker.logs.getLog(TRANSACTION_STATE_TOPIC_NAME, partition);
+    if (!log || log.isClosed) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    const { key } = encodeTransactionCoordinatorRecord({ type: 'TransactionLog', key: { transactionalId }, value: null });
+    try {
+      log.append(buildRecordBatch([{ offsetDelta: 0, timestampDelta: 0, key, value: null }], { baseTimestamp: Date.now() }), { leaderEpoch: leaderEpochOf(this.broker, TRANSACTION_STATE_TOPIC_NAME, partition) });
+      log.maybeIncrementHighWatermark(log.logEndOffset);
+      return ErrorCode.NONE;
+    } catch {
+      return ErrorCode.UNKNOWN_SERVER_ERROR;
+    }
   }
 
   // ---- the log ----

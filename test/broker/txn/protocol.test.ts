@@ -176,4 +176,30 @@ describe('transaction APIs', () => {
     assert.equal(again.producerId, md.producerId);
     assert.equal(again.producerEpoch, 1);
   });
+
+  it('restart with offsets pending in an open transaction: committed after the restart', async () => {
+    const { producerId: pid, producerEpoch: epoch } = await init('r');
+    assert.equal((await c.send(AddOffsetsToTxnApi, 3, { transactionalId: 'r', producerId: pid, producerEpoch: epoch, groupId: 'rg' })).errorCode, ErrorCode.NONE);
+    const tc = await c.send(TxnOffsetCommitApi, 3, { transactionalId: 'r', groupId: 'rg', producerId: pid, producerEpoch: epoch, generationId: -1, memberId: '', groupInstanceId: null, topics: [{ name: 't', partitions: [{ partitionIndex: 0, committedOffset: 9n, committedLeaderEpoch: -1, committedMetadata: null }] }] });
+    assert.equal(tc.topics[0]!.partitions[0]!.errorCode, ErrorCode.NONE);
+    c.close();
+    await broker.close();
+    broker = await startBroker({ config: { ...CONFIG, 'log.dirs': dir }, log: () => {} });
+    await groupCoordinatorLoaded(broker);
+    c = await GroupRawClient.connect(broker.bootstrapServers);
+    const fetchOffset = (requireStable: boolean) => c.send(OffsetFetchApi, 7, { groupId: 'rg', topics: [{ name: 't', partitionIndexes: [0] }], requireStable }).then((r) => r.topics[0]!.partitions[0]!);
+    assert.equal((await fetchOffset(true)).errorCode, ErrorCode.UNSTABLE_OFFSET_COMMIT);
+    assert.equal(await endTxn('r', pid, epoch, true), ErrorCode.NONE);
+    assert.equal((await fetchOffset(true)).committedOffset, 9n);
+  });
+
+  it('transactional ids idle past transactional.id.expiration.ms are removed', async () => {
+    const tc = txnCoordinatorOf(broker);
+    assert.ok(tc.txns.has('x'));
+    const removed = tc.expireTransactionalIds(Date.now() + 8 * 86_400_000);
+    assert.ok(removed >= 1);
+    assert.equal(tc.txns.has('x'), false);
+    const again = await init('x');
+    assert.equal(again.producerEpoch, 0);
+  });
 });
