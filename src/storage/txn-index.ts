@@ -146,8 +146,19 @@ export class TxnIndex {
 
   /** Entries whose range overlaps [from, to): lastOffset ≥ from and firstOffset < to. */
   overlapping(from: number, to: number): AbortedTxn[] {
+    // Ascending lastOffset: skip the entries that end before `from`.
+    let lo = 0;
+    let hi = this.entries.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.entries[mid]!.lastOffset < from) lo = mid + 1;
+      else hi = mid;
+    }
     const out: AbortedTxn[] = [];
-    for (const e of this.entries) if (e.lastOffset >= from && e.firstOffset < to) out.push(e);
+    for (let i = lo; i < this.entries.length; i++) {
+      const e = this.entries[i]!;
+      if (e.firstOffset < to) out.push(e);
+    }
     return out;
   }
 
