@@ -10,6 +10,7 @@
  * (SyncGroup: REBALANCE_IN_PROGRESS, Heartbeat: NONE, as Kafka, for old clients).
  */
 import { ErrorCode } from '../../protocol/errors/index.ts';
+import type { GroupCoordinatorRecord } from '../../protocol/generated/internal/coordinator-records.ts';
 import { ClassicGroup, GroupState, joinError, syncError } from './classic-group.ts';
 import type { JoinCallback, SyncCallback } from './classic-group.ts';
 import type { CoordinatorContext, CoordinatorRecordLog, GroupCoordinatorConfig } from './coordinator-context.ts';
@@ -73,6 +74,8 @@ const EXPIRATION_KEY = 'offsets-expiration';
  * the member epoch is validated); List/Describe/DeleteGroups include them.
  */
 export interface ConsumerGroupHooks {
+  /** Consumer-group records replayed from a __consumer_offsets partition (latest per key). */
+  load(records: readonly GroupCoordinatorRecord[]): void;
   /** null: not a consumer group; else NONE or the commit's error. */
   validateOffsetCommit(groupId: string, memberId: string, memberEpoch: number, apiVersion: number): number | null;
   /** OffsetFetch v9 member id / epoch check (NONE for non-consumer groups). */
@@ -96,6 +99,9 @@ export class GroupCoordinator {
   private active = true;
   /** Set by group/consumer/ when KIP-848 groups are in use. */
   consumerGroupHooks: ConsumerGroupHooks | null = null;
+  /** Where group/consumer/ writes its records. */
+  readonly records: CoordinatorRecordLog;
+  private loadedConsumerGroupRecords: (readonly GroupCoordinatorRecord[])[] = [];
   private readonly logFn: (message: string) => void;
   private readonly topicExists: (topic: string) => boolean;
 
@@ -104,6 +110,7 @@ export class GroupCoordinator {
     this.config = opts.config;
     this.timer = opts.timer;
     this.partitionCount = opts.partitionCount;
+    this.records = opts.records;
     this.partitionStates = new Array<PartitionLoadState>(opts.partitionCount).fill(opts.initialState ?? 'loaded');
     this.logFn = opts.log ?? (() => {});
     const ctx: CoordinatorContext = {
@@ -150,6 +157,19 @@ export class GroupCoordinator {
       this.groupManager.onGroupLoaded(g);
     }
     this.partitionStates[partition] = 'loaded';
+  }
+
+  /** Hands replayed consumer-group records to group/consumer/ (kept until it attaches). */
+  loadConsumerGroupRecords(records: readonly GroupCoordinatorRecord[]): void {
+    if (records.length === 0) return;
+    if (this.consumerGroupHooks) this.consumerGroupHooks.load(records);
+    else this.loadedConsumerGroupRecords.push(records);
+  }
+
+  takeLoadedConsumerGroupRecords(): (readonly GroupCoordinatorRecord[])[] {
+    const out = this.loadedConsumerGroupRecords;
+    this.loadedConsumerGroupRecords = [];
+    return out;
   }
 
   failLoading(partition: number): void {

@@ -79,7 +79,8 @@ async function loadAll(broker: BrokerContext, coordinator: GroupCoordinator): Pr
       const loadedGroups = state.buildGroups();
       groups += loadedGroups.length;
       coordinator.completeLoading(p, loadedGroups);
-      if (state.skipped > 0) broker.log(`Skipped ${state.skipped} records of ${GROUP_METADATA_TOPIC_NAME}-${p} that are not classic group records`);
+      coordinator.loadConsumerGroupRecords([...state.consumerGroupRecords.values()]);
+      if (state.skipped > 0) broker.log(`Skipped ${state.skipped} records of ${GROUP_METADATA_TOPIC_NAME}-${p} that are not classic group records (KIP-848 consumer-group records go to group/consumer/)`);
     } catch (e) {
       coordinator.failLoading(p);
       broker.log(`Failed to load ${GROUP_METADATA_TOPIC_NAME}-${p}: ${(e as Error).stack ?? String(e)}`);

@@ -13,7 +13,7 @@
  *
  * Replay keeps the latest value per key, as compaction eventually does.
  */
-import type { GroupCoordinatorRecordInit } from '../../protocol/generated/internal/coordinator-records.ts';
+import type { GroupCoordinatorRecord, GroupCoordinatorRecordInit } from '../../protocol/generated/internal/coordinator-records.ts';
 import { decodeGroupCoordinatorRecord } from '../../protocol/generated/internal/coordinator-records.ts';
 import type { GroupMetadataValue } from '../../protocol/generated/internal/group-metadata-value.ts';
 import { ClassicGroup, ClassicGroupMember, EMPTY_BYTES, GroupState } from './classic-group.ts';
@@ -81,6 +81,8 @@ export class ReplayState {
   readonly groups = new Map<string, GroupMetadataValue>();
   /** group → "topic\0partition" → offset. */
   readonly offsets = new Map<string, Map<string, { topic: string; partition: number; value: OffsetAndMetadata }>>();
+  /** KIP-848 consumer-group records, latest per key (group/consumer/ rebuilds the groups). */
+  readonly consumerGroupRecords = new Map<string, GroupCoordinatorRecord>();
   /** Records not understood (other record types, undecodable bytes). */
   skipped = 0;
 
@@ -128,6 +130,15 @@ export class ReplayState {
       if (rec.value === null) this.groups.delete(rec.key.group);
       else this.groups.set(rec.key.group, rec.value);
       return true;
+    }
+    if (rec.type.startsWith('ConsumerGroup')) {
+      const k = rec.key as { groupId: string; memberId?: string };
+      const id = `${rec.type}\u0000${k.groupId}\u0000${k.memberId ?? ''}`;
+      if (rec.value === null) this.consumerGroupRecords.delete(id);
+      else this.consumerGroupRecords.set(id, rec);
+      // Kept for group/consumer/, but still not a classic group record.
+      this.skipped++;
+      return false;
     }
     this.skipped++;
     return false;

@@ -1,5 +1,6 @@
 // ConsumerGroupHeartbeat (key 68), versions 0-1 (KIP-848). v0: the coordinator
-// generates the member id of a member joining with an empty one; v1: the client
+// generates the member id of a member joining with an empty one; v1 (unstable in the
+// spec, so not advertised, as Kafka 4.0 by default; served if enabled): the client
 // generates it (an empty member id is INVALID_REQUEST) and may subscribe with a
 // regex (subscribed_topic_regex, matched against whole topic names here).
 //

@@ -1,8 +1,8 @@
 /**
  * KIP-848 consumer groups (Kafka 4.0's GroupMetadataManager consumer part): the
  * ConsumerGroupHeartbeat state machine, server-side target assignment and member
- * reconciliation. In memory only (not persisted to __consumer_offsets): after a
- * broker restart members get UNKNOWN_MEMBER_ID / are fenced and rejoin.
+ * reconciliation. Persisted in __consumer_offsets through `persist`
+ * (persistence.ts), called after each change; `load` installs replayed groups.
  *
  * Epochs: the group epoch is bumped whenever membership, a subscription, the
  * selected assignor or the partition count of a subscribed topic changes; the
@@ -153,6 +153,8 @@ export interface ConsumerGroupManagerOptions {
   isClassicGroup?: (groupId: string) => boolean;
   randomId?: () => string;
   log?: (message: string) => void;
+  /** Writes the group's changed records (all as tombstones when `deleted`). */
+  persist?: (group: ConsumerGroup, deleted: boolean) => void;
 }
 
 export class ConsumerGroupManager {
@@ -163,6 +165,7 @@ export class ConsumerGroupManager {
   private readonly isClassicGroup: (groupId: string) => boolean;
   private readonly randomId: () => string;
   private readonly log: (message: string) => void;
+  private readonly persist: (group: ConsumerGroup, deleted: boolean) => void;
 
   constructor(opts: ConsumerGroupManagerOptions) {
     this.config = opts.config;
@@ -171,6 +174,19 @@ export class ConsumerGroupManager {
     this.isClassicGroup = opts.isClassicGroup ?? (() => false);
     this.randomId = opts.randomId ?? (() => globalThis.crypto.randomUUID());
     this.log = opts.log ?? (() => {});
+    this.persist = opts.persist ?? (() => {});
+  }
+
+  /** Installs groups replayed from __consumer_offsets: members must heartbeat within the session timeout. */
+  load(groups: readonly ConsumerGroup[]): void {
+    for (const g of groups) {
+      const old = this.groups.get(g.groupId);
+      if (old) for (const id of old.members.keys()) this.cancelMemberTimers(old, id);
+      this.groups.set(g.groupId, g);
+      g.assignorName = this.selectAssignor(g);
+      g.subscriptionMetadata = this.subscriptionMetadata(g);
+      for (const m of g.members.values()) this.scheduleSession(g, m);
+    }
   }
 
   // ---- ConsumerGroupHeartbeat ----
@@ -182,8 +198,10 @@ export class ConsumerGroupManager {
       return fail(ErrorCode.UNSUPPORTED_ASSIGNOR, `ServerAssignor ${p.serverAssignor} is not supported. Supported assignors: ${this.config.assignors.join(', ')}.`);
     }
     if (this.isClassicGroup(p.groupId)) return fail(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${p.groupId} is not a consumer group.`);
-    if (p.memberEpoch === -1 || p.memberEpoch === -2) return this.leave(p);
-    return this.joinOrHeartbeat(p);
+    const r = p.memberEpoch === -1 || p.memberEpoch === -2 ? this.leave(p) : this.joinOrHeartbeat(p);
+    const group = this.groups.get(p.groupId);
+    if (group && r.errorCode === ErrorCode.NONE) this.persist(group, false);
+    return r;
   }
 
   private validateRequest(p: ConsumerHeartbeatParams): string | null {
@@ -507,6 +525,7 @@ export class ConsumerGroupManager {
     group.groupEpoch++;
     group.subscriptionMetadata = this.subscriptionMetadata(group);
     this.computeTargetAssignment(group);
+    this.persist(group, false);
   }
 
   private toAssignment(tps: readonly HeartbeatTopicPartitions[]): Assignment {
@@ -561,6 +580,7 @@ export class ConsumerGroupManager {
     const group = this.groups.get(groupId);
     if (!group) return null;
     if (group.members.size > 0) return ErrorCode.NON_EMPTY_GROUP;
+    this.persist(group, true);
     this.groups.delete(groupId);
     return ErrorCode.NONE;
   }

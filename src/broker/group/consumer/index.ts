@@ -10,6 +10,7 @@ import type { DescribedGroup, GroupCoordinator, ListedGroup } from '../group-coo
 import { groupCoordinatorOf } from '../index.ts';
 import { CONSUMER_GROUP_TYPE, ConsumerGroupManager } from './consumer-group.ts';
 import type { ConsumerGroupConfig, TopicLookup } from './consumer-group.ts';
+import { ConsumerGroupPersister, replayConsumerGroups } from './persistence.ts';
 
 export { CONSUMER_GROUP_TYPE, ConsumerGroupManager } from './consumer-group.ts';
 
@@ -45,9 +46,15 @@ export function brokerTopicLookup(broker: BrokerContext): TopicLookup {
 }
 
 /** Installs the consumer-group hooks of `manager` into `coordinator`. */
-export function attachConsumerGroups(coordinator: GroupCoordinator, manager: ConsumerGroupManager): void {
+export function attachConsumerGroups(coordinator: GroupCoordinator, manager: ConsumerGroupManager, topics?: TopicLookup, persister?: ConsumerGroupPersister): void {
   managers.set(coordinator, manager);
   coordinator.consumerGroupHooks = {
+    load(records) {
+      if (!topics) return;
+      const groups = replayConsumerGroups(records, topics, manager.config.assignors[0] ?? 'uniform');
+      for (const g of groups) persister?.seed(g);
+      manager.load(groups);
+    },
     validateOffsetCommit(groupId, memberId, memberEpoch, apiVersion) {
       const err = manager.validateOffsetCommit(groupId, memberId, memberEpoch);
       // Members of consumer groups must commit with OffsetCommit v9+ (Kafka's check).
@@ -88,17 +95,22 @@ export function consumerGroupsOf(broker: BrokerContext): ConsumerGroupManager {
   const coordinator = groupCoordinatorOf(broker);
   let m = managers.get(coordinator);
   if (!m) {
+    const topics = brokerTopicLookup(broker);
+    const persister = new ConsumerGroupPersister(coordinator.records, topics, (msg) => broker.log(`[GroupCoordinator] ${msg}`));
     m = new ConsumerGroupManager({
       config: consumerGroupConfig(broker),
       timer: coordinator.timer,
-      topics: brokerTopicLookup(broker),
+      topics,
+      persist: (g, deleted) => void persister.persist(g, deleted),
       isClassicGroup: (id) => {
         const g = coordinator.groups.get(id);
         return g !== undefined && (g.protocolType !== null || g.size > 0 || g.pendingJoinMembers.size > 0);
       },
       log: (msg) => broker.log(`[GroupCoordinator] ${msg}`),
     });
-    attachConsumerGroups(coordinator, m);
+    attachConsumerGroups(coordinator, m, topics, persister);
+    // Groups replayed before the manager existed.
+    for (const records of coordinator.takeLoadedConsumerGroupRecords()) coordinator.consumerGroupHooks!.load(records);
   }
   return m;
 }
