@@ -15,6 +15,7 @@ import { DEFAULT_GROUP_COORDINATOR_CONFIG } from './coordinator-context.ts';
 import { GROUP_METADATA_TOPIC_NAME, GroupCoordinator } from './group-coordinator.ts';
 import { OffsetsTopicLog, replayOffsetsPartition } from './offsets-topic.ts';
 import { SystemTimer } from './timer.ts';
+import { attachConsumerGroupManager } from './consumer/index.ts';
 
 export { GROUP_METADATA_TOPIC_NAME, GroupCoordinator } from './group-coordinator.ts';
 
@@ -56,6 +57,8 @@ function create(broker: BrokerContext): BrokerGroupCoordinator {
     topicExists: (topic) => broker.topics.get(topic) !== undefined,
     log: (m) => broker.log(m),
   });
+  // KIP-848 consumer groups (group/consumer/) hook into the coordinator before loading.
+  attachConsumerGroupManager(broker, coordinator);
   const loaded = existing ? loadAll(broker, coordinator) : Promise.resolve();
   coordinator.scheduleExpiration();
   return { coordinator, offsetsLog, loaded };

@@ -92,7 +92,11 @@ export function attachConsumerGroups(coordinator: GroupCoordinator, manager: Con
 
 /** The broker's consumer-group manager (created and attached on first use). */
 export function consumerGroupsOf(broker: BrokerContext): ConsumerGroupManager {
-  const coordinator = groupCoordinatorOf(broker);
+  return attachConsumerGroupManager(broker, groupCoordinatorOf(broker));
+}
+
+/** Creates and attaches the manager of `coordinator` unless it has one (group/index.ts does at creation). */
+export function attachConsumerGroupManager(broker: BrokerContext, coordinator: GroupCoordinator): ConsumerGroupManager {
   let m = managers.get(coordinator);
   if (!m) {
     const topics = brokerTopicLookup(broker);

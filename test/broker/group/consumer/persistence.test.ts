@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ErrorCode } from '../../../../src/protocol/errors/index.ts';
-import { ConsumerGroupDescribeApi, ConsumerGroupHeartbeatApi, OffsetCommitApi, OffsetFetchApi } from '../../../../src/protocol/generated/api-keys.ts';
+import { ConsumerGroupDescribeApi, ConsumerGroupHeartbeatApi, ListGroupsApi, OffsetCommitApi, OffsetFetchApi } from '../../../../src/protocol/generated/api-keys.ts';
 import { GroupRawClient, startGroupBroker } from '../broker-helpers.ts';
 
 const G = 'persisted';
@@ -48,6 +48,8 @@ test('consumer groups and their offsets are rebuilt from __consumer_offsets afte
 
     b = await startGroupBroker({}, dir);
     c = await GroupRawClient.connect(b.bootstrap);
+    const listed = await c.send(ListGroupsApi, 5, { statesFilter: [], typesFilter: [] });
+    assert.deepEqual(listed.groups.map((g) => [g.groupId, g.groupType, g.groupState]), [[G, 'consumer', 'Reconciling']]);
     const d = (await c.send(ConsumerGroupDescribeApi, 0, { groupIds: [G], includeAuthorizedOperations: false })).groups[0]!;
     assert.equal(d.errorCode, ErrorCode.NONE);
     assert.equal(d.groupEpoch, 2);
