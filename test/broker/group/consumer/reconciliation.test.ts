@@ -147,3 +147,59 @@ test('partition count change bumps the group epoch; offsets validate member epoc
   assert.equal(mgr.validateOffsetFetch('g', 'a', 1), ErrorCode.STALE_MEMBER_EPOCH);
   assert.equal(mgr.validateOffsetFetch('g', '', -1), ErrorCode.NONE);
 });
+
+test('a lost response: the previous epoch with partitions inside the assignment is accepted', () => {
+  const { mgr } = setup();
+  const a = new Member(mgr, 'a');
+  a.hb();
+  const b = new Member(mgr, 'b');
+  b.hb();
+  a.hb(); // revoking at epoch 1
+  const r = a.hb(); // confirms: epoch 2
+  assert.equal(r.memberEpoch, 2);
+  // The client missed that response and sends epoch 1 again with its (smaller) owned set.
+  const again = mgr.heartbeat({ ...base, memberId: 'a', memberEpoch: 1, topicPartitions: a.owned });
+  assert.equal(again.errorCode, ErrorCode.NONE);
+  assert.equal(again.memberEpoch, 2);
+  // With partitions outside its assignment it is fenced.
+  const all = [{ topicId: TOPICS[0]!.topicId, partitions: [0, 1, 2, 3, 4, 5] }];
+  assert.equal(mgr.heartbeat({ ...base, memberId: 'a', memberEpoch: 1, topicPartitions: all }).errorCode, ErrorCode.FENCED_MEMBER_EPOCH);
+});
+
+test('a member that does not revoke within its rebalance timeout is fenced; the partitions go to the others', () => {
+  const { mgr, timer } = setup();
+  const a = new Member(mgr, 'a');
+  a.hb({ rebalanceTimeoutMs: 10_000 });
+  const b = new Member(mgr, 'b');
+  b.hb();
+  const held = a.owned;
+  a.hb({ rebalanceTimeoutMs: 10_000 }); // told to revoke
+  for (let i = 0; i < 3; i++) {
+    timer.advance(4000);
+    // ... but keeps heartbeating with everything it had.
+    if (i < 2) assert.equal(mgr.heartbeat({ ...base, memberId: 'a', memberEpoch: 1, rebalanceTimeoutMs: 10_000, topicPartitions: held }).errorCode, ErrorCode.NONE);
+    b.hb();
+  }
+  assert.equal(mgr.groups.get('g')!.members.has('a'), false);
+  const r = b.hb();
+  assert.deepEqual(parts(b.owned), [0, 1, 2, 3, 4, 5]);
+  assert.equal(r.errorCode, ErrorCode.NONE);
+  assert.equal(a.hb().errorCode, ErrorCode.UNKNOWN_MEMBER_ID);
+});
+
+test('server assignor: the members\' choice (range) is used; an empty group is described Empty', () => {
+  const { mgr } = setup();
+  const a = new Member(mgr, 'a');
+  a.hb({ serverAssignor: 'range' });
+  const b = new Member(mgr, 'b');
+  b.hb({ serverAssignor: 'range' });
+  const g = mgr.groups.get('g')!;
+  assert.equal(g.assignorName, 'range');
+  assert.deepEqual([...g.target('a').get('t')!].sort(), [0, 1, 2]);
+  assert.deepEqual([...g.target('b').get('t')!].sort(), [3, 4, 5]);
+  a.hb({ memberEpoch: -1 });
+  b.hb({ memberEpoch: -1 });
+  assert.equal(g.state, 'Empty');
+  assert.equal(mgr.deleteGroup('g'), ErrorCode.NONE);
+  assert.equal(mgr.groups.has('g'), false);
+});
