@@ -81,6 +81,12 @@ export interface ConsumerGroupHooks {
   /** OffsetFetch v9 member id / epoch check (NONE for non-consumer groups). */
   validateOffsetFetch(groupId: string, memberId: string | null, memberEpoch: number): number;
   isConsumerGroup(groupId: string): boolean;
+  /**
+   * A classic JoinGroup for `groupId`: an empty consumer group is converted (deleted,
+   * its offsets stay); a non-empty one answers INCONSISTENT_GROUP_PROTOCOL (Samsa has
+   * no classic members in consumer groups).
+   */
+  classicJoin(groupId: string): number;
   listGroups(): ListedGroup[];
   describeGroup(groupId: string): DescribedGroup | null;
   /** null: not a consumer group; NONE when deleted; NON_EMPTY_GROUP. */
@@ -199,6 +205,8 @@ export class GroupCoordinator {
   joinGroup(p: JoinGroupParams, respond: JoinCallback): void {
     const status = this.groupStatus(p.groupId, false);
     if (status !== ErrorCode.NONE) return respond(joinError(p.memberId, status));
+    const consumer = this.consumerGroupHooks?.classicJoin(p.groupId) ?? ErrorCode.NONE;
+    if (consumer !== ErrorCode.NONE) return respond(joinError(p.memberId, consumer));
     if (p.sessionTimeoutMs < this.config.minSessionTimeoutMs || p.sessionTimeoutMs > this.config.maxSessionTimeoutMs) {
       return respond(joinError(p.memberId, ErrorCode.INVALID_SESSION_TIMEOUT));
     }

@@ -63,6 +63,12 @@ export function attachConsumerGroups(coordinator: GroupCoordinator, manager: Con
     },
     validateOffsetFetch: (groupId, memberId, memberEpoch) => manager.validateOffsetFetch(groupId, memberId, memberEpoch),
     isConsumerGroup: (groupId) => manager.groups.has(groupId),
+    classicJoin(groupId) {
+      const g = manager.groups.get(groupId);
+      if (!g) return ErrorCode.NONE;
+      if (g.members.size > 0) return ErrorCode.INCONSISTENT_GROUP_PROTOCOL;
+      return manager.deleteGroup(groupId) ?? ErrorCode.NONE;
+    },
     listGroups(): ListedGroup[] {
       return [...manager.groups.values()].map((g) => ({ groupId: g.groupId, protocolType: CONSUMER_GROUP_TYPE, groupState: g.state, groupType: CONSUMER_GROUP_TYPE }));
     },
