@@ -7,7 +7,8 @@
 // Epoch 0 joins, -1 leaves, -2 (with an instance id) leaves temporarily; errors as
 // Kafka: FENCED_MEMBER_EPOCH, UNKNOWN_MEMBER_ID, UNRELEASED_INSTANCE_ID,
 // FENCED_INSTANCE_ID, GROUP_MAX_SIZE_REACHED, INVALID_REQUEST, UNSUPPORTED_ASSIGNOR,
-// GROUP_ID_NOT_FOUND (a classic group has the id), the coordinator's
+// GROUP_ID_NOT_FOUND (unknown group with epoch != 0, or a classic group with members
+// has the id; an empty classic group is converted), the coordinator's
 // COORDINATOR_LOAD_IN_PROGRESS / NOT_AVAILABLE, and UNSUPPORTED_VERSION when
 // group.coordinator.rebalance.protocols does not include "consumer".
 // The state machine is group/consumer/consumer-group.ts.

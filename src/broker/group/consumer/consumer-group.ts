@@ -214,7 +214,7 @@ export class ConsumerGroupManager {
     } else if (p.memberEpoch === 0) {
       if (p.rebalanceTimeoutMs === -1) return 'RebalanceTimeoutMs must be provided in first request.';
       if (p.topicPartitions === null || p.topicPartitions.length > 0) return 'TopicPartitions must be empty when (re-)joining.';
-      if ((p.subscribedTopicNames === null || p.subscribedTopicNames.length === 0) && p.subscribedTopicRegex === null) {
+      if (p.subscribedTopicNames === null && p.subscribedTopicRegex === null) {
         return 'SubscribedTopicNames or SubscribedTopicRegex must be set in first request.';
       }
     } else if (p.memberEpoch === -2) {
@@ -227,9 +227,10 @@ export class ConsumerGroupManager {
 
   private leave(p: ConsumerHeartbeatParams): ConsumerHeartbeatResult {
     const group = this.groups.get(p.groupId);
-    const member = group?.members.get(p.memberId);
-    if (!group || !member) {
-      if (p.instanceId !== null && group) {
+    if (!group) return fail(ErrorCode.GROUP_ID_NOT_FOUND, `Consumer group ${p.groupId} not found.`);
+    const member = group.members.get(p.memberId);
+    if (!member) {
+      if (p.instanceId !== null) {
         const id = group.staticMembers.get(p.instanceId);
         if (id !== undefined && id !== p.memberId) return fail(ErrorCode.FENCED_INSTANCE_ID, `Static member ${p.memberId} with instance id ${p.instanceId} is not the member ${id}.`);
       }
@@ -254,7 +255,7 @@ export class ConsumerGroupManager {
   private joinOrHeartbeat(p: ConsumerHeartbeatParams): ConsumerHeartbeatResult {
     let group = this.groups.get(p.groupId);
     if (!group) {
-      if (p.memberEpoch !== 0) return fail(ErrorCode.UNKNOWN_MEMBER_ID, `Group ${p.groupId} not found.`);
+      if (p.memberEpoch !== 0) return fail(ErrorCode.GROUP_ID_NOT_FOUND, `Consumer group ${p.groupId} not found.`);
       group = new ConsumerGroup(p.groupId, this.config.assignors[0] ?? 'uniform');
     }
     let member: ConsumerGroupMember;

@@ -114,7 +114,8 @@ export function attachConsumerGroupManager(broker: BrokerContext, coordinator: G
       persist: (g, deleted) => void persister.persist(g, deleted),
       isClassicGroup: (id) => {
         const g = coordinator.groups.get(id);
-        return g !== undefined && (g.protocolType !== null || g.size > 0 || g.pendingJoinMembers.size > 0);
+        // An empty classic group is converted (Kafka's maybeDeleteEmptyClassicGroup; its offsets stay).
+        return g !== undefined && (g.size > 0 || g.pendingJoinMembers.size > 0);
       },
       log: (msg) => broker.log(`[GroupCoordinator] ${msg}`),
     });

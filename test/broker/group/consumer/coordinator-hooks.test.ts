@@ -25,7 +25,7 @@ function setup(): { r: Rig; mgr: ConsumerGroupManager } {
     topics: lookup,
     isClassicGroup: (id) => {
       const g = r.coordinator.groups.get(id);
-      return g !== undefined && (g.protocolType !== null || g.size > 0 || g.pendingJoinMembers.size > 0);
+      return g !== undefined && (g.size > 0 || g.pendingJoinMembers.size > 0);
     },
     persist: (g, deleted) => void persister.persist(g, deleted),
   });

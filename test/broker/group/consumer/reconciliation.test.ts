@@ -104,6 +104,7 @@ test('leave with -1; errors: fenced epochs, unknown member, invalid request, ass
   a.hb();
   assert.equal(a.hb({ memberEpoch: 5 }).errorCode, ErrorCode.FENCED_MEMBER_EPOCH);
   assert.equal(mgr.heartbeat({ ...base, memberId: 'zz', memberEpoch: 3 }).errorCode, ErrorCode.UNKNOWN_MEMBER_ID);
+  assert.equal(mgr.heartbeat({ ...base, groupId: 'nope', memberId: 'zz', memberEpoch: 3 }).errorCode, ErrorCode.GROUP_ID_NOT_FOUND);
   assert.equal(mgr.heartbeat({ ...base, memberId: '' }).errorCode, ErrorCode.INVALID_REQUEST);
   assert.equal(mgr.heartbeat({ ...base, memberId: 'x', subscribedTopicNames: null }).errorCode, ErrorCode.INVALID_REQUEST);
   assert.equal(mgr.heartbeat({ ...base, memberId: 'x', serverAssignor: 'sticky' }).errorCode, ErrorCode.UNSUPPORTED_ASSIGNOR);
