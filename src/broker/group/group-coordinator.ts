@@ -81,6 +81,7 @@ export interface ConsumerGroupHooks {
   /** OffsetFetch v9 member id / epoch check (NONE for non-consumer groups). */
   validateOffsetFetch(groupId: string, memberId: string | null, memberEpoch: number): number;
   isConsumerGroup(groupId: string): boolean;
+  hasMembers(groupId: string): boolean;
   /**
    * A classic JoinGroup for `groupId`: an empty consumer group is converted (deleted,
    * its offsets stay); a non-empty one answers INCONSISTENT_GROUP_PROTOCOL (Samsa has
@@ -330,7 +331,8 @@ export class GroupCoordinator {
   cleanupExpiredOffsets(): number {
     if (!this.active) return 0;
     return this.offsetManager.cleanupExpiredOffsets(
-      (id) => this.isGroupLoaded(id),
+      // A consumer group's offsets do not expire while it has members (Kafka keeps those of subscribed topics).
+      (id) => this.isGroupLoaded(id) && !(this.consumerGroupHooks?.hasMembers(id) ?? false),
       (topic) => !this.topicExists(topic),
     );
   }

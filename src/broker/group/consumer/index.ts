@@ -63,6 +63,7 @@ export function attachConsumerGroups(coordinator: GroupCoordinator, manager: Con
     },
     validateOffsetFetch: (groupId, memberId, memberEpoch) => manager.validateOffsetFetch(groupId, memberId, memberEpoch),
     isConsumerGroup: (groupId) => manager.groups.has(groupId),
+    hasMembers: (groupId) => (manager.groups.get(groupId)?.members.size ?? 0) > 0,
     classicJoin(groupId) {
       const g = manager.groups.get(groupId);
       if (!g) return ErrorCode.NONE;

@@ -17,7 +17,7 @@ const TOPICS = [{ name: 't', topicId: 'TTTTTTTTTTTTTTTTTTTTTQ', partitions: 4 }]
 const lookup: TopicLookup = { byName: (n) => TOPICS.find((t) => t.name === n), byId: (id) => TOPICS.find((t) => t.topicId === id), names: () => TOPICS.map((t) => t.name) };
 
 function setup(): { r: Rig; mgr: ConsumerGroupManager } {
-  const r = rig();
+  const r = rig({ offsetsRetentionMs: 100_000 });
   const persister = new ConsumerGroupPersister(r.log, lookup, () => {});
   const mgr = new ConsumerGroupManager({
     config: { sessionTimeoutMs: 45_000, heartbeatIntervalMs: 5000, maxSize: 100, assignors: ['uniform', 'range'] },
@@ -61,6 +61,12 @@ test('offsets, listing, describing, deleting and classic joins of a consumer gro
   assert.deepEqual(d.members.map((m) => m.memberId), ['a']);
 
   assert.equal(r.coordinator.deleteGroups(['g'])[0]!.errorCode, ErrorCode.NON_EMPTY_GROUP);
+  // Offsets of a consumer group with members do not expire.
+  for (let i = 0; i < 6; i++) {
+    r.timer.advance(20_000); // past the retention, heartbeating within the session timeout
+    assert.equal(mgr.heartbeat(hb({ memberEpoch: 1, topicPartitions: null })).errorCode, ErrorCode.NONE);
+  }
+  assert.equal(r.coordinator.cleanupExpiredOffsets(), 0);
   assert.equal(join(r, { groupId: 'g' }).value.errorCode, ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
 
   // The records rebuild the same group.
