@@ -22,8 +22,8 @@ interface Member {
   close(): Promise<void>;
 }
 
-async function startMember(bootstrap: string, id: string): Promise<Member> {
-  const consumer = new Consumer({ clientId: id, bootstrapBrokers: [bootstrap], groupId: GROUP, groupProtocol: 'consumer', rebalanceTimeout: 60_000, maxWaitTime: 200, retries: 20 });
+async function startMember(bootstrap: string, id: string, groupRemoteAssignor?: string): Promise<Member> {
+  const consumer = new Consumer({ clientId: id, bootstrapBrokers: [bootstrap], groupId: GROUP, groupProtocol: 'consumer', groupRemoteAssignor, rebalanceTimeout: 60_000, maxWaitTime: 200, retries: 20 });
   const seen = new Map<number, number[]>();
   const stream = await consumer.consume({ topics: [TOPIC], mode: 'committed', fallbackMode: 'earliest', autocommit: false });
   let closing = false;
@@ -124,6 +124,25 @@ test('@platformatic/kafka groupProtocol consumer: 3 → 4 → 3 members, disjoin
     members.push(fresh);
     await waitFor('the new records consumed', () => [...fresh.seen.values()].reduce((x, l) => x + l.length, 0) >= 2 * PARTITIONS);
     for (let p = 0; p < PARTITIONS; p++) assert.deepEqual(fresh.seen.get(p), [5, 6], `partition ${p}`);
+  } finally {
+    for (const m of members) await m.close().catch(() => {});
+    await b.close();
+  }
+});
+
+test('@platformatic/kafka groupProtocol consumer with groupRemoteAssignor range: contiguous ranges per member', { timeout: 120_000 }, async () => {
+  const b = await startGroupBroker({ 'group.consumer.heartbeat.interval.ms': 300 });
+  const members: Member[] = [];
+  try {
+    b.broker.topics.create(TOPIC, { partitions: PARTITIONS });
+    const manager = consumerGroupsOf(b.broker);
+    for (let i = 0; i < 3; i++) members.push(await startMember(b.bootstrap, `r${i}`, 'range'));
+    await waitFor('3 stable members', () => manager.groups.get(GROUP)?.state === 'Stable' && manager.groups.get(GROUP)!.members.size === 3 && disjointComplete(members, 4));
+    assert.equal(manager.groups.get(GROUP)!.assignorName, 'range');
+    for (const m of members) {
+      const ps = partitionsOf(m);
+      assert.equal(ps[ps.length - 1]! - ps[0]!, 3, `contiguous: ${ps.join(',')}`);
+    }
   } finally {
     for (const m of members) await m.close().catch(() => {});
     await b.close();
