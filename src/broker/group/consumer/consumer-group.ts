@@ -284,6 +284,9 @@ export class ConsumerGroupManager {
         }
         group.members.set(member.memberId, member);
         bump = true;
+      } else if (existing && existing === member && existing.memberEpoch === -2 && p.instanceId !== null) {
+        // The static member comes back with the same member id: it keeps its assignment.
+        existing.memberEpoch = 0;
       } else if (existing && existing === member && (existing.memberEpoch !== 0 || existing.assigned.size > 0 || existing.pendingRevocation.size > 0)) {
         // A known member rejoining with epoch 0 lost its partitions: start over.
         existing.assigned = new Map();

@@ -131,6 +131,11 @@ test('static member: -2 keeps the assignment, the instance rejoins with a new id
   assert.equal(r.errorCode, ErrorCode.NONE);
   assert.deepEqual(parts(r), [0, 1, 2, 3, 4, 5]);
   assert.equal(mgr.groups.get('g')!.members.has('a'), false);
+  // Same member id coming back after -2: keeps the assignment too.
+  assert.equal(mgr.heartbeat({ ...base, memberId: 'a2', memberEpoch: -2, instanceId: 'i1' }).errorCode, ErrorCode.NONE);
+  const back = mgr.heartbeat({ ...base, memberId: 'a2', instanceId: 'i1' });
+  assert.equal(back.errorCode, ErrorCode.NONE);
+  assert.deepEqual(parts(back), [0, 1, 2, 3, 4, 5]);
 });
 
 test('partition count change bumps the group epoch; offsets validate member epochs', () => {
