@@ -202,4 +202,24 @@ describe('transaction APIs', () => {
     const again = await init('x');
     assert.equal(again.producerEpoch, 0);
   });
+
+  it('restart with an open transaction: it times out and is aborted by the coordinator', async () => {
+    const { producerId: pid, producerEpoch: epoch } = await init('late', 1000);
+    assert.equal(await addPartitions('late', pid, epoch), ErrorCode.NONE);
+    const seq = 0;
+    assert.equal((await produce('late', txnBatch(pid, epoch, seq, ['open']))).errorCode, ErrorCode.NONE);
+    c.close();
+    await broker.close();
+    broker = await startBroker({ config: { ...CONFIG, 'log.dirs': dir }, log: () => {} });
+    await groupCoordinatorLoaded(broker);
+    c = await GroupRawClient.connect(broker.bootstrapServers);
+    const log = broker.logs.getLog('t', 0)!;
+    assert.ok(log.lastStableOffset < log.highWatermark);
+    const tc = txnCoordinatorOf(broker);
+    assert.equal(tc.abortTimedOut(Date.now() + 60_000), 1);
+    assert.equal(tc.txns.get('late')!.state, 5); // CompleteAbort
+    assert.equal(tc.txns.get('late')!.producerEpoch, epoch + 1); // fenced
+    assert.equal(log.lastStableOffset, log.highWatermark);
+    assert.equal(await endTxn('late', pid, epoch, true), ErrorCode.PRODUCER_FENCED);
+  });
 });
