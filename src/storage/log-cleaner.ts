@@ -4,6 +4,7 @@ import {
   ATTR_CONTROL,
   ATTR_DELETE_HORIZON,
   ATTR_TIMESTAMP_TYPE_LOG_APPEND,
+  ATTR_TRANSACTIONAL,
   OFFSET_BASE_TIMESTAMP,
 } from '../protocol/records/batch-header.ts';
 import { decodeRecordBatch } from '../protocol/records/batch-decoder.ts';
@@ -98,7 +99,8 @@ export class LogCleaner {
   /** The offset below which cleaning may happen. */
   firstUncleanableOffset(log: PartitionLog): number {
     const segs = log.allSegments;
-    let limit = Math.min(log.activeSegment.baseOffset, log.segmentFor(log.highWatermark).baseOffset);
+    // Open transactions are not cleaned: nothing at or past the LSO's segment (Kafka's firstUnstableOffset).
+    let limit = Math.min(log.activeSegment.baseOffset, log.segmentFor(log.lastStableOffset).baseOffset);
     const minLag = log.config['min.compaction.lag.ms'];
     if (minLag > 0) {
       const now = this.clock.nowMs();
@@ -155,6 +157,11 @@ export class LogCleaner {
     const stats: CleanStats = { endOffset: firstDirty, segmentsRewritten: 0, bytesBefore: 0, bytesAfter: 0, recordsRemoved: 0 };
     if (uncleanable <= log.logStartOffset) return stats;
 
+    // Records of aborted transactions never win a key, and are removed (as Kafka's cleaner).
+    const aborted = (b: BatchInfo): boolean =>
+      (b.attributes & ATTR_TRANSACTIONAL) !== 0 &&
+      (b.attributes & ATTR_CONTROL) === 0 &&
+      log.abortedTransactions(b.baseOffset, b.baseOffset + 1).some((e) => e.producerId === b.producerId && e.firstOffset <= b.baseOffset);
     // 1. key → latest offset over the dirty section, whole segments at a time.
     const offsetMap = new Map<string, number>();
     let mapBytes = 0;
@@ -169,7 +176,7 @@ export class LogCleaner {
       if (mapBytes > this.dedupeBufferBytes && endOffset > firstDirty) break;
       const start = seg.baseOffset < firstDirty ? seg.translateOffset(firstDirty) : null;
       seg.scan({ from: start ? start.position : 0, withBytes: true }, (b, bytes) => {
-        if ((b.attributes & ATTR_CONTROL) !== 0 || b.recordCount === 0) return;
+        if ((b.attributes & ATTR_CONTROL) !== 0 || b.recordCount === 0 || aborted(b)) return;
         const decoded = decodeRecordBatch(bytes!, 0, { verifyCrc: false });
         for (const r of decoded.records) {
           if (r.key === null) continue;
@@ -193,7 +200,7 @@ export class LogCleaner {
     const toClean = log.allSegments.filter((s, i, all) => s.baseOffset < endOffset && (all[i + 1]?.baseOffset ?? log.logEndOffset) <= endOffset);
     let earliestHorizon = Infinity;
     const emptied: LogSegment[] = [];
-    const ctx = { offsetMap, mapEndOffset: endOffset, now, deleteRetentionMs: log.config['delete.retention.ms'], lastBatchOfProducer };
+    const ctx = { offsetMap, mapEndOffset: endOffset, now, deleteRetentionMs: log.config['delete.retention.ms'], lastBatchOfProducer, aborted };
     for (const group of groupSegments(toClean, log.config['segment.bytes'])) {
       const cleaned = log.createCleanedSegment(group[0].baseOffset);
       try {
@@ -257,6 +264,7 @@ interface FilterContext {
   now: number;
   deleteRetentionMs: number;
   lastBatchOfProducer: Set<string>;
+  aborted: (b: BatchInfo) => boolean;
 }
 
 /** What to write for one batch: the same bytes, a rebuilt batch, or nothing. */
@@ -268,7 +276,9 @@ function filterBatch(b: BatchInfo, bytes: Buffer, ctx: FilterContext): { bytes: 
   const decoded = decodeRecordBatch(bytes, 0, { verifyCrc: false });
   const kept: typeof decoded.records = [];
   let tombstones = 0;
+  const drop = ctx.aborted(b);
   for (const r of decoded.records) {
+    if (drop) continue;
     const offset = b.baseOffset + r.offsetDelta;
     if (r.key === null) continue;
     if (offset < ctx.mapEndOffset) {

@@ -9,8 +9,11 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildRecordBatch } from '../../../src/protocol/records/batch-builder.ts';
 import { buildEndTransactionMarkerBatch } from '../../../src/protocol/records/control.ts';
+import { ManualClock } from '../../../src/storage/clock.ts';
+import { nodeFileIO } from '../../../src/storage/file-io.ts';
+import { LogCleaner } from '../../../src/storage/log-cleaner.ts';
 import { decodeTxnIndex } from '../../../src/storage/txn-index.ts';
-import { openLog, tempDir } from '../../storage/helpers.ts';
+import { openLog, readAll, tempDir } from '../../storage/helpers.ts';
 
 const txn = (pid: bigint, seq: number, n: number) =>
   buildRecordBatch(
@@ -65,6 +68,42 @@ describe('transactional storage', () => {
       // Truncation below the marker drops the entry.
       log.truncateTo(4);
       assert.equal(log.txnIndex.all.length, 0);
+      log.close();
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('compaction removes aborted records, keeps committed ones, and stops at the LSO', () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const clock = new ManualClock(Date.now());
+      const log = openLog(dir, { 'cleanup.policy': ['compact'], 'segment.bytes': 300 }, { clock });
+      const kv = (pid: bigint, seq: number, key: string, value: string) =>
+        buildRecordBatch([{ offsetDelta: 0, timestampDelta: 0, key: Buffer.from(key), value: Buffer.from(value) }], { baseTimestamp: Date.now(), transactional: pid >= 0n, producerId: pid, producerEpoch: 0, baseSequence: pid >= 0n ? seq : -1 });
+      log.append(kv(-1n, 0, 'k', 'committed')); // 0
+      log.append(kv(5n, 0, 'k', 'aborted')); // 1
+      log.append(marker(5n, false), { origin: 'coordinator' }); // 2
+      log.append(kv(6n, 0, 'j', 'txn-committed')); // 3
+      log.append(marker(6n, true), { origin: 'coordinator' }); // 4
+      log.roll();
+      log.append(kv(-1n, 0, 'z', 'tail'));
+      log.setHighWatermark(log.logEndOffset);
+      new LogCleaner({ clock, io: nodeFileIO }).clean(log);
+      const recs = readAll(log, 0).map((r) => [r.key, r.value]);
+      // The markers stay (ABORT key type 0, COMMIT type 1); the aborted record is gone.
+      const ABORT = ['\x00\x00\x00\x00', '\x00\x00\x00\x00\x00\x00'];
+      const COMMIT = ['\x00\x00\x00\x01', '\x00\x00\x00\x00\x00\x00'];
+      assert.deepEqual(recs, [['k', 'committed'], ABORT, ['j', 'txn-committed'], COMMIT, ['z', 'tail']]);
+
+      // An open transaction holds the cleaner below its segment.
+      log.roll();
+      log.append(kv(7n, 0, 'z', 'open'));
+      log.roll();
+      log.append(kv(-1n, 0, 'y', 'after'));
+      log.setHighWatermark(log.logEndOffset);
+      const cleaner = new LogCleaner({ clock, io: nodeFileIO });
+      assert.ok(cleaner.firstUncleanableOffset(log) <= log.lastStableOffset);
       log.close();
     } finally {
       cleanup();
