@@ -550,22 +550,39 @@ export class TxnCoordinator {
 
   /** Writes the markers, applies/drops pending offsets, and records the completion. */
   private complete(md: TxnMetadata, commit: boolean): void {
-    this.writeMarkers(md.producerId, md.producerEpoch, commit, md.partitions);
-    if (commit) {
-      const gc = groupCoordinatorOf(this.broker);
-      const now = Date.now();
-      for (const [groupId, offsets] of md.pendingOffsets) {
-        let group = gc.groups.get(groupId);
-        if (!group) {
-          group = new ClassicGroup(groupId, GroupState.EMPTY, gc.timer.now());
-          gc.groups.set(groupId, group);
-        }
-        for (const o of offsets) {
-          group.setOffset(o.topic, o.partition, { offset: o.offset, leaderEpoch: o.leaderEpoch, metadata: o.metadata, commitTimestampMs: now, expireTimestampMs: null });
-        }
+    const results = this.writeMarkers(md.producerId, md.producerEpoch, commit, md.partitions);
+    // Partitions whose marker could not be written stay in the transaction, which stays
+    // PrepareCommit/PrepareAbort; the cleanup timer retries them. A deleted topic is
+    // skipped, as Kafka does.
+    const failed = new Map<string, Set<number>>();
+    for (const [topic, res] of results) {
+      for (const [p, code] of res) {
+        if (code === ErrorCode.NONE || code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) continue;
+        let f = failed.get(topic);
+        if (!f) failed.set(topic, (f = new Set()));
+        f.add(p);
       }
     }
-    md.pendingOffsets = new Map();
+    const gc = groupCoordinatorOf(this.broker);
+    const now = Date.now();
+    for (const [groupId, offsets] of [...md.pendingOffsets]) {
+      if (failed.get(GROUP_METADATA_TOPIC_NAME)?.has(partitionForGroup(groupId, gc.partitionCount))) continue;
+      md.pendingOffsets.delete(groupId);
+      if (!commit) continue;
+      let group = gc.groups.get(groupId);
+      if (!group) {
+        group = new ClassicGroup(groupId, GroupState.EMPTY, gc.timer.now());
+        gc.groups.set(groupId, group);
+      }
+      for (const o of offsets) {
+        group.setOffset(o.topic, o.partition, { offset: o.offset, leaderEpoch: o.leaderEpoch, metadata: o.metadata, commitTimestampMs: now, expireTimestampMs: null });
+      }
+    }
+    if (failed.size > 0) {
+      md.partitions = failed;
+      this.broker.log(`[TransactionCoordinator] ${md.transactionalId}: markers pending for ${[...failed].map(([t, ps]) => `${t}-[${[...ps].join(',')}]`).join(' ')}; will retry`);
+      return;
+    }
     this.transition(md, commit ? TxnState.COMPLETE_COMMIT : TxnState.COMPLETE_ABORT);
     md.partitions = new Map();
   }
@@ -603,6 +620,11 @@ export class TxnCoordinator {
   abortTimedOut(now = Date.now()): number {
     let n = 0;
     for (const md of this.txns.values()) {
+      // Markers that failed earlier are retried here.
+      if (md.state === TxnState.PREPARE_COMMIT || md.state === TxnState.PREPARE_ABORT) {
+        this.complete(md, md.state === TxnState.PREPARE_COMMIT);
+        continue;
+      }
       if (md.state === TxnState.ONGOING && md.startMs >= 0 && now > md.startMs + md.timeoutMs) {
         this.broker.log(`[TransactionCoordinator] aborting timed out transaction of ${md.transactionalId} (producer ${md.producerId}, epoch ${md.producerEpoch})`);
         this.fenceAndAbort(md);

@@ -30,6 +30,7 @@ import {
   AddOffsetsToTxnApi,
 } from '../../../src/protocol/generated/api-keys.ts';
 import { buildRecordBatch } from '../../../src/protocol/records/batch-builder.ts';
+import { StorageError } from '../../../src/storage/errors.ts';
 import { GroupRawClient } from '../group/broker-helpers.ts';
 
 const CONFIG = { listeners: 'PLAINTEXT://127.0.0.1:0', 'transaction.state.log.num.partitions': 3, 'offsets.topic.num.partitions': 3, 'transaction.max.timeout.ms': 60000 };
@@ -221,5 +222,28 @@ describe('transaction APIs', () => {
     assert.equal(tc.txns.get('late')!.producerEpoch, epoch + 1); // fenced
     assert.equal(log.lastStableOffset, log.highWatermark);
     assert.equal(await endTxn('late', pid, epoch, true), ErrorCode.PRODUCER_FENCED);
+  });
+
+  it('a marker that cannot be written leaves the transaction PrepareCommit until the retry succeeds', async () => {
+    const { producerId: pid, producerEpoch: epoch } = await init('mk');
+    assert.equal(await addPartitions('mk', pid, epoch), ErrorCode.NONE);
+    assert.equal((await produce('mk', txnBatch(pid, epoch, 0, ['m']))).errorCode, ErrorCode.NONE);
+    const log = broker.logs.getLog('t', 0)!;
+    const append = log.append;
+    log.append = () => {
+      throw new StorageError(56, 'disk gone');
+    };
+    try {
+      assert.equal(await endTxn('mk', pid, epoch, true), ErrorCode.NONE);
+    } finally {
+      log.append = append;
+    }
+    const tc = txnCoordinatorOf(broker);
+    assert.equal(tc.txns.get('mk')!.state, 2); // PrepareCommit
+    assert.ok(log.lastStableOffset < log.highWatermark);
+    assert.equal(await endTxn('mk', pid, epoch, true), ErrorCode.CONCURRENT_TRANSACTIONS);
+    tc.abortTimedOut();
+    assert.equal(tc.txns.get('mk')!.state, 4); // CompleteCommit
+    assert.equal(log.lastStableOffset, log.highWatermark);
   });
 });
