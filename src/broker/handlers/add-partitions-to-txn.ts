@@ -3,7 +3,7 @@
 // v3 flexible; v4 batched transactions with verify_only (the broker-to-coordinator
 // form of KIP-890 part 1) and a top-level error; v5 TRANSACTION_ABORTABLE.
 import { ErrorCode } from '../../protocol/errors/index.ts';
-import { AddPartitionsToTxnApi } from '../../protocol/generated/api-keys.ts';
+import { AddPartitionsToTxnApi } from '../../protocol/generated/apis/add-partitions-to-txn.ts';
 import type { AddPartitionsToTxnRequestAddPartitionsToTxnTopic } from '../../protocol/generated/add-partitions-to-txn-request.ts';
 import { txnCoordinatorOf } from '../txn/coordinator.ts';
 import { fencedFor } from '../txn/hooks.ts';

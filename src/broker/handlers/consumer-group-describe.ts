@@ -3,7 +3,7 @@
 // is not a consumer group), group and assignment epochs, the assignor, and every
 // member with its current and target assignment (topic id + name).
 import { ErrorCode } from '../../protocol/errors/index.ts';
-import { ConsumerGroupDescribeApi } from '../../protocol/generated/api-keys.ts';
+import { ConsumerGroupDescribeApi } from '../../protocol/generated/apis/consumer-group-describe.ts';
 import type { Assignment } from '../group/consumer/assignors.ts';
 import { consumerGroupsOf } from '../group/consumer/index.ts';
 import { GROUP_AUTHORIZED_OPERATIONS } from '../group/group-coordinator.ts';

@@ -13,7 +13,7 @@
 // group.coordinator.rebalance.protocols does not include "consumer".
 // The state machine is group/consumer/consumer-group.ts.
 import { ErrorCode } from '../../protocol/errors/index.ts';
-import { ConsumerGroupHeartbeatApi } from '../../protocol/generated/api-keys.ts';
+import { ConsumerGroupHeartbeatApi } from '../../protocol/generated/apis/consumer-group-heartbeat.ts';
 import { consumerGroupsOf, consumerProtocolEnabled } from '../group/consumer/index.ts';
 import { groupCoordinatorOf } from '../group/index.ts';
 import { defineHandler } from './api-handler.ts';

@@ -1,7 +1,7 @@
 // DescribeTransactions (key 65), version 0: state, producer id/epoch, timeout, start
 // time and partitions of each transactional id (TRANSACTIONAL_ID_NOT_FOUND if unknown).
 import { ErrorCode } from '../../protocol/errors/index.ts';
-import { DescribeTransactionsApi } from '../../protocol/generated/api-keys.ts';
+import { DescribeTransactionsApi } from '../../protocol/generated/apis/describe-transactions.ts';
 import { TXN_STATE_NAMES, txnCoordinatorOf } from '../txn/coordinator.ts';
 import { defineHandler } from './api-handler.ts';
 

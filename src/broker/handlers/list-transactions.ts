@@ -1,7 +1,7 @@
 // ListTransactions (key 66), versions 0-1: transactional ids known to the coordinator,
 // filtered by state names, producer ids and (v1) running longer than duration_filter ms.
 import { ErrorCode } from '../../protocol/errors/index.ts';
-import { ListTransactionsApi } from '../../protocol/generated/api-keys.ts';
+import { ListTransactionsApi } from '../../protocol/generated/apis/list-transactions.ts';
 import { TXN_STATE_NAMES, TxnState, txnCoordinatorOf } from '../txn/coordinator.ts';
 import { defineHandler } from './api-handler.ts';
 

@@ -2,7 +2,7 @@
 // pending until the COMMIT marker reaches __consumer_offsets. v2 committed_leader_epoch;
 // v3 generation_id, member_id, group_instance_id (KIP-447) and flexible.
 import { ErrorCode } from '../../protocol/errors/index.ts';
-import { TxnOffsetCommitApi } from '../../protocol/generated/api-keys.ts';
+import { TxnOffsetCommitApi } from '../../protocol/generated/apis/txn-offset-commit.ts';
 import { txnCoordinatorOf } from '../txn/coordinator.ts';
 import { defineHandler } from './api-handler.ts';
 

@@ -2,7 +2,7 @@
 // COMMIT/ABORT markers. On one node the coordinator writes its markers directly; this
 // serves tools and other coordinators. v1 flexible.
 import { ErrorCode } from '../../protocol/errors/index.ts';
-import { WriteTxnMarkersApi } from '../../protocol/generated/api-keys.ts';
+import { WriteTxnMarkersApi } from '../../protocol/generated/apis/write-txn-markers.ts';
 import { txnCoordinatorOf } from '../txn/coordinator.ts';
 import { defineHandler } from './api-handler.ts';
 
