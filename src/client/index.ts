@@ -1,7 +1,5 @@
 /**
- * samsa: the TypeScript Kafka client. For now the network layer (one connection
- * per broker, the cluster's metadata) and a minimal admin client; producer and
- * consumer come next.
+ * samsa: the TypeScript Kafka client — network layer, Admin, Producer, Consumer.
  */
 export * from './network/index.ts';
 export * from './admin/index.ts';
