@@ -111,6 +111,7 @@ export const BROKER_CONFIG_DEFS: readonly ConfigDef[] = [
   d('transactional.id.expiration.ms', 'int', '604800000', 'Idle transactional ids expire after this.', { min: 1 }),
   d('transaction.abort.timed.out.transaction.cleanup.interval.ms', 'int', '10000', 'How often expired transactions are aborted.', { min: 1 }),
   d('transaction.remove.expired.transaction.cleanup.interval.ms', 'int', '3600000', 'How often expired transactional ids are removed.', { min: 1 }),
+  d('samsa.transaction.version', 'short', '2', 'Samsa-specific: the finalized level of the transaction.version feature (Kafka sets it with kafka-storage format --feature / kafka-features upgrade). 2 = transactions v2 (KIP-890 part 2), as new Kafka 4.0 clusters; 0 or 1 pins clients to transactions v1.', { min: 0, max: 2 }),
   d('auto.leader.rebalance.enable', 'boolean', 'true', 'Move leadership back to preferred replicas.'),
   d('metadata.log.dir', 'string', null, 'Directory of the metadata log; defaults to the first log dir.'),
   d('broker.rack', 'string', null, 'Rack of this broker.'),

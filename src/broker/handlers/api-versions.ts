@@ -1,10 +1,12 @@
 // ApiVersions (key 18), versions 0-4. v3 adds client software name/version and
 // flexible encoding; v4 only signals that the client handles UNSUPPORTED_VERSION
 // in v0 form. An unsupported version is answered by the router in v0 form.
+// v3+ carry the feature lists (tagged): transaction.version, see ../txn/features.ts.
 import { ApiVersionsApi } from '../../protocol/generated/apis/api-versions.ts';
 import type { ApiVersionsResponseApiVersionInit } from '../../protocol/generated/api-versions-response.ts';
 import { ErrorCode } from '../../protocol/errors/index.ts';
 import type { BrokerContext } from '../broker-context.ts';
+import { apiVersionsFeatures } from '../txn/features.ts';
 import { defineHandler, supportedRange } from './api-handler.ts';
 
 export function apiVersionsList(broker: BrokerContext): ApiVersionsResponseApiVersionInit[] {
@@ -24,6 +26,7 @@ export const apiVersionsHandler = defineHandler({
     if (ctx.apiVersion >= 3 && (!SOFTWARE_NAME.test(req.clientSoftwareName) || !SOFTWARE_NAME.test(req.clientSoftwareVersion))) {
       return { errorCode: ErrorCode.INVALID_REQUEST, apiKeys: [] };
     }
-    return { errorCode: ErrorCode.NONE, apiKeys: apiVersionsList(ctx.broker), throttleTimeMs: 0 };
+    const features = ctx.apiVersion >= 3 ? apiVersionsFeatures(ctx.broker, ctx.apiVersion) : {};
+    return { errorCode: ErrorCode.NONE, apiKeys: apiVersionsList(ctx.broker), throttleTimeMs: 0, ...features };
   },
 });

@@ -1,9 +1,11 @@
-// Produce (key 0), versions 0-11. v1 adds throttle time; v2 log_append_time_ms; v3
+// Produce (key 0), versions 0-12. v1 adds throttle time; v2 log_append_time_ms; v3
 // transactional_id and magic-2 batches only (exactly one per partition); v4 may
 // answer KAFKA_STORAGE_ERROR (mapped to NOT_LEADER_OR_FOLLOWER before); v5
 // log_start_offset; v7 zstd; v8 record_errors and error_message; v9 flexible; v10
 // current_leader and node_endpoints tags (KIP-951, only with NOT_LEADER_OR_FOLLOWER,
-// which a single node never answers); v11 may answer TRANSACTION_ABORTABLE.
+// which a single node never answers); v11 may answer TRANSACTION_ABORTABLE; v12 (the
+// body of v11, see ../txn/kip890-versions.ts) is transactions v2 (KIP-890 part 2): a
+// transactional batch adds its partition to the producer's transaction.
 //
 // Kafka's path (KafkaApis.handleProduceRequest → ReplicaManager.appendRecords →
 // UnifiedLog.appendAsLeader), per partition:
@@ -20,7 +22,11 @@
 //                                    must be in the producer's ongoing transaction,
 //                                    else INVALID_TXN_STATE; an old epoch is
 //                                    INVALID_PRODUCER_EPOCH (TRANSACTIONAL_ID_-
-//                                    AUTHORIZATION_FAILED without a transactional id)
+//                                    AUTHORIZATION_FAILED without a transactional id).
+//                                    v12 with transaction.version 2: the coordinator
+//                                    adds the partition instead (an old epoch is still
+//                                    INVALID_PRODUCER_EPOCH, and the bumped epoch the
+//                                    last markers wrote fences it in storage too)
 //   idempotence (storage)            duplicate → the original offsets;
 //                                    OUT_OF_ORDER_SEQUENCE_NUMBER, INVALID_PRODUCER_EPOCH
 //   storage failures                 KAFKA_STORAGE_ERROR, RECORD_LIST_TOO_LARGE
@@ -37,7 +43,6 @@
 //
 // acks=0: no response at all; if a partition failed, the connection is closed so
 // the client notices (Kafka does the same).
-import { ProduceApi } from '../../protocol/generated/apis/produce.ts';
 import type { ProduceResponsePartitionProduceResponseInit, ProduceResponseTopicProduceResponseInit } from '../../protocol/generated/produce-response.ts';
 import { ErrorCode } from '../../protocol/errors/index.ts';
 import { CompressionCodec, codecFromName } from '../../protocol/compression/codec.ts';
@@ -56,6 +61,7 @@ import type { LogConfig } from '../../storage/log-config.ts';
 import { isCompacted } from '../../storage/log-config.ts';
 import type { BrokerContext } from '../broker-context.ts';
 import { leaderEpochOf, notifyPartitionChanged } from '../fetch/state.ts';
+import { ProduceApiKip890 } from '../txn/kip890-versions.ts';
 import { defineHandler } from './api-handler.ts';
 import type { RequestContext } from './api-handler.ts';
 
@@ -66,11 +72,13 @@ const DECOMPRESS_FACTOR = 64;
 
 /**
  * Hook for a transaction coordinator: decides whether a transactional batch may be
- * appended (Kafka's transaction.partition.verification). Returns an error code (0 =
- * accept). Unset, every transactional batch is refused with INVALID_TXN_STATE.
+ * appended (Kafka's transaction.partition.verification), or with `addPartition`
+ * (Produce v12, transactions v2) adds the partition to the producer's transaction.
+ * Returns an error code (0 = accept). Unset, every transactional batch is refused with
+ * INVALID_TXN_STATE.
  */
 export const produceHooks: {
-  verifyTransaction?: (broker: BrokerContext, transactionalId: string, producerId: bigint, producerEpoch: number, topic: string, partition: number) => number;
+  verifyTransaction?: (broker: BrokerContext, transactionalId: string, producerId: bigint, producerEpoch: number, topic: string, partition: number, addPartition: boolean) => number;
 } = {};
 
 type PartitionResult = ProduceResponsePartitionProduceResponseInit;
@@ -222,7 +230,7 @@ function producePartition(ctx: RequestContext, topic: string, index: number, rec
         if ((h.attributes & ATTR_TRANSACTIONAL) === 0) continue;
         if (transactionalId === null) return failure(index, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, 'Transactional records require a transactional id');
         const verify = produceHooks.verifyTransaction;
-        const code = verify ? verify(broker, transactionalId, h.producerId, h.producerEpoch, topic, index) : ErrorCode.INVALID_TXN_STATE;
+        const code = verify ? verify(broker, transactionalId, h.producerId, h.producerEpoch, topic, index, version >= 12) : ErrorCode.INVALID_TXN_STATE;
         if (code !== ErrorCode.NONE) return failure(index, code, verify ? null : 'Samsa has no transaction coordinator yet: transactional produce is not supported');
       }
       checkTimestamps(records, headers, positions, config, Date.now(), maxOutputBytes);
@@ -277,7 +285,7 @@ function producePartition(ctx: RequestContext, topic: string, index: number, rec
 }
 
 export const produceHandler = defineHandler({
-  api: ProduceApi,
+  api: ProduceApiKip890,
   minVersion: 0,
   handle(ctx, req) {
     const acks = req.acks;

@@ -8,11 +8,21 @@
  * TransactionLog record (key: transactional id, value: producer id/epoch, timeout,
  * state, partitions, timestamps) before it takes effect; the topic is replayed on start.
  *
- * Transactions v1 (client-side epoch, no per-transaction bump). Completing a
- * transaction writes PrepareCommit/PrepareAbort, then a COMMIT/ABORT control marker
- * to every partition of the transaction (direct appends on this node: Kafka's
- * WriteTxnMarkers to itself), then CompleteCommit/CompleteAbort. The markers are
- * written synchronously, so EndTxn answers once the transaction is complete.
+ * Completing a transaction writes PrepareCommit/PrepareAbort, then a COMMIT/ABORT
+ * control marker to every partition of the transaction (direct appends on this node:
+ * Kafka's WriteTxnMarkers to itself), then CompleteCommit/CompleteAbort. The markers
+ * are written synchronously, so EndTxn answers once the transaction is complete.
+ *
+ * Transactions v1 (EndTxn v0-4): the epoch stays for the producer's life. Transactions
+ * v2 (KIP-890 part 2, EndTxn v5+ with transaction.version 2 finalized; see
+ * features.ts): partitions are added by the partition leader when the transactional
+ * Produce v12 arrives (`addPartitions(..., TV_2)`), and every EndTxn bumps the epoch
+ * (PrepareX carries epoch + 1, the markers are written with it, so the partitions'
+ * producer state fences the old epoch); the response returns the new id/epoch. When
+ * the epoch is exhausted (>= 32766) PrepareX records a NextProducerId and the
+ * completion rotates to it with epoch 0. A delayed EndTxn with the previous epoch is a
+ * retry only of the transaction just completed (same result: NONE), anything else is
+ * PRODUCER_FENCED / INVALID_TXN_STATE, as Kafka's TransactionCoordinator.endTransaction.
  *
  * Transactional offset commits (TxnOffsetCommit) are appended to __consumer_offsets as
  * transactional batches under the producer's id and epoch, kept pending here and
@@ -38,6 +48,7 @@ import { ClassicGroup, GroupState } from '../group/classic-group.ts';
 import { ensureOffsetsTopic, groupCoordinatorOf, GROUP_METADATA_TOPIC_NAME } from '../group/index.ts';
 import { partitionForGroup } from '../group/partition-for.ts';
 import { offsetCommitRecord } from '../group/records.ts';
+import { transactionVersionLevel, TV_2 } from './features.ts';
 
 export const TRANSACTION_STATE_TOPIC_NAME = '__transaction_state';
 
@@ -69,6 +80,8 @@ export interface TxnMetadata {
   transactionalId: string;
   producerId: bigint;
   previousProducerId: bigint;
+  /** Transactions v2: the producer id the completion of the transaction rotates to (epoch exhausted), else -1. */
+  nextProducerId: bigint;
   producerEpoch: number;
   lastProducerEpoch: number;
   timeoutMs: number;
@@ -79,6 +92,15 @@ export interface TxnMetadata {
   lastUpdateMs: number;
   /** groupId → offsets written in this transaction, applied on commit. */
   pendingOffsets: Map<string, PendingOffset[]>;
+  /** Kafka's TransactionVersion the transaction runs with: 0 (v1 requests) or 2 (transactions v2). */
+  clientTransactionVersion: number;
+}
+
+/** The answer to EndTxn: error, and (EndTxn v5) the producer id/epoch to use next. */
+export interface EndTxnResult {
+  errorCode: number;
+  producerId: bigint;
+  producerEpoch: number;
 }
 
 export class TxnCoordinator {
@@ -148,6 +170,7 @@ export class TxnCoordinator {
                 transactionalId: id,
                 producerId: v.producerId,
                 previousProducerId: v.previousProducerId,
+                nextProducerId: v.nextProducerId,
                 producerEpoch: v.producerEpoch,
                 lastProducerEpoch: -1,
                 timeoutMs: v.transactionTimeoutMs,
@@ -156,6 +179,7 @@ export class TxnCoordinator {
                 startMs: Number(v.transactionStartTimestampMs),
                 lastUpdateMs: Number(v.transactionLastUpdateTimestampMs),
                 pendingOffsets: new Map(),
+                clientTransactionVersion: v.clientTransactionVersion,
               });
             } catch (e) {
               this.broker.log(`[TransactionCoordinator] skipping a bad record in ${TRANSACTION_STATE_TOPIC_NAME}-${p}: ${(e as Error).message}`);
@@ -287,7 +311,7 @@ export class TxnCoordinator {
       value: {
         producerId: md.producerId,
         previousProducerId: md.previousProducerId,
-        nextProducerId: -1n,
+        nextProducerId: md.nextProducerId,
         producerEpoch: md.producerEpoch,
         transactionTimeoutMs: md.timeoutMs,
         transactionStatus: md.state,
@@ -297,9 +321,11 @@ export class TxnCoordinator {
             : [...md.partitions].map(([topic, ps]) => ({ topic, partitionIds: [...ps].sort((a, b) => a - b) })),
         transactionLastUpdateTimestampMs: BigInt(md.lastUpdateMs),
         transactionStartTimestampMs: BigInt(md.startMs),
-        clientTransactionVersion: 0,
+        clientTransactionVersion: md.clientTransactionVersion,
       },
-      valueVersion: 0,
+      // As Kafka's TransactionLog.valueToBytes: value v1 (flexible, with the tagged
+      // previous/next producer ids and client transaction version) from transaction.version 1.
+      valueVersion: transactionVersionLevel(this.broker) >= 1 ? 1 : 0,
     });
     try {
       const batch = buildRecordBatch([{ offsetDelta: 0, timestampDelta: 0, key, value }], { baseTimestamp: Date.now() });
@@ -334,6 +360,7 @@ export class TxnCoordinator {
         transactionalId,
         producerId: id,
         previousProducerId: -1n,
+        nextProducerId: -1n,
         producerEpoch: 0,
         lastProducerEpoch: -1,
         timeoutMs,
@@ -342,6 +369,7 @@ export class TxnCoordinator {
         startMs: -1,
         lastUpdateMs: now,
         pendingOffsets: new Map(),
+        clientTransactionVersion: 0,
       };
       const err = this.persist(md);
       if (err !== ErrorCode.NONE) return fail(err);
@@ -380,6 +408,7 @@ export class TxnCoordinator {
           md.producerEpoch += 1;
         }
         md.timeoutMs = timeoutMs;
+        md.nextProducerId = -1n;
         md.partitions = new Map();
         md.pendingOffsets = new Map();
         md.startMs = -1;
@@ -399,15 +428,41 @@ export class TxnCoordinator {
     }
   }
 
-  /** Bumps the epoch (fencing the current producer) and aborts the ongoing transaction. */
+  /**
+   * Bumps the epoch (fencing the current producer) and aborts the ongoing transaction.
+   * A transactions-v2 transaction is aborted as EndTxn v5 would (one more bump, the
+   * markers carry it), so the epoch moves by two, as in Kafka.
+   */
   private fenceAndAbort(md: TxnMetadata): void {
     if (md.producerEpoch + 1 < MAX_EPOCH) {
       md.lastProducerEpoch = -1;
       md.producerEpoch += 1;
     }
     this.transition(md, TxnState.PREPARE_EPOCH_FENCE);
+    if (md.clientTransactionVersion >= TV_2) {
+      // The fenced epoch was never handed out: nothing for lastProducerEpoch to remember.
+      if (this.bumpForEnd(md) !== ErrorCode.NONE) return;
+      md.lastProducerEpoch = -1;
+    }
     this.transition(md, TxnState.PREPARE_ABORT);
     this.complete(md, false);
+  }
+
+  /**
+   * Transactions v2: the epoch bump of PrepareCommit/PrepareAbort (Kafka's
+   * prepareAbortOrCommit). An exhausted epoch (>= 32766) allocates the next producer id,
+   * which the completion switches to with epoch 0.
+   */
+  private bumpForEnd(md: TxnMetadata): number {
+    md.nextProducerId = -1n;
+    if (md.producerEpoch >= MAX_EPOCH - 1) {
+      const id = this.newProducerId();
+      if (id < 0n) return ErrorCode.UNKNOWN_SERVER_ERROR;
+      md.nextProducerId = id;
+    }
+    md.lastProducerEpoch = md.producerEpoch;
+    md.producerEpoch = Math.min(md.producerEpoch + 1, MAX_EPOCH);
+    return ErrorCode.NONE;
   }
 
   // ---- validation ----
@@ -422,9 +477,22 @@ export class TxnCoordinator {
 
   // ---- AddPartitionsToTxn / AddOffsetsToTxn ----
 
-  /** Error for every partition (one code), NONE when all were added. */
-  addPartitions(transactionalId: string, producerId: bigint, epoch: number, partitions: readonly { topic: string; partition: number }[], verifyOnly = false): number {
+  /**
+   * Error for every partition (one code), NONE when all were added. `clientTransactionVersion`
+   * is TV_2 for the implicit add of transactions v2 (Produce v12, TxnOffsetCommit v5),
+   * which may start a transaction from Empty/CompleteCommit/CompleteAbort as the v1 add does.
+   */
+  addPartitions(
+    transactionalId: string,
+    producerId: bigint,
+    epoch: number,
+    partitions: readonly { topic: string; partition: number }[],
+    verifyOnly = false,
+    clientTransactionVersion = 0,
+  ): number {
     const md = this.txns.get(transactionalId);
+    // A v2 producer already on the id its transaction's completion rotates to.
+    if (md && md.nextProducerId >= 0n && producerId === md.nextProducerId && (md.state === TxnState.PREPARE_COMMIT || md.state === TxnState.PREPARE_ABORT)) return ErrorCode.CONCURRENT_TRANSACTIONS;
     const err = this.checkProducer(md, producerId, epoch);
     if (err !== ErrorCode.NONE) return err;
     const m = md!;
@@ -440,6 +508,7 @@ export class TxnCoordinator {
       m.partitions = new Map();
       m.pendingOffsets = new Map();
       m.startMs = Date.now();
+      m.clientTransactionVersion = clientTransactionVersion;
     }
     for (const p of partitions) {
       let s = m.partitions.get(p.topic);
@@ -449,10 +518,31 @@ export class TxnCoordinator {
     return this.transition(m, TxnState.ONGOING);
   }
 
-  addOffsets(transactionalId: string, producerId: bigint, epoch: number, groupId: string): number {
+  addOffsets(transactionalId: string, producerId: bigint, epoch: number, groupId: string, clientTransactionVersion = 0): number {
     if (ensureOffsetsTopic(this.broker) !== ErrorCode.NONE) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
     const partition = partitionForGroup(groupId, groupCoordinatorOf(this.broker).partitionCount);
-    return this.addPartitions(transactionalId, producerId, epoch, [{ topic: GROUP_METADATA_TOPIC_NAME, partition }]);
+    return this.addPartitions(transactionalId, producerId, epoch, [{ topic: GROUP_METADATA_TOPIC_NAME, partition }], false, clientTransactionVersion);
+  }
+
+  /**
+   * The produce path of transactions v2 (Produce v12): the partition leader adds the
+   * partition to the producer's transaction (Kafka's AddPartitionsToTxnManager with
+   * verifyOnly=false), starting one if none is open. Errors as the leader answers them:
+   * an old epoch is INVALID_PRODUCER_EPOCH; coordinator states a client should retry
+   * are NOT_ENOUGH_REPLICAS (Kafka's choice: retriable, no metadata refresh).
+   */
+  addPartitionFromProduce(transactionalId: string, producerId: bigint, epoch: number, topic: string, partition: number): number {
+    const code = this.addPartitions(transactionalId, producerId, epoch, [{ topic, partition }], false, TV_2);
+    switch (code) {
+      case ErrorCode.PRODUCER_FENCED:
+        return ErrorCode.INVALID_PRODUCER_EPOCH;
+      case ErrorCode.CONCURRENT_TRANSACTIONS:
+      case ErrorCode.COORDINATOR_NOT_AVAILABLE:
+      case ErrorCode.NOT_COORDINATOR:
+        return ErrorCode.NOT_ENOUGH_REPLICAS;
+      default:
+        return code;
+    }
   }
 
   /** The produce path's check (transaction.partition.verification). */
@@ -548,6 +638,90 @@ export class TxnCoordinator {
     }
   }
 
+  /**
+   * EndTxn v5+ (transactions v2), Kafka's TransactionCoordinator.endTransaction for TV_2:
+   *
+   *                   Abort            Commit
+   *                   retry  current   retry  current     retry: epoch = current - 1
+   *   Empty           FENCED bump      FENCED ITS         bump: PrepareX at epoch + 1
+   *   CompleteAbort   NONE   bump      ITS    ITS         ITS: INVALID_TXN_STATE
+   *   CompleteCommit  ITS    bump      NONE   ITS
+   *
+   * Ongoing needs the current epoch; PrepareX (markers pending) accepts only the retry
+   * (CONCURRENT_TRANSACTIONS for the same operation). Any other epoch is PRODUCER_FENCED,
+   * so a delayed EndTxn can never end a later transaction. NONE answers carry the id and
+   * epoch the producer must use next.
+   */
+  endTxnV2(transactionalId: string, producerId: bigint, epoch: number, commit: boolean): EndTxnResult {
+    const fail = (errorCode: number): EndTxnResult => ({ errorCode, producerId: -1n, producerEpoch: -1 });
+    const md = this.txns.get(transactionalId);
+    if (!md) return fail(ErrorCode.INVALID_PRODUCER_ID_MAPPING);
+    // A retry of an EndTxn whose completion rotated the producer id (epoch exhausted).
+    const retryOnOverflow = md.previousProducerId === producerId && epoch === MAX_EPOCH - 1 && md.producerEpoch === 0;
+    // A retry of the EndTxn that bumped the epoch to the current one.
+    const retryOnEpochBump = md.producerId === producerId && md.producerEpoch === epoch + 1;
+    if (md.producerId !== producerId && !retryOnOverflow) return fail(ErrorCode.INVALID_PRODUCER_ID_MAPPING);
+    let valid: boolean;
+    switch (md.state) {
+      case TxnState.PREPARE_COMMIT:
+      case TxnState.PREPARE_ABORT:
+        valid = retryOnEpochBump;
+        break;
+      case TxnState.COMPLETE_COMMIT:
+      case TxnState.COMPLETE_ABORT:
+        valid = retryOnEpochBump || retryOnOverflow || (md.producerId === producerId && epoch === md.producerEpoch);
+        break;
+      default:
+        valid = md.producerId === producerId && epoch === md.producerEpoch;
+    }
+    if (!valid) return fail(ErrorCode.PRODUCER_FENCED);
+    const isRetry = retryOnEpochBump || retryOnOverflow;
+    const current = (): EndTxnResult => ({ errorCode: ErrorCode.NONE, producerId: md.producerId, producerEpoch: md.producerEpoch });
+    switch (md.state) {
+      case TxnState.ONGOING:
+        return this.endV2(md, commit, false);
+      case TxnState.COMPLETE_COMMIT:
+        if (commit) return isRetry ? current() : fail(ErrorCode.INVALID_TXN_STATE);
+        return isRetry ? fail(ErrorCode.INVALID_TXN_STATE) : this.endV2(md, false, true);
+      case TxnState.COMPLETE_ABORT:
+        if (!commit) return isRetry ? current() : this.endV2(md, false, true);
+        return fail(ErrorCode.INVALID_TXN_STATE);
+      case TxnState.EMPTY:
+        return commit ? fail(ErrorCode.INVALID_TXN_STATE) : this.endV2(md, false, true);
+      case TxnState.PREPARE_COMMIT:
+        return fail(commit ? ErrorCode.CONCURRENT_TRANSACTIONS : ErrorCode.INVALID_TXN_STATE);
+      case TxnState.PREPARE_ABORT:
+        return fail(commit ? ErrorCode.INVALID_TXN_STATE : ErrorCode.CONCURRENT_TRANSACTIONS);
+      default:
+        return fail(ErrorCode.INVALID_TXN_STATE);
+    }
+  }
+
+  /** PrepareX with the bumped epoch, the markers, CompleteX; the id/epoch to use next. */
+  private endV2(md: TxnMetadata, commit: boolean, noPartitionAdded: boolean): EndTxnResult {
+    const before = { ...md };
+    const undo = (errorCode: number): EndTxnResult => {
+      Object.assign(md, before);
+      return { errorCode, producerId: -1n, producerEpoch: -1 };
+    };
+    const bump = this.bumpForEnd(md);
+    if (bump !== ErrorCode.NONE) return undo(bump);
+    md.clientTransactionVersion = TV_2;
+    if (noPartitionAdded) {
+      // Aborting a transaction that added nothing (allowed in v2): no markers to write.
+      md.partitions = new Map();
+      md.pendingOffsets = new Map();
+      md.startMs = Date.now();
+    }
+    const e = this.transition(md, commit ? TxnState.PREPARE_COMMIT : TxnState.PREPARE_ABORT);
+    if (e !== ErrorCode.NONE) return undo(e);
+    this.complete(md, commit);
+    // Markers still pending (retried by the cleanup timer): the producer already moves on
+    // to the epoch (or the rotated id) the completion will have.
+    if (md.nextProducerId >= 0n) return { errorCode: ErrorCode.NONE, producerId: md.nextProducerId, producerEpoch: 0 };
+    return { errorCode: ErrorCode.NONE, producerId: md.producerId, producerEpoch: md.producerEpoch };
+  }
+
   /** Writes the markers, applies/drops pending offsets, and records the completion. */
   private complete(md: TxnMetadata, commit: boolean): void {
     const results = this.writeMarkers(md.producerId, md.producerEpoch, commit, md.partitions);
@@ -583,8 +757,16 @@ export class TxnCoordinator {
       this.broker.log(`[TransactionCoordinator] ${md.transactionalId}: markers pending for ${[...failed].map(([t, ps]) => `${t}-[${[...ps].join(',')}]`).join(' ')}; will retry`);
       return;
     }
-    this.transition(md, commit ? TxnState.COMPLETE_COMMIT : TxnState.COMPLETE_ABORT);
+    if (md.nextProducerId >= 0n) {
+      // Transactions v2, epoch exhausted: the completion moves to the next producer id
+      // (lastProducerEpoch stays the last epoch the client saw, as Kafka's prepareComplete).
+      md.previousProducerId = md.producerId;
+      md.producerId = md.nextProducerId;
+      md.producerEpoch = 0;
+      md.nextProducerId = -1n;
+    }
     md.partitions = new Map();
+    this.transition(md, commit ? TxnState.COMPLETE_COMMIT : TxnState.COMPLETE_ABORT);
   }
 
   /** Appends a COMMIT/ABORT marker to each partition (Kafka's WriteTxnMarkers). Per-partition error codes. */
