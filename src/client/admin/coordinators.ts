@@ -1,5 +1,6 @@
 /**
- * Group coordinator routing for the admin client, as Kafka's Admin does it:
+ * Coordinator routing (groups for the admin client and the consumer's
+ * transactional offsets, transactional ids for the producer), as Kafka does it:
  * FindCoordinator (batched with coordinator_keys from v4, one key per request
  * before), a cache of group → coordinator node, and retries with backoff while
  * the coordinator moves or loads (NOT_COORDINATOR, COORDINATOR_NOT_AVAILABLE,
@@ -46,10 +47,13 @@ export const sleep = (ms: number): Promise<void> => new Promise((resolve) => set
 
 export class Coordinators {
   private readonly cluster: Cluster;
+  private readonly keyType: number;
   private readonly cache = new Map<string, Node>();
 
-  constructor(cluster: Cluster) {
+  /** `keyType`: CoordinatorType.GROUP (group ids) or TRANSACTION (transactional ids). */
+  constructor(cluster: Cluster, keyType: number = CoordinatorType.GROUP) {
     this.cluster = cluster;
+    this.keyType = keyType;
   }
 
   forget(groupId: string): void {
@@ -75,11 +79,12 @@ export class Coordinators {
     const version = conn.versionFor(FindCoordinatorApi);
     const answers: { key: string; nodeId: number; host: string; port: number; errorCode: number; errorMessage: string | null }[] = [];
     if (version >= 4) {
-      const res = await conn.send(FindCoordinatorApi, { keyType: CoordinatorType.GROUP, coordinatorKeys: missing }, { version });
+      const res = await conn.send(FindCoordinatorApi, { keyType: this.keyType, coordinatorKeys: missing }, { version });
       answers.push(...res.coordinators);
     } else {
       for (const key of missing) {
-        const res = await conn.send(FindCoordinatorApi, { key, keyType: CoordinatorType.GROUP }, { version });
+        if (version === 0 && this.keyType !== CoordinatorType.GROUP) throw KafkaError.from(ErrorCode.UNSUPPORTED_VERSION, 'FindCoordinator v0 cannot look up transaction coordinators');
+        const res = await conn.send(FindCoordinatorApi, { key, keyType: this.keyType }, { version });
         answers.push({ key, nodeId: res.nodeId, host: res.host, port: res.port, errorCode: res.errorCode, errorMessage: res.errorMessage });
       }
     }
@@ -89,7 +94,8 @@ export class Coordinators {
         this.cache.set(a.key, node);
         nodes.set(a.key, node);
       } else if (!isCoordinatorError(a.errorCode)) {
-        errors.set(a.key, KafkaError.from(a.errorCode, a.errorMessage ? `group ${a.key}: ${a.errorMessage}` : `group ${a.key}`));
+        const what = this.keyType === CoordinatorType.GROUP ? 'group' : 'transactional id';
+        errors.set(a.key, KafkaError.from(a.errorCode, a.errorMessage ? `${what} ${a.key}: ${a.errorMessage}` : `${what} ${a.key}`));
       }
     }
     return { nodes, errors };

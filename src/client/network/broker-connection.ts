@@ -120,6 +120,8 @@ export class BrokerConnection {
   private ranges = new Map<number, VersionRange>();
   /** The ApiVersions version the broker answered (after any downgrade). */
   apiVersionsVersion = -1;
+  /** Finalized feature levels from ApiVersions v3+ (e.g. `transaction.version`); empty before v3. */
+  finalizedFeatures: ReadonlyMap<string, number> = new Map();
 
   private constructor(socket: Socket, opts: BrokerConnectionOptions) {
     this.socket = socket;
@@ -278,6 +280,9 @@ export class BrokerConnection {
       for (const k of res.apiKeys) ranges.set(k.apiKey, { min: k.minVersion, max: k.maxVersion });
       this.ranges = ranges;
       this.apiVersionsVersion = version;
+      const features = new Map<string, number>();
+      for (const f of res.finalizedFeatures ?? []) features.set(f.name, f.maxVersionLevel);
+      this.finalizedFeatures = features;
       return;
     }
   }

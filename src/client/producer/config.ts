@@ -57,6 +57,8 @@ export interface ProducerConfig<K = unknown, V = unknown> {
   'partitioner.availability.timeout.ms'?: Num;
   'interceptor.classes'?: ProducerInterceptor<K, V> | readonly ProducerInterceptor<K, V>[];
   'transactional.id'?: string | null;
+  /** How long the coordinator lets a transaction stay open before aborting it. Default 60000. */
+  'transaction.timeout.ms'?: Num;
 }
 
 /** The checked, typed configuration the producer runs with. */
@@ -87,6 +89,9 @@ export interface ResolvedProducerConfig<K, V> {
   valueSerializer: SerializerObject<V>;
   partitioner: ResolvedPartitioner<K, V>;
   interceptors: ProducerInterceptor<K, V>[];
+  /** null: not a transactional producer. */
+  transactionalId: string | null;
+  transactionTimeoutMs: number;
 }
 
 export const PRODUCER_DEFAULTS = {
@@ -109,6 +114,7 @@ export const PRODUCER_DEFAULTS = {
   'socket.connection.setup.timeout.ms': 10000,
   'reconnect.backoff.ms': 50,
   'reconnect.backoff.max.ms': 1000,
+  'transaction.timeout.ms': 60000,
 } as const;
 
 const KNOWN = new Set<string>([
@@ -120,7 +126,7 @@ const KNOWN = new Set<string>([
   'reconnect.backoff.ms', 'reconnect.backoff.max.ms', 'connections.max.idle.ms', 'key.serializer',
   'value.serializer', 'partitioner.class', 'partitioner.ignore.keys',
   'partitioner.adaptive.partitioning.enable', 'partitioner.availability.timeout.ms',
-  'interceptor.classes', 'transactional.id',
+  'interceptor.classes', 'transactional.id', 'transaction.timeout.ms',
 ]);
 
 let clientSeq = 0;
@@ -166,9 +172,11 @@ export function resolveProducerConfig<K, V>(config: ProducerConfig<K, V>, warn: 
   if (bootstrapServers === undefined || bootstrapServers === null || (typeof bootstrapServers === 'string' ? bootstrapServers.trim() === '' : bootstrapServers.length === 0)) {
     throw new ConfigException('Missing required configuration "bootstrap.servers" which has no default value.', 'bootstrap.servers');
   }
-  if (config['transactional.id'] !== undefined && config['transactional.id'] !== null) {
-    throw new ConfigException('transactional.id: transactions are not supported by this producer yet', 'transactional.id');
+  const rawTxnId = config['transactional.id'];
+  if (rawTxnId !== undefined && rawTxnId !== null && (typeof rawTxnId !== 'string' || rawTxnId === '')) {
+    throw new ConfigException(`Invalid value ${String(rawTxnId)} for configuration transactional.id: must be a non-empty string`, 'transactional.id');
   }
+  const transactionalId = rawTxnId ?? null;
   const clientId = config['client.id'] ?? `producer-${++clientSeq}`;
   const acks = parseAcks(config.acks);
   const batchSize = int(cfg, 'batch.size', PRODUCER_DEFAULTS['batch.size'], 0);
@@ -221,6 +229,12 @@ export function resolveProducerConfig<K, V>(config: ProducerConfig<K, V>, warn: 
     }
   }
 
+  // Checked after idempotence, which may have been turned off above (ProducerConfig does the same).
+  if (transactionalId !== null && !idempotence) {
+    throw new ConfigException('Cannot set a transactional.id without also enabling idempotence.', 'transactional.id');
+  }
+  const transactionTimeoutMs = int(cfg, 'transaction.timeout.ms', PRODUCER_DEFAULTS['transaction.timeout.ms'], 0);
+
   const keySerializer = serializerOf<K>(config['key.serializer'], 'key.serializer');
   const valueSerializer = serializerOf<V>(config['value.serializer'], 'value.serializer');
   const ignoreKeys = bool(cfg, 'partitioner.ignore.keys', false);
@@ -262,6 +276,8 @@ export function resolveProducerConfig<K, V>(config: ProducerConfig<K, V>, warn: 
     valueSerializer,
     partitioner,
     interceptors,
+    transactionalId,
+    transactionTimeoutMs,
   };
 }
 

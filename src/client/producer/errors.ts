@@ -64,3 +64,34 @@ export class ProducerClosedError extends Error {
     this.name = 'ProducerClosedError';
   }
 }
+
+/** A method called in a state that does not allow it, e.g. send() outside a transaction (one class for producer and consumer). */
+export { IllegalStateError } from '../consumer/errors.ts';
+
+/** A record of a transaction that was aborted before the record was sent (Java's TransactionAbortedException). */
+export class TransactionAbortedError extends Error {
+  readonly retriable = false;
+
+  constructor(message = 'Failing batch since transaction was aborted') {
+    super(message);
+    this.name = 'TransactionAbortedError';
+  }
+}
+
+/**
+ * A transactional method called after an earlier error (Java's KafkaException
+ * "Cannot execute transactional method because we are in an error state"). `cause`
+ * is the error that put the producer there. When `abortable`, abortTransaction()
+ * recovers and a new transaction can begin; otherwise (fenced by a newer producer
+ * with the same transactional.id, or not authorized) the producer can only be closed.
+ */
+export class TransactionError extends Error {
+  readonly retriable = false;
+  readonly abortable: boolean;
+
+  constructor(message: string, abortable: boolean, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'TransactionError';
+    this.abortable = abortable;
+  }
+}

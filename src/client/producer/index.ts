@@ -4,7 +4,8 @@ export type { ProducerConfig, ResolvedProducerConfig } from './config.ts';
 export { PRODUCER_DEFAULTS, resolveProducerConfig } from './config.ts';
 export type { ProducerHeader, ProducerRecord, RecordMetadata, SendCallback } from './producer-record.ts';
 export { SendFuture } from './producer-batch.ts';
-export { ConfigException, ProducerClosedError, RecordTooLargeError, SerializationError, TimeoutError } from './errors.ts';
+export { ConfigException, ProducerClosedError, RecordTooLargeError, SerializationError, TimeoutError, TransactionAbortedError, TransactionError } from './errors.ts';
+export type { ConsumerGroupMetadata, TransactionState } from './transaction-manager.ts';
 export {
   ByteArraySerializer,
   BytesOrStringSerializer,

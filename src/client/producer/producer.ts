@@ -32,7 +32,7 @@ import { BATCH_HEADER_SIZE } from '../../protocol/records/batch-header.ts';
 import { RecordAccumulator, TopicBuffer } from './accumulator.ts';
 import { resolveProducerConfig } from './config.ts';
 import type { ProducerConfig, ResolvedProducerConfig } from './config.ts';
-import { ProducerClosedError, RecordTooLargeError, SerializationError, TimeoutError } from './errors.ts';
+import { IllegalStateError, ProducerClosedError, TransactionAbortedError, RecordTooLargeError, SerializationError, TimeoutError } from './errors.ts';
 import { murmur2Partition, StickyPartitions } from './partitioners.ts';
 import type { Partitioner, PartitionerCluster } from './partitioners.ts';
 import { ProducerBatch, SendFuture, recordSizeUpperBound } from './producer-batch.ts';
@@ -41,6 +41,9 @@ import type { ProducerHeader, ProducerRecord, RecordMetadata, SendCallback } fro
 import { Sender } from './sender.ts';
 import type { SenderHost } from './sender.ts';
 import type { Bytes } from './serializers.ts';
+import { TransactionManager } from './transaction-manager.ts';
+import type { ConsumerGroupMetadata, TransactionHost } from './transaction-manager.ts';
+import type { TopicPartitionOffset } from '../consumer/types.ts';
 
 /** A record waiting for its topic's metadata or for buffer memory. */
 interface PendingRecord<K, V> {
@@ -99,6 +102,8 @@ export class Producer<K = Bytes, V = Bytes> extends EventEmitter implements Send
   private closePromise: Promise<void> | null = null;
   private warnedUnobserved = false;
   private readonly partitionerCluster: PartitionerCluster;
+  /** The transactional producer's state machine (null without transactional.id). */
+  private readonly txn: TransactionManager | null = null;
 
   constructor(config: ProducerConfig<K, V>) {
     super();
@@ -123,6 +128,93 @@ export class Producer<K = Bytes, V = Bytes> extends EventEmitter implements Send
       partitionCountForTopic: (t) => topics.get(t)?.numPartitions ?? 0,
       availablePartitionsForTopic: (t) => topics.get(t)?.available ?? [],
     };
+    if (c.transactionalId !== null) {
+      const sender = this.sender;
+      const host: TransactionHost = {
+        get producerId() {
+          return sender.producerId;
+        },
+        get producerEpoch() {
+          return sender.producerEpoch;
+        },
+        setIdentity: (id, epoch) => sender.setIdentity(id, epoch),
+        flush: () => this.flush(),
+        abortUndrained: (err) => this.abortUndrained(err),
+        idle: () => this.idle(),
+        wakeup: () => sender.wakeup(),
+      };
+      this.txn = new TransactionManager(c as ResolvedProducerConfig<unknown, unknown>, this.cluster, host);
+      sender.txn = this.txn;
+    }
+  }
+
+  // --- transactions ----------------------------------------------------------
+
+  private requireTxn(method: string): TransactionManager {
+    if (this.txn === null) throw new IllegalStateError(`Cannot use transactional methods without enabling transactions by setting the transactional.id configuration property (${method})`);
+    if (this.closed) throw new ProducerClosedError();
+    return this.txn;
+  }
+
+  /**
+   * Registers the transactional.id with its coordinator, fencing older producers
+   * with the same id and completing (aborting) what they left open. Once per
+   * producer, before the first transaction. Waits up to max.block.ms (or
+   * `timeoutMs`); after a TimeoutError the call may be repeated.
+   */
+  async initTransactions(timeoutMs?: number): Promise<void> {
+    await this.requireTxn('initTransactions').initTransactions(timeoutMs);
+  }
+
+  /** Starts a transaction: records sent from now on belong to it until commit or abort. */
+  beginTransaction(): void {
+    this.requireTxn('beginTransaction').beginTransaction();
+  }
+
+  /**
+   * Adds consumed offsets to the transaction (consume-transform-produce): they are
+   * committed to the group when the transaction commits, and never if it aborts.
+   * `group` is the consumer's groupMetadata() (checked against the group's
+   * generation by the coordinator) or a group id.
+   */
+  async sendOffsetsToTransaction(offsets: readonly TopicPartitionOffset[], group: ConsumerGroupMetadata | string, timeoutMs?: number): Promise<void> {
+    await this.requireTxn('sendOffsetsToTransaction').sendOffsetsToTransaction(offsets, group, timeoutMs);
+  }
+
+  /**
+   * Sends every record of the transaction, then commits it. If a record failed,
+   * rejects with a TransactionError (abortable): call abortTransaction().
+   */
+  async commitTransaction(timeoutMs?: number): Promise<void> {
+    await this.requireTxn('commitTransaction').commitTransaction(timeoutMs);
+  }
+
+  /** Drops records not yet sent, waits for those in flight, and aborts the transaction. */
+  async abortTransaction(timeoutMs?: number): Promise<void> {
+    await this.requireTxn('abortTransaction').abortTransaction(timeoutMs);
+  }
+
+  /** The transaction state (UNINITIALIZED, READY, IN_TRANSACTION, …), or null without transactional.id. */
+  get transactionState(): string | null {
+    return this.txn?.state ?? null;
+  }
+
+  /** Fails queued batches and records still waiting for metadata or memory. */
+  private abortUndrained(err: Error): void {
+    this.sender.failQueued(err);
+    for (const [, list] of this.metadataWaits) {
+      for (const p of list) {
+        this.pendingRecords--;
+        this.failEarly(p.future, err);
+      }
+      list.length = 0;
+    }
+    while (this.blockedHead < this.blocked.length) {
+      this.pendingRecords--;
+      this.failEarly(this.blocked[this.blockedHead++]!.future, err);
+    }
+    this.compactBlocked();
+    this.checkIdle();
   }
 
   /** Whether records carry a producer id and sequences (enable.idempotence in effect). */
@@ -143,6 +235,7 @@ export class Producer<K = Bytes, V = Bytes> extends EventEmitter implements Send
    */
   send(record: ProducerRecord<K, V>, callback?: SendCallback): SendFuture {
     if (this.closed) throw new ProducerClosedError();
+    if (this.txn !== null) this.txn.checkSend();
     if (this.hasInterceptors) {
       for (const i of this.config.interceptors) {
         if (i.onSend === undefined) continue;
@@ -238,6 +331,14 @@ export class Producer<K = Bytes, V = Bytes> extends EventEmitter implements Send
       partition = this.sticky.partition(p.topic, n, t.available);
     }
     const pb = t.partitions[partition]!;
+    const txn = this.txn;
+    if (txn !== null) {
+      const e = txn.appendError();
+      if (e !== null) {
+        this.failEarly(future, e);
+        return true;
+      }
+    }
     const r = this.accumulator.append(pb, now, p.timestamp, p.keyBytes, p.valueBytes, p.headers, p.size);
     if (r === null) return false;
     const batch = r.batch;
@@ -245,6 +346,7 @@ export class Producer<K = Bytes, V = Bytes> extends EventEmitter implements Send
     future.index = batch.recordCount - 1;
     future.partition = partition;
     if (future.listening) batch.listen(future);
+    if (txn !== null) txn.maybeAddPartition(pb);
     if (sticky) this.sticky.appended(p.topic, partition, r.bytes, n, t.available);
     // Full: a batch with less room left than this record took is sent as is.
     if (batch.limit - batch.pos < r.bytes) batch.closed = true;
@@ -457,7 +559,7 @@ export class Producer<K = Bytes, V = Bytes> extends EventEmitter implements Send
   private unobservedError(err: Error, topic: string, partition: number, records: number): void {
     if (this.listenerCount('error') > 0) {
       this.emit('error', err, { topic, partition, records } satisfies ProducerErrorInfo);
-    } else if (!this.warnedUnobserved) {
+    } else if (!this.warnedUnobserved && !(err instanceof TransactionAbortedError)) {
       this.warnedUnobserved = true;
       process.emitWarning(`producer: ${records} record(s) to ${topic}-${partition} failed with nobody listening (add an 'error' listener, a callback, or await send()): ${err.message}`, 'SamsaProducerWarning');
     }

@@ -26,10 +26,12 @@ import { ConnectionError } from '../network/errors.ts';
 import { ErrorCode, KafkaError, errorInfo } from '../../protocol/errors/index.ts';
 import { InitProducerIdApi, ProduceApi } from '../../protocol/generated/api-keys.ts';
 import type { ProduceResponse } from '../../protocol/generated/produce-response.ts';
+import { ATTR_TRANSACTIONAL, OFFSET_ATTRIBUTES } from '../../protocol/records/batch-header.ts';
 import type { PartitionBuffer, RecordAccumulator } from './accumulator.ts';
 import { TimeoutError } from './errors.ts';
 import type { ProducerBatch } from './producer-batch.ts';
 import type { ResolvedProducerConfig } from './config.ts';
+import type { TransactionManager } from './transaction-manager.ts';
 
 export interface SenderHost {
   /** A batch is complete (state DONE or FAILED): settle its futures. */
@@ -80,6 +82,8 @@ export class Sender {
   private bumpPending = false;
   private initBackoffUntil = 0;
   private totalInFlight = 0;
+  /** The transactional producer's manager: partitions join the transaction before their batches go out. */
+  txn: TransactionManager | null = null;
 
   constructor(cfg: ResolvedProducerConfig<unknown, unknown>, cluster: Cluster, acc: RecordAccumulator, host: SenderHost) {
     this.cfg = cfg;
@@ -140,7 +144,15 @@ export class Sender {
     if (this.stopped) return;
     const now = Date.now();
     let wake = Infinity;
-    if (this.idempotent && this.cfg.acks !== 0) {
+    const txn = this.txn;
+    if (txn !== null) {
+      // The producer id comes from initTransactions(); nothing is queued before it.
+      if (this.producerId < 0n) {
+        this.expireAll(now);
+        return;
+      }
+      txn.maybeSendAddPartitions();
+    } else if (this.idempotent && this.cfg.acks !== 0) {
       if (this.bumpPending || this.producerId < 0n) {
         // A new id/epoch once nothing is in flight (an epoch bump waits for every answer).
         if (this.totalInFlight === 0 && !this.initializing) {
@@ -182,6 +194,7 @@ export class Sender {
           continue;
         }
         if (this.idempotent && head.baseSequence >= 0 && pb.inFlight.length > 0) continue;
+        if (txn !== null && !txn.isSendAllowed(pb)) continue;
         const leader = this.leaderOf(pb, now);
         if (leader < 0) continue;
         let sink = this.sinks.get(leader);
@@ -275,6 +288,8 @@ export class Sender {
       const batch = pb.batches[0]!;
       if (!batch.closed) batch.closed = true;
       batch.seal(cfg.compression, cfg.compressionLevel);
+      // The transactional bit (attributes bit 4), set before stamp() computes the CRC.
+      if (this.txn !== null) batch.wire![OFFSET_ATTRIBUTES + 1] |= ATTR_TRANSACTIONAL;
       const bytes = batch.wire!.length;
       if (sent.length > 0 && size + bytes > cfg.maxRequestSize) continue;
       size += bytes;
@@ -302,7 +317,7 @@ export class Sender {
     if (sent.length === 0) return;
     const topicData = [];
     for (const [name, partitionData] of byTopic) topicData.push({ name, partitionData });
-    const request = { acks: cfg.acks, timeoutMs: cfg.requestTimeoutMs, transactionalId: null, topicData };
+    const request = { acks: cfg.acks, timeoutMs: cfg.requestTimeoutMs, transactionalId: cfg.transactionalId, topicData };
     sink.inFlight++;
     this.totalInFlight++;
     if (cfg.acks === 0) {
@@ -394,9 +409,9 @@ export class Sender {
       if (i >= 0) pb.inFlight.splice(i, 1);
       // A batch with a sequence that never made it leaves a gap: the broker would
       // refuse the next sequence. Start over with a new epoch (Kafka does the same).
-      if (this.idempotent && b.baseSequence >= 0 && b.producerEpoch === this.producerEpoch && b.producerId === this.producerId && !this.stopped) {
-        this.requestEpochBump();
-      }
+      const gap = this.idempotent && b.baseSequence >= 0 && b.producerEpoch === this.producerEpoch && b.producerId === this.producerId && !this.stopped;
+      if (this.txn !== null) this.txn.batchFailed(err, gap);
+      else if (gap) this.requestEpochBump();
     }
     b.error = err;
     b.state = 3;
@@ -419,6 +434,15 @@ export class Sender {
           this.fail(b, err);
           return;
         }
+      } else if (this.txn !== null && (code === ErrorCode.INVALID_PRODUCER_EPOCH || code === ErrorCode.PRODUCER_FENCED || code === ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED)) {
+        // A newer producer with our transactional.id took over: nothing more can be sent.
+        this.fail(b, err);
+        this.txn.fatal(err);
+        return;
+      } else if (this.txn !== null && (code === ErrorCode.UNKNOWN_PRODUCER_ID || code === ErrorCode.INVALID_TXN_STATE)) {
+        // The transaction cannot complete: it must be aborted (and the epoch bumped after).
+        this.fail(b, err);
+        return;
       } else if (code === ErrorCode.UNKNOWN_PRODUCER_ID || code === ErrorCode.INVALID_PRODUCER_EPOCH) {
         this.requestEpochBump();
         retriable = true;
@@ -460,13 +484,7 @@ export class Sender {
         : { transactionalId: null, transactionTimeoutMs: -1, producerId: -1n, producerEpoch: -1 };
       const res = await conn.send(InitProducerIdApi, request, { version });
       if (res.errorCode !== ErrorCode.NONE) throw KafkaError.from(res.errorCode, 'InitProducerId');
-      this.producerId = res.producerId;
-      this.producerEpoch = res.producerEpoch;
-      // New identity: sequences restart at 0; queued batches get new ones when sent.
-      for (const pb of this.acc.allPartitions()) {
-        pb.nextSequence = 0;
-        for (const b of pb.batches) b.baseSequence = -1;
-      }
+      this.setIdentity(res.producerId, res.producerEpoch);
       this.bumpPending = false;
     };
     run().then(
@@ -485,6 +503,22 @@ export class Sender {
         this.wakeAt(this.initBackoffUntil);
       },
     );
+  }
+
+  /** A new producer id/epoch: sequences restart at 0; queued batches get new ones when sent. */
+  setIdentity(producerId: bigint, epoch: number): void {
+    this.producerId = producerId;
+    this.producerEpoch = epoch;
+    for (const pb of this.acc.allPartitions()) {
+      pb.nextSequence = 0;
+      for (const b of pb.batches) b.baseSequence = -1;
+    }
+    this.wakeup();
+  }
+
+  /** Fails every batch not yet sent (a transaction that cannot go on). */
+  failQueued(err: Error): void {
+    for (const pb of [...this.acc.allPartitions()]) while (pb.batches.length > 0) this.fail(pb.batches.shift()!, err);
   }
 
   /** Fails every queued and in-flight batch (close() that timed out). */

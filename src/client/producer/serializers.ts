@@ -117,9 +117,14 @@ export const SERIALIZERS_BY_NAME: ReadonlyMap<string, SerializerObject<never>> =
   ['JsonSerializer', JsonSerializer],
 ].flatMap(([name, s]) => [[name as string, s as SerializerObject<never>], [JAVA + (name as string), s as SerializerObject<never>]]));
 
+/** 'string', 'json', 'long', … as the consumer's deserializer names. */
+const SERIALIZERS_BY_SHORT_NAME: ReadonlyMap<string, SerializerObject<never>> = new Map(
+  [...SERIALIZERS_BY_NAME].filter(([name]) => !name.includes('.')).map(([name, ser]) => [name.replace(/Serializer$/, '').toLowerCase(), ser]),
+);
+
 /** The serialize function of a serializer given as an object, a function, or a (Java) class name; undefined if unknown. */
 export function resolveSerializer<T>(s: Serializer<T> | string): SerializerObject<T> | undefined {
-  if (typeof s === 'string') return SERIALIZERS_BY_NAME.get(s) as SerializerObject<T> | undefined;
+  if (typeof s === 'string') return (SERIALIZERS_BY_NAME.get(s) ?? SERIALIZERS_BY_SHORT_NAME.get(s.toLowerCase())) as SerializerObject<T> | undefined;
   if (typeof s === 'function') {
     const fn = s;
     return { serialize: (topic, data, headers) => fn(data, topic, headers) };

@@ -44,7 +44,12 @@ describe('producer config', () => {
     assert.throws(() => resolveProducerConfig({} as never), isConfig('bootstrap.servers'));
     assert.throws(() => resolveProducerConfig({ ...base, acks: 2 as never }), isConfig('acks'));
     assert.throws(() => resolveProducerConfig({ ...base, 'compression.type': 'brotli' as never }), isConfig('compression.type'));
-    assert.throws(() => resolveProducerConfig({ ...base, 'transactional.id': 'tx' }), isConfig('transactional.id'));
+    assert.equal(resolveProducerConfig({ ...base, 'transactional.id': 'tx' }).transactionalId, 'tx');
+    assert.equal(resolveProducerConfig({ ...base, 'transactional.id': 'tx' }).transactionTimeoutMs, 60000);
+    assert.throws(() => resolveProducerConfig({ ...base, 'transactional.id': 'tx', 'enable.idempotence': false }), isConfig('transactional.id'));
+    // Idempotence silently off (acks=1 without an explicit enable.idempotence) cannot carry a transactional.id either.
+    assert.throws(() => resolveProducerConfig({ ...base, 'transactional.id': 'tx', acks: 1 }), isConfig('transactional.id'));
+    assert.throws(() => resolveProducerConfig({ ...base, 'transactional.id': '' }), isConfig('transactional.id'));
     assert.equal(resolveProducerConfig({ ...base, acks: 'all' }).acks, -1);
     assert.equal(resolveProducerConfig({ ...base, acks: -1 }).acks, -1);
     assert.equal(resolveProducerConfig({ ...base, acks: 0 }).acks, 0);
