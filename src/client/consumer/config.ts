@@ -5,6 +5,7 @@
 import type { ConsumerPartitionAssignor } from './assignors/assignor.ts';
 import { assignorByName } from './assignors/index.ts';
 import type { DeserializerConfig } from './deserializers.ts';
+import { ConfigException } from '../producer/errors.ts';
 
 export type AutoOffsetReset = 'earliest' | 'latest' | 'none';
 export type IsolationLevel = 'read_uncommitted' | 'read_committed';
@@ -13,8 +14,10 @@ export interface ConsumerConfig<K = Buffer | null, V = Buffer | null> {
   'bootstrap.servers': string | readonly string[];
   'group.id'?: string | null;
   'group.instance.id'?: string | null;
-  /** 'classic' (default); 'consumer' (KIP-848) is refused: the client side is not written yet. */
+  /** 'classic' (default) or 'consumer' (KIP-848: the broker assigns, heartbeats carry the assignment). */
   'group.protocol'?: 'classic' | 'consumer';
+  /** group.protocol=consumer: the server-side assignor to ask for (null: the broker's default, group.consumer.assignors' first). */
+  'group.remote.assignor'?: string | null;
   'client.id'?: string;
   'client.rack'?: string;
   'key.deserializer'?: DeserializerConfig<K>;
@@ -48,6 +51,8 @@ export interface ConsumerConfig<K = Buffer | null, V = Buffer | null> {
 export interface ConsumerSettings {
   bootstrapServers: string | readonly string[];
   groupId: string | null;
+  groupProtocol: 'classic' | 'consumer';
+  groupRemoteAssignor: string | null;
   groupInstanceId: string | null;
   clientId: string;
   clientRack: string | null;
@@ -74,6 +79,9 @@ export interface ConsumerSettings {
   connectTimeoutMs: number;
   prefetchDepth: number;
 }
+
+/** Configs the consumer protocol (KIP-848) takes from the broker instead (Java's ConsumerConfig.checkGroupRemoteAssignor and friends). */
+const CLASSIC_ONLY_CONFIGS = ['partition.assignment.strategy', 'session.timeout.ms', 'heartbeat.interval.ms'] as const;
 
 function int(config: Record<string, unknown>, name: string, def: number, min = 0): number {
   const v = config[name];
@@ -102,8 +110,16 @@ export function resolveConfig(config: ConsumerConfig<unknown, unknown>): Consume
   const c = config as unknown as Record<string, unknown>;
   if (c['bootstrap.servers'] === undefined) throw new TypeError('Missing required configuration "bootstrap.servers" which has no default value.');
   const groupProtocol = oneOf(c, 'group.protocol', 'classic', ['classic', 'consumer']);
+  const remoteAssignor = c['group.remote.assignor'];
+  if (remoteAssignor !== undefined && remoteAssignor !== null && (typeof remoteAssignor !== 'string' || remoteAssignor.trim() === '')) {
+    throw new ConfigException(`Invalid value ${String(remoteAssignor)} for configuration group.remote.assignor: must be a non-empty string or null`, 'group.remote.assignor');
+  }
   if (groupProtocol === 'consumer') {
-    throw new TypeError('group.protocol=consumer (KIP-848) is not supported yet by this client (the broker now serves ConsumerGroupHeartbeat; the client side is still to come). Use group.protocol=classic.');
+    for (const name of CLASSIC_ONLY_CONFIGS) {
+      if (c[name] !== undefined) throw new ConfigException(`${name} cannot be set when group.protocol=consumer`, name);
+    }
+  } else if (remoteAssignor !== undefined && remoteAssignor !== null) {
+    throw new ConfigException('group.remote.assignor cannot be set when group.protocol=classic', 'group.remote.assignor');
   }
   const groupId = (c['group.id'] as string | null | undefined) ?? null;
   const enableAutoCommit = bool(c, 'enable.auto.commit', groupId !== null);
@@ -121,6 +137,8 @@ export function resolveConfig(config: ConsumerConfig<unknown, unknown>): Consume
   return {
     bootstrapServers: c['bootstrap.servers'] as string | readonly string[],
     groupId,
+    groupProtocol,
+    groupRemoteAssignor: typeof remoteAssignor === 'string' ? remoteAssignor.trim() : null,
     groupInstanceId: (c['group.instance.id'] as string | null | undefined) ?? null,
     clientId: (c['client.id'] as string | undefined) ?? (groupId !== null ? `consumer-${groupId}` : 'consumer'),
     clientRack: (c['client.rack'] as string | undefined) || null,

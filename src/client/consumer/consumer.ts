@@ -6,7 +6,9 @@
  * Moving parts (see the README of this folder):
  *   SubscriptionState  what is assigned, and a cursor per partition
  *   Fetcher            one Fetch in flight per broker, running ahead of poll()
- *   ConsumerCoordinator group membership, heartbeats on their own timer, commits
+ *   GroupMembership    group membership, heartbeats on their own timer, commits:
+ *                      ConsumerCoordinator (classic) or ConsumerMembershipManager
+ *                      (group.protocol=consumer, KIP-848)
  *
  * poll() is not re-entrant: one call at a time, as Java's consumer allows one
  * thread. Everything else may be called between polls (or from the handler of
@@ -17,11 +19,13 @@ import type { PartitionInfo } from '../network/cluster.ts';
 import type { ConsumerConfig, ConsumerSettings } from './config.ts';
 import { resolveConfig } from './config.ts';
 import { ConsumerRecord, ConsumerRecords } from './consumer-record.ts';
+import { ConsumerMembershipManager } from './consumer-membership.ts';
 import { ConsumerCoordinator } from './coordinator.ts';
 import type { DeserializeFn } from './deserializers.ts';
 import { resolveDeserializer } from './deserializers.ts';
 import { IllegalStateError, NoOffsetForPartitionError, WakeupError } from './errors.ts';
 import { Fetcher } from './fetcher.ts';
+import type { GroupMembership, GroupMembershipEvents } from './group-membership.ts';
 import type { ListOffsetsQuery } from './list-offsets.ts';
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, listOffsets } from './list-offsets.ts';
 import type { PartitionState } from './subscription-state.ts';
@@ -50,7 +54,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
   private readonly cluster: Cluster;
   private readonly subs = new SubscriptionState();
   private readonly fetcher: Fetcher;
-  private readonly coordinator: ConsumerCoordinator | null;
+  private readonly coordinator: GroupMembership | null;
   private readonly keyDe: DeserializeFn<K>;
   private readonly valueDe: DeserializeFn<V>;
   private polling = false;
@@ -76,13 +80,13 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
       metadataMaxAgeMs: o.metadataMaxAgeMs,
     });
     this.fetcher = new Fetcher(this.cluster, this.subs, o, { onData: () => this.signal() });
-    this.coordinator =
-      o.groupId === null
-        ? null
-        : new ConsumerCoordinator(this.cluster, this.subs, o, {
-            onRejoinNeeded: () => this.signal(),
-            onAssignmentChanged: () => this.fetcher.maybeSendFetches(),
-          });
+    const events: GroupMembershipEvents = {
+      onRejoinNeeded: () => this.signal(),
+      onAssignmentChanged: () => this.fetcher.maybeSendFetches(),
+    };
+    if (o.groupId === null) this.coordinator = null;
+    else if (o.groupProtocol === 'consumer') this.coordinator = new ConsumerMembershipManager(this.cluster, this.subs, o, events);
+    else this.coordinator = new ConsumerCoordinator(this.cluster, this.subs, o, events);
   }
 
   // --- subscription ---------------------------------------------------------
@@ -503,7 +507,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     if (this.closed) throw new IllegalStateError('This consumer has already been closed.');
   }
 
-  private requireGroup(): ConsumerCoordinator {
+  private requireGroup(): GroupMembership {
     if (this.coordinator === null) throw new IllegalStateError('To use group management or offset commit APIs, you must provide a valid group.id in the consumer configuration.');
     return this.coordinator;
   }

@@ -27,6 +27,7 @@ import { BrokerConnection } from '../network/broker-connection.ts';
 import type { Cluster } from '../network/cluster.ts';
 import type { Assignment, ConsumerPartitionAssignor, RebalanceProtocol, Subscription } from './assignors/assignor.ts';
 import type { ConsumerSettings } from './config.ts';
+import type { GroupMembership, GroupMembershipEvents } from './group-membership.ts';
 import { CommitFailedError, ConsumerTimeoutError } from './errors.ts';
 import { sleep } from './fetcher.ts';
 import type { SubscriptionState } from './subscription-state.ts';
@@ -37,14 +38,9 @@ const CONSUMER_PROTOCOL_VERSION = 3;
 
 type MemberState = 'unjoined' | 'joining' | 'stable';
 
-export interface CoordinatorEvents {
-  /** The group needs this member to rejoin (a waiting poll should return to do it). */
-  onRejoinNeeded(): void;
-  /** The assignment changed (the fetcher should look again). */
-  onAssignmentChanged(): void;
-}
+export type CoordinatorEvents = GroupMembershipEvents;
 
-export class ConsumerCoordinator {
+export class ConsumerCoordinator implements GroupMembership {
   private readonly cluster: Cluster;
   private readonly subs: SubscriptionState;
   private readonly o: ConsumerSettings;

@@ -198,7 +198,16 @@ describe('Consumer: assign / poll / seek', () => {
     assert.deepEqual(c.config.assignors.map((a) => a.name), ['range', 'cooperative-sticky']);
     assert.throws(() => c.subscribe(['x']), IllegalStateError);
     void c.close();
-    assert.throws(() => new Consumer({ 'bootstrap.servers': b.bootstrap, 'group.id': 'g', 'group.protocol': 'consumer' }), /not supported yet/);
+    // group.protocol=consumer (KIP-848): the broker assigns and sets the session and heartbeat, so these are refused (Java's ConfigException).
+    const k = new Consumer({ 'bootstrap.servers': b.bootstrap, 'group.id': 'g', 'group.protocol': 'consumer', 'group.remote.assignor': 'range' });
+    assert.equal(k.config.groupProtocol, 'consumer');
+    assert.equal(k.config.groupRemoteAssignor, 'range');
+    void k.close();
+    for (const name of ['partition.assignment.strategy', 'session.timeout.ms', 'heartbeat.interval.ms'] as const) {
+      const value = name === 'partition.assignment.strategy' ? ['range'] : 3000;
+      assert.throws(() => new Consumer({ 'bootstrap.servers': b.bootstrap, 'group.id': 'g', 'group.protocol': 'consumer', [name]: value }), (e: Error) => e.name === 'ConfigException' && e.message === `${name} cannot be set when group.protocol=consumer`);
+    }
+    assert.throws(() => new Consumer({ 'bootstrap.servers': b.bootstrap, 'group.id': 'g', 'group.remote.assignor': 'uniform' }), /group.remote.assignor cannot be set when group.protocol=classic/);
     assert.throws(() => new Consumer({ 'bootstrap.servers': b.bootstrap, 'auto.offset.reset': 'smallest' as 'earliest' }), /auto.offset.reset/);
     assert.throws(() => new Consumer({ 'bootstrap.servers': b.bootstrap, 'partition.assignment.strategy': ['nope'] }), /partition.assignment.strategy/);
     const g = new Consumer({ 'bootstrap.servers': b.bootstrap, 'group.id': 'g' });

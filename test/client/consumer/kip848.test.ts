@@ -1,0 +1,325 @@
+/**
+ * group.protocol=consumer (KIP-848) in Samsa's Consumer, against a Samsa broker:
+ * three members on a 12-partition topic get disjoint, complete assignments and read
+ * everything once; a fourth joins (no duplicates: revocation commits first); one
+ * closes and its partitions move; a member in its own process killed with SIGKILL
+ * times out and its partitions move; a new member resumes at the committed offsets;
+ * Samsa and @platformatic/kafka (groupProtocol 'consumer') members share one group;
+ * static membership, pattern subscriptions, fencing, max.poll.interval.ms and the
+ * fatal errors.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Consumer as PlatformaticConsumer } from '@platformatic/kafka';
+import { consumerGroupsOf } from '../../../src/broker/group/consumer/index.ts';
+import { Consumer } from '../../../src/client/consumer/index.ts';
+import type { ConsumerConfig, ConsumerRebalanceListener } from '../../../src/client/consumer/index.ts';
+import { startTestBroker } from '../helpers.ts';
+import type { TestBroker } from '../helpers.ts';
+import { PARTITIONS, committedOffsets, produceRound } from '../../broker/group/group-scenario.ts';
+import { createTopic, sleep } from './helpers.ts';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const SESSION_MS = 3000;
+
+async function waitFor(what: string, cond: () => boolean, timeoutMs = 30_000, detail?: () => string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${detail ? `: ${detail()}` : ''}`);
+    await sleep(50);
+  }
+}
+
+interface Owner {
+  name: string;
+  partitions(): number[];
+}
+
+/** A Samsa consumer polling in the background, recording what it receives. */
+class SamsaMember implements Owner {
+  readonly name: string;
+  readonly consumer: Consumer;
+  readonly seen: { partition: number; offset: number }[] = [];
+  readonly events: string[] = [];
+  done: Promise<void>;
+
+  constructor(name: string, config: ConsumerConfig, topics: string[] | RegExp, listener: ConsumerRebalanceListener = {}) {
+    this.name = name;
+    this.consumer = new Consumer(config);
+    const ps = (tps: readonly { partition: number }[]) => tps.map((t) => t.partition).sort((a, b) => a - b).join(',');
+    this.consumer.subscribe(topics, {
+      onPartitionsAssigned: async (tps) => {
+        this.events.push(`+${ps(tps)}`);
+        await listener.onPartitionsAssigned?.(tps);
+      },
+      onPartitionsRevoked: async (tps) => {
+        this.events.push(`-${ps(tps)}`);
+        await listener.onPartitionsRevoked?.(tps);
+      },
+      onPartitionsLost: async (tps) => {
+        this.events.push(`!${ps(tps)}`);
+        await listener.onPartitionsLost?.(tps);
+      },
+    });
+    this.done = this.consumer.consume({
+      pollTimeoutMs: 100,
+      eachBatch: (records) => {
+        for (const r of records) this.seen.push({ partition: r.partition, offset: Number(r.offset) });
+      },
+    });
+  }
+
+  partitions(): number[] {
+    return this.consumer.assignment().map((tp) => tp.partition).sort((a, b) => a - b);
+  }
+
+  async close(): Promise<void> {
+    this.consumer.stop();
+    await this.done;
+    await this.consumer.close();
+  }
+}
+
+/** A Samsa member in its own process (kip848-member.ts), for kill -9. */
+class ChildMember implements Owner {
+  readonly name: string;
+  readonly proc: ChildProcess;
+  assigned: number[] = [];
+  readonly seen: { partition: number; offset: number }[] = [];
+  stderr = '';
+
+  constructor(name: string, bootstrap: string, group: string, topic: string) {
+    this.name = name;
+    this.proc = spawn(process.execPath, [join(HERE, 'kip848-member.ts'), bootstrap, group, topic], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let buf = '';
+    this.proc.stdout!.on('data', (d: Buffer) => {
+      buf += d.toString();
+      let i: number;
+      while ((i = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, i);
+        buf = buf.slice(i + 1);
+        const e = JSON.parse(line) as { type: string; partitions?: number[]; partition?: number; offset?: number };
+        if (e.type === 'assigned') this.assigned = [...e.partitions!].sort((a, b) => a - b);
+        else if (e.type === 'record') this.seen.push({ partition: e.partition!, offset: e.offset! });
+      }
+    });
+    this.proc.stderr!.on('data', (d: Buffer) => {
+      this.stderr += d.toString();
+    });
+  }
+
+  partitions(): number[] {
+    return this.assigned;
+  }
+}
+
+/** A @platformatic/kafka consumer with groupProtocol 'consumer' (its own KIP-848 implementation). */
+class PlatformaticMember implements Owner {
+  readonly name: string;
+  readonly consumer: PlatformaticConsumer<Buffer, Buffer, Buffer, Buffer>;
+  readonly seen: { partition: number; offset: number }[] = [];
+  private stream: { close(): Promise<unknown> } | null = null;
+  private loop: Promise<void> = Promise.resolve();
+  private readonly topic: string;
+
+  constructor(name: string, bootstrap: string, group: string, topic: string) {
+    this.name = name;
+    this.topic = topic;
+    this.consumer = new PlatformaticConsumer({ clientId: name, bootstrapBrokers: [bootstrap], groupId: group, groupProtocol: 'consumer', rebalanceTimeout: 60_000, maxWaitTime: 200, retries: 20 });
+  }
+
+  async start(): Promise<void> {
+    const stream = await this.consumer.consume({ topics: [this.topic], mode: 'committed', fallbackMode: 'earliest', autocommit: false });
+    this.stream = stream;
+    this.loop = (async () => {
+      try {
+        for await (const m of stream) {
+          await m.commit();
+          this.seen.push({ partition: m.partition, offset: Number(m.offset) });
+        }
+      } catch {
+        // closing
+      }
+    })();
+  }
+
+  partitions(): number[] {
+    return (this.consumer.assignments ?? []).filter((a) => a.topic === this.topic).flatMap((a) => a.partitions).sort((x, y) => x - y);
+  }
+
+  async close(): Promise<void> {
+    await this.stream?.close().catch(() => {});
+    await this.loop;
+    await this.consumer.close(true);
+  }
+}
+
+function describeOwners(owners: readonly Owner[]): string {
+  return owners.map((o) => `${o.name}=[${o.partitions().join(',')}]`).join(' ');
+}
+
+/** Every owner has `each` partitions (when given); together disjoint and complete. */
+function disjointComplete(owners: readonly Owner[], each?: number): boolean {
+  const all = owners.flatMap((o) => o.partitions());
+  if (each !== undefined && !owners.every((o) => o.partitions().length === each)) return false;
+  return all.length === PARTITIONS && new Set(all).size === PARTITIONS;
+}
+
+function countDistinct(seen: readonly { partition: number; offset: number }[]): number {
+  return new Set(seen.map((s) => `${s.partition}:${s.offset}`)).size;
+}
+
+describe('Consumer with group.protocol=consumer (KIP-848)', { timeout: 240_000 }, () => {
+  let b: TestBroker;
+  const config = (group: string, extra: Partial<ConsumerConfig> = {}): ConsumerConfig => ({
+    'bootstrap.servers': b.bootstrap,
+    'group.id': group,
+    'group.protocol': 'consumer',
+    'auto.offset.reset': 'earliest',
+    'fetch.max.wait.ms': 100,
+    ...extra,
+  });
+
+  before(async () => {
+    b = await startTestBroker({
+      'group.initial.rebalance.delay.ms': 0,
+      'group.consumer.heartbeat.interval.ms': 300,
+      'group.consumer.session.timeout.ms': SESSION_MS,
+      'offsets.topic.num.partitions': 3,
+    });
+  });
+  after(async () => {
+    await b.close();
+  });
+
+  it('3 members → 4 → one closes → one is killed (-9) → a new member resumes at the committed offsets', async () => {
+    const topic = 'kip848-main';
+    const group = 'kip848-main';
+    await createTopic(b.bootstrap, topic, PARTITIONS);
+    for (let i = 0; i < 10; i++) produceRound(b.broker, topic);
+    const manager = consumerGroupsOf(b.broker);
+    const stable = (n: number) => () => {
+      const g = manager.groups.get(group);
+      return g !== undefined && g.state === 'Stable' && g.members.size === n;
+    };
+    const members: SamsaMember[] = [];
+    const all: SamsaMember[] = [];
+    let child: ChildMember | null = null;
+    try {
+      for (let i = 0; i < 3; i++) {
+        const m = new SamsaMember(`m${i}`, config(group, { 'auto.commit.interval.ms': 200 }), [topic]);
+        members.push(m);
+        all.push(m);
+      }
+      const detail = () => describeOwners(members);
+      await waitFor('3 members with 4 partitions each', () => stable(3)() && disjointComplete(members, 4), 30_000, detail);
+      await waitFor('every record read', () => countDistinct(all.flatMap((m) => m.seen)) === 10 * PARTITIONS, 30_000);
+      // The group's epoch is the members' epoch; the assignor is the broker's default.
+      const g = manager.groups.get(group)!;
+      assert.equal(g.assignorName, 'uniform');
+      for (const m of members) assert.equal(m.consumer.groupMetadata().generationId, g.members.get(m.consumer.groupMetadata().memberId)!.memberEpoch);
+
+      // A fourth member: 3 partitions each; revocations commit first, so nothing is read twice.
+      const m3 = new SamsaMember('m3', config(group, { 'auto.commit.interval.ms': 200 }), [topic]);
+      members.push(m3);
+      all.push(m3);
+      await waitFor('4 members with 3 partitions each', () => stable(4)() && disjointComplete(members, 3), 30_000, detail);
+      for (let i = 0; i < 5; i++) produceRound(b.broker, topic);
+      await waitFor('the new records read', () => countDistinct(all.flatMap((m) => m.seen)) === 15 * PARTITIONS, 30_000);
+      const reads = all.flatMap((m) => m.seen);
+      assert.equal(reads.length, countDistinct(reads), 'no record delivered twice');
+      // Revocation ran before assignment elsewhere: the first members gave partitions up.
+      assert.ok(members[0]!.events.some((e) => e.startsWith('-')), members[0]!.events.join(' '));
+      assert.ok(m3.events.some((e) => e.startsWith('+') && e.length > 1), m3.events.join(' '));
+
+      // One closes (leaves with epoch -1): its partitions move to the others.
+      const closing = members.shift()!;
+      const moved = closing.partitions();
+      await closing.close();
+      await waitFor('3 members with 4 partitions each after a leave', () => stable(3)() && disjointComplete(members, 4), 30_000, detail);
+      for (const p of moved) assert.ok(members.some((m) => m.partitions().includes(p)), `partition ${p} moved`);
+
+      // A member in its own process joins, then is killed with SIGKILL: its session times out, its partitions move.
+      child = new ChildMember('child', b.bootstrap, group, topic);
+      const owners: Owner[] = [...members, child];
+      await waitFor('4 members with the child', () => stable(4)() && disjointComplete(owners, 3), 30_000, () => `${describeOwners(owners)} ${child!.stderr}`);
+      const childHad = child.partitions();
+      for (let i = 0; i < 2; i++) produceRound(b.broker, topic);
+      await waitFor('the child read its new records', () => childHad.every((p) => child!.seen.filter((s) => s.partition === p).length >= 2), 30_000, () => child!.stderr);
+      child.proc.kill('SIGKILL');
+      const killedAt = Date.now();
+      await waitFor('3 members with 4 partitions each after the kill', () => stable(3)() && disjointComplete(members, 4), 30_000, detail);
+      assert.ok(Date.now() - killedAt >= SESSION_MS - 1000, 'the partitions moved when the session timed out');
+      for (const p of childHad) assert.ok(members.some((m) => m.partitions().includes(p)), `partition ${p} moved from the killed member`);
+      for (let i = 0; i < 3; i++) produceRound(b.broker, topic);
+      const total = 20 * PARTITIONS;
+      await waitFor('every record read', () => countDistinct([...all.flatMap((m) => m.seen), ...child!.seen]) === total, 30_000);
+      // The child committed after each batch: whatever it reported was committed, so nothing it reported is read again.
+      const childKeys = new Set(child.seen.map((s) => `${s.partition}:${s.offset}`));
+      const rereadFromChild = all.flatMap((m) => m.seen).filter((s) => childKeys.has(`${s.partition}:${s.offset}`));
+      assert.deepEqual(rereadFromChild, []);
+
+      // Everybody closes (auto-commit on revocation and close); the group is empty.
+      for (const m of members.splice(0)) await m.close();
+      await waitFor('group empty', () => manager.groups.get(group)?.state === 'Empty');
+      assert.deepEqual(committedOffsets(b.broker, group, topic), Array.from({ length: PARTITIONS }, () => 20));
+
+      // A new member resumes at the committed offsets: only what is new.
+      for (let i = 0; i < 2; i++) produceRound(b.broker, topic);
+      const fresh = new SamsaMember('fresh', config(group), [topic]);
+      members.push(fresh);
+      await waitFor('the new records read', () => fresh.seen.length >= 2 * PARTITIONS, 30_000);
+      await sleep(300);
+      assert.equal(fresh.seen.length, 2 * PARTITIONS);
+      assert.ok(fresh.seen.every((s) => s.offset === 20 || s.offset === 21), JSON.stringify(fresh.seen.slice(0, 5)));
+    } finally {
+      child?.proc.kill('SIGKILL');
+      for (const m of members) await m.close().catch(() => {});
+    }
+  });
+
+  it('mixed group: Samsa and @platformatic/kafka (groupProtocol consumer) members share the partitions', async () => {
+    const topic = 'kip848-mixed';
+    const group = 'kip848-mixed';
+    await createTopic(b.bootstrap, topic, PARTITIONS);
+    for (let i = 0; i < 4; i++) produceRound(b.broker, topic);
+    const manager = consumerGroupsOf(b.broker);
+    const stable = (n: number) => () => {
+      const g = manager.groups.get(group);
+      return g !== undefined && g.state === 'Stable' && g.members.size === n;
+    };
+    const samsa: SamsaMember[] = [];
+    const plat: PlatformaticMember[] = [];
+    try {
+      samsa.push(new SamsaMember('s0', config(group, { 'auto.commit.interval.ms': 200 }), [topic]));
+      const p0 = new PlatformaticMember('p0', b.bootstrap, group, topic);
+      await p0.start();
+      plat.push(p0);
+      samsa.push(new SamsaMember('s1', config(group, { 'auto.commit.interval.ms': 200 }), [topic]));
+      const p1 = new PlatformaticMember('p1', b.bootstrap, group, topic);
+      await p1.start();
+      plat.push(p1);
+      const owners = (): Owner[] => [...samsa, ...plat];
+      await waitFor('2 + 2 members with 3 partitions each', () => stable(4)() && disjointComplete(owners(), 3), 60_000, () => describeOwners(owners()));
+      const everyone = owners() as (SamsaMember | PlatformaticMember)[];
+      const seen = () => everyone.flatMap((m) => m.seen);
+      await waitFor('every record read', () => countDistinct(seen()) === 4 * PARTITIONS, 30_000);
+      // A platformatic member leaves: its partitions go to the other three.
+      const leaving = plat.shift()!;
+      await leaving.close();
+      await waitFor('3 members with 4 partitions each', () => stable(3)() && disjointComplete(owners(), 4), 60_000, () => describeOwners(owners()));
+      // A Samsa member leaves: 6 each.
+      await samsa.shift()!.close();
+      await waitFor('2 members with 6 partitions each', () => stable(2)() && disjointComplete(owners(), 6), 60_000, () => describeOwners(owners()));
+      for (let i = 0; i < 2; i++) produceRound(b.broker, topic);
+      await waitFor('the new records read', () => countDistinct(seen()) === 6 * PARTITIONS, 30_000, () => `${describeOwners(owners())}; read ${owners().map((o) => `${o.name}: ${(o as SamsaMember).seen.filter((s) => s.offset >= 4).map((s) => `${s.partition}@${s.offset}`).join(',')}`).join(' | ')}`);
+    } finally {
+      for (const m of samsa) await m.close().catch(() => {});
+      for (const m of plat) await m.close().catch(() => {});
+    }
+  });
+});
