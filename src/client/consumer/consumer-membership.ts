@@ -80,6 +80,19 @@ interface SentState {
   owned: string | null;
 }
 
+/** `p`'s value, or null once `deadline` passes (the timer does not outlive the wait). */
+async function within<T>(p: Promise<T>, deadline: number): Promise<T | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<null>((resolve) => {
+    timer = setTimeout(() => resolve(null), Math.max(0, deadline - Date.now()));
+  });
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 function emptySent(): SentState {
   return { rebalanceTimeoutMs: null, topics: null, regex: null, assignor: undefined, owned: null };
 }
@@ -597,8 +610,8 @@ export class ConsumerMembershipManager implements GroupMembership {
     if (memberId === '') return;
     this.leaving = true;
     try {
-      if (this.inFlight) await Promise.race([this.inFlight, sleep(Math.max(0, deadline - Date.now()))]);
-      const conn = await Promise.race([this.ensureCoordinator(), sleep(Math.max(0, deadline - Date.now())).then(() => null)]);
+      if (this.inFlight) await within(this.inFlight, deadline);
+      const conn = await within(this.ensureCoordinator(), deadline);
       if (conn === null) return;
       await conn.send(
         ConsumerGroupHeartbeatApi,
@@ -748,7 +761,7 @@ export class ConsumerMembershipManager implements GroupMembership {
 
   /** Commits (auto-commit), revokes (or loses), leaves with epoch -1 / -2. */
   private async release(deadline: number): Promise<void> {
-    if (this.working) await Promise.race([this.working, sleep(Math.max(0, deadline - Date.now()))]);
+    if (this.working) await within(this.working, deadline);
     const member = this.state === 'stable';
     if (this.o.enableAutoCommit && (!this.subs.hasAutoAssignment || member)) {
       await this.commitSync(this.consumedOffsets(), deadline).catch(() => {});
@@ -765,7 +778,7 @@ export class ConsumerMembershipManager implements GroupMembership {
     this.pendingReconcile = false;
     this.wake();
     // A join in flight: its response names the member to leave.
-    if (this.inFlight) await Promise.race([this.inFlight, sleep(Math.max(0, deadline - Date.now()))]);
+    if (this.inFlight) await within(this.inFlight, deadline);
     if (joined) await this.sendLeave(this.memberId, deadline);
   }
 

@@ -322,4 +322,125 @@ describe('Consumer with group.protocol=consumer (KIP-848)', { timeout: 240_000 }
       for (const m of plat) await m.close().catch(() => {});
     }
   });
+
+  it('static membership: a member closing with epoch -2 and restarting with its group.instance.id gets its partitions back; the other keeps its own', async () => {
+    const topic = 'kip848-static';
+    const group = 'kip848-static';
+    await createTopic(b.bootstrap, topic, 2);
+    const one = new SamsaMember('one', config(group, { 'group.instance.id': 'one' }), [topic]);
+    let two = new SamsaMember('two', config(group, { 'group.instance.id': 'two' }), [topic]);
+    try {
+      await waitFor('1 + 1', () => one.partitions().length === 1 && two.partitions().length === 1, 30_000, () => describeOwners([one, two]));
+      const twoHad = two.partitions();
+      const oneEvents = one.events.length;
+      await two.close();
+      const g = consumerGroupsOf(b.broker).groups.get(group)!;
+      assert.equal(g.members.size, 2, 'the static member stays until its session expires');
+      assert.equal([...g.members.values()].find((m) => m.instanceId === 'two')!.memberEpoch, -2);
+      two = new SamsaMember('two-again', config(group, { 'group.instance.id': 'two' }), [topic]);
+      await waitFor('two back', () => two.partitions().length === 1);
+      assert.deepEqual(two.partitions(), twoHad);
+      await sleep(500);
+      assert.equal(one.events.length, oneEvents, `no rebalance of the other member: ${one.events.join(' ')}`);
+      assert.equal(one.partitions().length, 1);
+    } finally {
+      await one.close();
+      await two.close();
+    }
+  });
+
+  it('fenced by the broker: onPartitionsLost, then the member rejoins with epoch 0 and gets partitions again', async () => {
+    const topic = 'kip848-fenced';
+    const group = 'kip848-fenced';
+    await createTopic(b.bootstrap, topic, 3);
+    const m = new SamsaMember('m', config(group), [topic]);
+    try {
+      await waitFor('assigned', () => m.partitions().length === 3);
+      const manager = consumerGroupsOf(b.broker);
+      const g = manager.groups.get(group)!;
+      const before = m.consumer.groupMetadata().memberId;
+      manager.removeMember(g, g.members.get(before)!);
+      await waitFor('lost', () => m.events.includes('!0,1,2'), 10_000, () => m.events.join(' '));
+      await waitFor('assigned again', () => m.partitions().length === 3 && g.members.size === 1 && g.state === 'Stable', 10_000);
+      assert.ok(m.consumer.groupMetadata().generationId > 0);
+    } finally {
+      await m.close();
+    }
+  });
+
+  it('max.poll.interval.ms exceeded: the member leaves; its next poll runs onPartitionsLost and rejoins', async () => {
+    const topic = 'kip848-pollint';
+    const group = 'kip848-pollint';
+    await createTopic(b.bootstrap, topic, 2);
+    const lost: number[][] = [];
+    const c1 = new Consumer(config(group, { 'max.poll.interval.ms': 1500 }));
+    c1.subscribe([topic], { onPartitionsLost: (tps) => void lost.push(tps.map((t) => t.partition)) });
+    const c2 = new SamsaMember('c2', config(group), [topic]);
+    try {
+      await waitFor('c2 owns all', () => c2.partitions().length === 2);
+      while (c1.assignment().length === 0) await c1.poll(100);
+      await waitFor('c2 down to one', () => c2.partitions().length === 1);
+      // c1 stops polling: past max.poll.interval.ms it leaves and c2 gets everything.
+      await waitFor('c2 takes everything after c1 leaves', () => c2.partitions().length === 2, 20_000);
+      const deadline = Date.now() + 20_000;
+      while ((lost.length === 0 || c1.assignment().length === 0) && Date.now() < deadline) await c1.poll(100);
+      assert.equal(lost.length, 1);
+      assert.equal(lost[0]!.length, 1);
+      assert.equal(c1.assignment().length, 1);
+    } finally {
+      await c1.close();
+      await c2.close();
+    }
+  });
+
+  it('group.remote.assignor picks the broker assignor; an unknown one is fatal (UNSUPPORTED_ASSIGNOR)', async () => {
+    const topic = 'kip848-assignor';
+    await createTopic(b.bootstrap, topic, 6);
+    const members = [0, 1].map((i) => new SamsaMember(`r${i}`, config('kip848-range', { 'group.remote.assignor': 'range' }), [topic]));
+    try {
+      await waitFor('3 + 3', () => members.every((m) => m.partitions().length === 3));
+      assert.equal(consumerGroupsOf(b.broker).groups.get('kip848-range')!.assignorName, 'range');
+      for (const m of members) {
+        const ps = m.partitions();
+        assert.equal(ps[2]! - ps[0]!, 2, `contiguous: ${ps.join(',')}`);
+      }
+    } finally {
+      for (const m of members) await m.close();
+    }
+    const bad = new Consumer(config('kip848-bad', { 'group.remote.assignor': 'nope' }));
+    bad.subscribe([topic]);
+    try {
+      await assert.rejects(async () => {
+        for (let i = 0; i < 50; i++) await bad.poll(100);
+      }, (e: Error) => e.name === 'UNSUPPORTED_ASSIGNOR');
+    } finally {
+      await bad.close();
+    }
+  });
+
+  it('a pattern subscription sends its matches and picks up a new matching topic; unsubscribe leaves, subscribe rejoins', async () => {
+    await createTopic(b.bootstrap, 'kpat-a', 1);
+    await createTopic(b.bootstrap, 'kother', 1);
+    const c = new Consumer(config('kip848-pattern', { 'metadata.max.age.ms': 300 }));
+    c.subscribe(/^kpat-/);
+    try {
+      const deadline = Date.now() + 20_000;
+      while (c.assignment().length < 1 && Date.now() < deadline) await c.poll(100);
+      assert.deepEqual(c.assignment(), [{ topic: 'kpat-a', partition: 0 }]);
+      await createTopic(b.bootstrap, 'kpat-b', 2);
+      while (c.assignment().length < 3 && Date.now() < deadline + 20_000) await c.poll(100);
+      assert.deepEqual(c.subscription(), ['kpat-a', 'kpat-b']);
+      assert.equal(c.assignment().length, 3);
+      const g = consumerGroupsOf(b.broker).groups.get('kip848-pattern')!;
+      assert.deepEqual([...g.members.values()][0]!.subscribedTopicNames, ['kpat-a', 'kpat-b']);
+      await c.unsubscribe();
+      assert.equal(g.members.size, 0);
+      c.subscribe(['kother']);
+      while (c.assignment().length < 1 && Date.now() < deadline + 40_000) await c.poll(100);
+      assert.deepEqual(c.assignment(), [{ topic: 'kother', partition: 0 }]);
+      assert.equal(g.members.size, 1);
+    } finally {
+      await c.close();
+    }
+  });
 });
