@@ -15,7 +15,9 @@ import type { ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Consumer as PlatformaticConsumer } from '@platformatic/kafka';
+import { notifyPartitionChanged } from '../../../src/broker/fetch/state.ts';
 import { consumerGroupsOf } from '../../../src/broker/group/consumer/index.ts';
+import { buildRecordBatch } from '../../../src/protocol/records/batch-builder.ts';
 import { Consumer } from '../../../src/client/consumer/index.ts';
 import type { ConsumerConfig, ConsumerRebalanceListener } from '../../../src/client/consumer/index.ts';
 import { startTestBroker } from '../helpers.ts';
@@ -169,6 +171,16 @@ function disjointComplete(owners: readonly Owner[], each?: number): boolean {
   return all.length === PARTITIONS && new Set(all).size === PARTITIONS;
 }
 
+/** One record on each of the first `partitions` partitions of `topic`. */
+function produceRoundOn(b: TestBroker, topic: string, partitions: number): void {
+  for (let p = 0; p < partitions; p++) {
+    const log = b.broker.logs.getLog(topic, p)!;
+    log.append(buildRecordBatch([{ key: null, value: Buffer.from(`p${p}-o${log.logEndOffset}`) }], { baseTimestamp: Date.now() }), { leaderEpoch: 0 });
+    log.maybeIncrementHighWatermark(log.logEndOffset);
+    notifyPartitionChanged(b.broker, topic, p);
+  }
+}
+
 function countDistinct(seen: readonly { partition: number; offset: number }[]): number {
   return new Set(seen.map((s) => `${s.partition}:${s.offset}`)).size;
 }
@@ -320,6 +332,39 @@ describe('Consumer with group.protocol=consumer (KIP-848)', { timeout: 240_000 }
     } finally {
       for (const m of samsa) await m.close().catch(() => {});
       for (const m of plat) await m.close().catch(() => {});
+    }
+  });
+
+  it('heartbeats continue while the handler is slower than the session timeout: no fencing, no rebalance', async () => {
+    const topic = 'kip848-slow';
+    const group = 'kip848-slow';
+    await createTopic(b.bootstrap, topic, 2);
+    produceRoundOn(b, topic, 2);
+    const c = new Consumer(config(group, { 'max.poll.interval.ms': 60_000 }));
+    const events: string[] = [];
+    c.subscribe([topic], { onPartitionsAssigned: (tps) => void events.push(`+${tps.length}`), onPartitionsLost: (tps) => void events.push(`!${tps.length}`), onPartitionsRevoked: (tps) => void events.push(`-${tps.length}`) });
+    let batches = 0;
+    const epochs: number[] = [];
+    const seen: number[] = [];
+    const done = c.consume({
+      pollTimeoutMs: 100,
+      eachBatch: async (records) => {
+        for (const r of records) seen.push(Number(r.offset));
+        epochs.push(c.groupMetadata().generationId);
+        if (batches++ === 0) await sleep(SESSION_MS * 2); // twice the broker's session timeout
+      },
+    });
+    try {
+      await waitFor('first batch', () => batches >= 1);
+      await sleep(SESSION_MS * 2 + 500);
+      produceRoundOn(b, topic, 2);
+      await waitFor('a record after the slow handler', () => seen.length >= 4, 20_000);
+      assert.deepEqual(events, ['+2']);
+      assert.ok(epochs.every((e) => e === epochs[0]), epochs.join(','));
+    } finally {
+      c.stop();
+      await done;
+      await c.close();
     }
   });
 
