@@ -42,7 +42,8 @@ export class CompletedFetch {
   private readonly verifyCrc: boolean;
   private pos = 0;
   private batch: ConsumerBatch | null = null;
-  private index = 0;
+  /** A decoded record not handed out yet (the first at or above the position, or one whose deserializer failed). */
+  private pending: ConsumerRecord<unknown, unknown> | null = null;
   private readonly aborted: FetchResponseAbortedTransaction[] | null;
   private nextAborted = 0;
   private readonly abortedProducers = new Set<bigint>();
@@ -81,8 +82,8 @@ export class CompletedFetch {
       if (end <= s.position!) continue;
       if (isControl(h.attributes)) {
         if (this.aborted !== null) {
-          const b = decodeConsumerBatch(this.buf, loc, s.topic, s.partition, this.verifyCrc);
-          if (b.records.length > 0 && readControlRecordType(b.records[0]!.rawKey) === ControlRecordType.ABORT) this.abortedProducers.delete(h.producerId);
+          const b = decodeConsumerBatch(this.buf, loc, s.topic, s.partition, this.verifyCrc, h);
+          if (!b.done && readControlRecordType(b.next().rawKey) === ControlRecordType.ABORT) this.abortedProducers.delete(h.producerId);
         }
         s.position = end;
         continue;
@@ -91,11 +92,14 @@ export class CompletedFetch {
         s.position = end;
         continue;
       }
-      return decodeConsumerBatch(this.buf, loc, s.topic, s.partition, this.verifyCrc);
+      return decodeConsumerBatch(this.buf, loc, s.topic, s.partition, this.verifyCrc, h);
     }
   }
 
-  /** Appends up to `max` records to `out`, deserializing them and advancing the partition's position. */
+  /**
+   * Appends up to `max` records to `out`, decoding and deserializing them as they
+   * go, and advances the partition's position.
+   */
   drain<K, V>(out: ConsumerRecord<K, V>[], max: number, keyDe: DeserializeFn<K>, valueDe: DeserializeFn<V>): void {
     const s = this.state;
     const topic = s.topic;
@@ -104,7 +108,7 @@ export class CompletedFetch {
     const deValue = valueDe !== BYTES_DESERIALIZER;
     while (out.length < max) {
       let b = this.batch;
-      if (b === null || this.index >= b.records.length) {
+      if (b === null || (b.done && this.pending === null)) {
         if (b !== null) {
           const end = b.header.baseOffset + BigInt(b.header.lastOffsetDelta) + 1n;
           if (end > s.position!) s.position = end;
@@ -116,32 +120,40 @@ export class CompletedFetch {
         }
         // Skip records below the position (a compressed batch may start before it).
         const skip = s.position! - b.header.baseOffset;
-        this.index = 0;
         if (skip > 0n) {
           const minDelta = Number(skip);
-          while (this.index < b.records.length && b.records[this.index]!.offsetDelta < minDelta) this.index++;
+          while (!b.done) {
+            const r = b.next();
+            if (r.offsetDelta >= minDelta) {
+              this.pending = r;
+              break;
+            }
+          }
+          if (this.pending === null) continue;
         }
         s.positionEpoch = b.header.partitionLeaderEpoch >= 0 ? b.header.partitionLeaderEpoch : null;
       }
-      const records = b.records as ConsumerRecord<K, V>[];
-      let i = this.index;
-      const n = Math.min(records.length, i + (max - out.length));
-      for (; i < n; i++) {
-        const r = records[i]!;
+      let last: ConsumerRecord<unknown, unknown> | null = null;
+      while (out.length < max) {
+        let r = this.pending;
+        if (r !== null) this.pending = null;
+        else if (b.done) break;
+        else r = b.next();
         if (deKey || deValue) {
           try {
             if (deKey) r.key = keyDe(topic, r.rawKey, r.headers);
             if (deValue) r.value = valueDe(topic, r.rawValue, r.headers);
           } catch (err) {
-            this.index = i;
+            // Stay at this record: the next poll tries it again (Java's behaviour).
+            this.pending = r;
             s.position = r.offset;
             throw new RecordDeserializationError(topic, partition, r.offset, err);
           }
         }
-        out.push(r);
+        out.push(r as ConsumerRecord<K, V>);
+        last = r;
       }
-      this.index = i;
-      if (i > 0) s.position = b.header.baseOffset + BigInt(records[i - 1]!.offsetDelta + 1);
+      if (last !== null) s.position = b.header.baseOffset + BigInt(last.offsetDelta + 1);
     }
   }
 }
