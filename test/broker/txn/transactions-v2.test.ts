@@ -349,6 +349,33 @@ describe('transactions v2 (KIP-890 part 2)', () => {
     assert.equal((await endTxn('pc', pid, e0, true)).errorCode, ErrorCode.NONE);
   });
 
+  it('a v2 transaction fenced by InitProducerId or timed out is aborted with a bumped epoch; the old producer is fenced', async () => {
+    const { producerId: pid, producerEpoch: e0 } = await init('f');
+    assert.equal((await produce12('f', txnBatch(pid, e0, 0, ['f-zombie']))).errorCode, ErrorCode.NONE);
+    // A new instance of the producer: the open transaction is aborted, the client retries.
+    assert.equal((await init('f')).errorCode, ErrorCode.CONCURRENT_TRANSACTIONS);
+    assert.equal(state('f').state, TxnState.COMPLETE_ABORT);
+    assert.equal(state('f').producerEpoch, e0 + 2); // fence + the v2 bump of the abort
+    const again = await init('f');
+    assert.deepEqual([again.errorCode, again.producerId, again.producerEpoch], [ErrorCode.NONE, pid, e0 + 3]);
+    // The zombie: its EndTxn and its produce are fenced, its data aborted.
+    assert.equal((await endTxn('f', pid, e0, true)).errorCode, ErrorCode.PRODUCER_FENCED);
+    assert.equal((await produce12('f', txnBatch(pid, e0, 1, ['f-zombie-2']))).errorCode, ErrorCode.INVALID_PRODUCER_EPOCH);
+    assert.ok(!(await visible()).some((v) => v.startsWith('f-zombie')));
+
+    // A v2 transaction past its timeout: aborted by the coordinator, epoch moved on.
+    const e = again.producerEpoch;
+    assert.equal((await produce12('f', txnBatch(pid, e, 0, ['f-slow']))).errorCode, ErrorCode.NONE);
+    assert.equal(txnCoordinatorOf(broker).abortTimedOut(Date.now() + 60_000), 1);
+    assert.equal(state('f').state, TxnState.COMPLETE_ABORT);
+    assert.equal(state('f').producerEpoch, e + 2);
+    assert.equal((await endTxn('f', pid, e, true)).errorCode, ErrorCode.PRODUCER_FENCED);
+    assert.equal((await produce12('f', txnBatch(pid, e, 1, ['f-slow-2']))).errorCode, ErrorCode.INVALID_PRODUCER_EPOCH);
+    const f = await fetch();
+    assert.equal(f.lastStableOffset, f.highWatermark);
+    assert.ok(!(await visible()).some((v) => v.startsWith('f-slow')));
+  });
+
   it('v1 requests keep their v1 behaviour on a v2 broker (AddPartitionsToTxn v3, Produce v9, EndTxn v3: no bump)', async () => {
     const { producerId: pid, producerEpoch: e0 } = await init('v1');
     const produce9 = (batch: Buffer) => c.send(ProduceApi, 9, { transactionalId: 'v1', acks: -1, timeoutMs: 5000, topicData: [{ name: 't', partitionData: [{ index: 0, records: batch }] }] }).then((r) => r.responses[0]!.partitionResponses[0]!);
