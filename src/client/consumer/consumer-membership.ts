@@ -128,6 +128,8 @@ export class ConsumerMembershipManager implements GroupMembership {
   /** The latest assignment from the broker: topic id → partitions. */
   private target: Map<string, number[]> | null = null;
   private pendingReconcile = false;
+  /** onPartitionsAssigned ran since the join (it runs once even for an empty assignment, then only on changes). */
+  private reconciledSinceJoin = false;
   private retryResolveTimer: NodeJS.Timeout | null = null;
   private working: Promise<void> | null = null;
   private wakeWork: (() => void) | null = null;
@@ -301,6 +303,7 @@ export class ConsumerMembershipManager implements GroupMembership {
     this.sent = emptySent();
     this.target = null;
     this.pendingReconcile = false;
+    this.reconciledSinceJoin = false;
     this.urgent = true;
     this.kick();
   }
@@ -347,6 +350,12 @@ export class ConsumerMembershipManager implements GroupMembership {
     const revoked = owned.filter((tp) => !assignedKeys.has(tpKey(tp.topic, tp.partition)));
     const added = assigned.filter((tp) => !ownedKeys.has(tpKey(tp.topic, tp.partition)));
     const listener = this.subs.listener;
+    if (revoked.length === 0 && added.length === 0 && this.reconciledSinceJoin && unresolved === 0) {
+      // Nothing moves (Java: "target assignment equals the current one"): acknowledge only.
+      this.urgent = true;
+      this.kick();
+      return;
+    }
     if (revoked.length > 0) {
       // Stop handing out the revoked partitions' records, commit what was consumed, then tell the listener.
       const offsets = this.o.enableAutoCommit ? this.consumedOffsets() : [];
@@ -377,6 +386,7 @@ export class ConsumerMembershipManager implements GroupMembership {
     }
     if (version !== this.membershipVersion || this.closed) return;
     this.reconciliations++;
+    this.reconciledSinceJoin = true;
     // Acknowledge: the next heartbeat, sent now, carries the owned partitions.
     this.urgent = true;
     this.kick();

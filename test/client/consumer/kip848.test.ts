@@ -463,6 +463,32 @@ describe('Consumer with group.protocol=consumer (KIP-848)', { timeout: 240_000 }
     }
   });
 
+  it('subscribe() to other topics while in the group: the next heartbeat carries them, the old topic is revoked, the new one assigned', async () => {
+    await createTopic(b.bootstrap, 'ksub-a', 2);
+    await createTopic(b.bootstrap, 'ksub-b', 2);
+    const events: string[] = [];
+    const c = new Consumer(config('kip848-resub'));
+    const listener: ConsumerRebalanceListener = {
+      onPartitionsAssigned: (tps) => void events.push(`+${tps.map((t) => `${t.topic}-${t.partition}`).join(',')}`),
+      onPartitionsRevoked: (tps) => void events.push(`-${tps.map((t) => `${t.topic}-${t.partition}`).join(',')}`),
+    };
+    c.subscribe(['ksub-a'], listener);
+    try {
+      const deadline = Date.now() + 20_000;
+      while (c.assignment().length < 2 && Date.now() < deadline) await c.poll(100);
+      const epoch = c.groupMetadata().generationId;
+      c.subscribe(['ksub-b'], listener);
+      while (!c.assignment().every((tp) => tp.topic === 'ksub-b') || c.assignment().length < 2) {
+        if (Date.now() > deadline) throw new Error(`no ksub-b assignment: ${events.join(' ')}`);
+        await c.poll(100);
+      }
+      assert.deepEqual(events, ['+ksub-a-0,ksub-a-1', '-ksub-a-0,ksub-a-1', '+', '+ksub-b-0,ksub-b-1']);
+      assert.ok(c.groupMetadata().generationId > epoch);
+    } finally {
+      await c.close();
+    }
+  });
+
   it('a pattern subscription sends its matches and picks up a new matching topic; unsubscribe leaves, subscribe rejoins', async () => {
     await createTopic(b.bootstrap, 'kpat-a', 1);
     await createTopic(b.bootstrap, 'kother', 1);
