@@ -1,12 +1,14 @@
 /**
- * group.protocol=consumer (KIP-848) in Samsa's Consumer, against a Samsa broker:
+ * group.protocol=consumer (KIP-848) in Samsa's Consumer. Against a `samsa start`
+ * process (records produced with kcat, the group read with ConsumerGroupDescribe):
  * three members on a 12-partition topic get disjoint, complete assignments and read
  * everything once; a fourth joins (no duplicates: revocation commits first); one
  * closes and its partitions move; a member in its own process killed with SIGKILL
  * times out and its partitions move; a new member resumes at the committed offsets;
- * Samsa and @platformatic/kafka (groupProtocol 'consumer') members share one group;
- * static membership, pattern subscriptions, fencing, max.poll.interval.ms and the
- * fatal errors.
+ * Samsa and @platformatic/kafka (groupProtocol 'consumer') members share one group.
+ * Against an in-process broker, whose group state the tests read and change: slow
+ * handlers, static membership, fencing, max.poll.interval.ms, the remote assignor
+ * and its fatal error, subscription changes, pattern subscriptions.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -22,8 +24,14 @@ import { Consumer } from '../../../src/client/consumer/index.ts';
 import type { ConsumerConfig, ConsumerRebalanceListener } from '../../../src/client/consumer/index.ts';
 import { startTestBroker } from '../helpers.ts';
 import type { TestBroker } from '../helpers.ts';
-import { PARTITIONS, committedOffsets, produceRound } from '../../broker/group/group-scenario.ts';
-import { createTopic, sleep } from './helpers.ts';
+import { PARTITIONS } from '../../broker/group/group-scenario.ts';
+import { makeTempDir, removeDir, startSamsa } from '../../interop/harness.ts';
+import type { Samsa } from '../../interop/harness.ts';
+import { Admin } from '../../../src/client/admin/index.ts';
+import { BrokerConnection } from '../../../src/client/network/broker-connection.ts';
+import { ConsumerGroupDescribeApi } from '../../../src/protocol/generated/api-keys.ts';
+import type { ConsumerGroupDescribeResponseDescribedGroup } from '../../../src/protocol/generated/consumer-group-describe-response.ts';
+import { createTopic, kcatProduce, sleep } from './helpers.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const SESSION_MS = 3000;
@@ -185,7 +193,200 @@ function countDistinct(seen: readonly { partition: number; offset: number }[]): 
   return new Set(seen.map((s) => `${s.partition}:${s.offset}`)).size;
 }
 
-describe('Consumer with group.protocol=consumer (KIP-848)', { timeout: 240_000 }, () => {
+/** The group as ConsumerGroupDescribe shows it (the broker is another process). */
+class GroupView {
+  private readonly conn: BrokerConnection;
+  private constructor(conn: BrokerConnection) {
+    this.conn = conn;
+  }
+  static async open(host: string, port: number): Promise<GroupView> {
+    return new GroupView(await BrokerConnection.connect({ host, port, clientId: 'kip848-view' }));
+  }
+  async describe(group: string): Promise<ConsumerGroupDescribeResponseDescribedGroup> {
+    const res = await this.conn.send(ConsumerGroupDescribeApi, { groupIds: [group], includeAuthorizedOperations: false });
+    return res.groups[0]!;
+  }
+  /** Stable with `n` members, each at the assignment epoch. */
+  async stable(group: string, n: number): Promise<boolean> {
+    const g = await this.describe(group);
+    return g.errorCode === 0 && g.groupState === 'Stable' && g.members.length === n && g.members.every((m) => m.memberEpoch === g.assignmentEpoch);
+  }
+  close(): void {
+    this.conn.close();
+  }
+}
+
+async function waitForAsync(what: string, cond: () => Promise<boolean> | boolean, timeoutMs = 30_000, detail?: () => string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${detail ? `: ${detail()}` : ''}`);
+    await sleep(50);
+  }
+}
+
+/** `n` records on every partition, with kcat (one process per partition). */
+async function produceAll(bootstrap: string, topic: string, n: number): Promise<void> {
+  await Promise.all(Array.from({ length: PARTITIONS }, (_, p) => kcatProduce(bootstrap, topic, p, Array.from({ length: n }, (_, i) => `k${i}:p${p}-${i}`))));
+}
+
+describe('Consumer with group.protocol=consumer (KIP-848) against a samsa start process', { timeout: 240_000 }, () => {
+  let broker: Samsa;
+  let view: GroupView;
+  let tmp: string;
+  const config = (group: string, extra: Partial<ConsumerConfig> = {}): ConsumerConfig => ({
+    'bootstrap.servers': broker.bootstrap,
+    'group.id': group,
+    'group.protocol': 'consumer',
+    'auto.offset.reset': 'earliest',
+    'fetch.max.wait.ms': 100,
+    ...extra,
+  });
+
+  before(async () => {
+    tmp = makeTempDir('samsa-kip848-');
+    broker = await startSamsa({
+      dataDir: join(tmp, 'data'),
+      overrides: {
+        'group.initial.rebalance.delay.ms': '0',
+        'group.consumer.heartbeat.interval.ms': '300',
+        'group.consumer.session.timeout.ms': String(SESSION_MS),
+        'offsets.topic.num.partitions': '3',
+      },
+    });
+    view = await GroupView.open(broker.host, broker.port);
+  });
+  after(async () => {
+    view?.close();
+    await broker?.stop();
+    if (tmp) removeDir(tmp);
+  });
+
+  it('3 members → 4 → one closes → one is killed (-9) → a new member resumes at the committed offsets', async () => {
+    const topic = 'kip848-main';
+    const group = 'kip848-main';
+    await createTopic(broker.bootstrap, topic, PARTITIONS);
+    await produceAll(broker.bootstrap, topic, 10);
+    const members: SamsaMember[] = [];
+    const all: SamsaMember[] = [];
+    let child: ChildMember | null = null;
+    try {
+      for (let i = 0; i < 3; i++) {
+        const m = new SamsaMember(`m${i}`, config(group, { 'auto.commit.interval.ms': 200 }), [topic]);
+        members.push(m);
+        all.push(m);
+      }
+      const detail = () => describeOwners(members);
+      await waitForAsync('3 members with 4 partitions each', async () => disjointComplete(members, 4) && (await view.stable(group, 3)), 30_000, detail);
+      await waitFor('every record read', () => countDistinct(all.flatMap((m) => m.seen)) === 10 * PARTITIONS, 30_000);
+      // The members' epochs are the group's assignment epoch; the assignor is the broker's default.
+      const g = await view.describe(group);
+      assert.equal(g.assignorName, 'uniform');
+      for (const m of members) {
+        const described = g.members.find((x) => x.memberId === m.consumer.groupMetadata().memberId)!;
+        assert.equal(m.consumer.groupMetadata().generationId, described.memberEpoch);
+        assert.deepEqual(described.assignment.topicPartitions.flatMap((t) => t.partitions).sort((a, b) => a - b), m.partitions());
+      }
+
+      // A fourth member: 3 partitions each; revocations commit first, so nothing is read twice.
+      const m3 = new SamsaMember('m3', config(group, { 'auto.commit.interval.ms': 200 }), [topic]);
+      members.push(m3);
+      all.push(m3);
+      await waitForAsync('4 members with 3 partitions each', async () => disjointComplete(members, 3) && (await view.stable(group, 4)), 30_000, detail);
+      await produceAll(broker.bootstrap, topic, 5);
+      await waitFor('the new records read', () => countDistinct(all.flatMap((m) => m.seen)) === 15 * PARTITIONS, 30_000);
+      const reads = all.flatMap((m) => m.seen);
+      assert.equal(reads.length, countDistinct(reads), 'no record delivered twice');
+      assert.ok(members[0]!.events.some((e) => e.startsWith('-')), members[0]!.events.join(' '));
+      assert.ok(m3.events.some((e) => e.startsWith('+') && e.length > 1), m3.events.join(' '));
+
+      // One closes (leaves with epoch -1): its partitions move to the others.
+      const closing = members.shift()!;
+      const moved = closing.partitions();
+      await closing.close();
+      await waitForAsync('3 members with 4 partitions each after a leave', async () => disjointComplete(members, 4) && (await view.stable(group, 3)), 30_000, detail);
+      for (const p of moved) assert.ok(members.some((m) => m.partitions().includes(p)), `partition ${p} moved`);
+
+      // A member in its own process joins, then is killed with SIGKILL: its session times out, its partitions move.
+      child = new ChildMember('child', broker.bootstrap, group, topic);
+      const owners: Owner[] = [...members, child];
+      await waitForAsync('4 members with the child', async () => disjointComplete(owners, 3) && (await view.stable(group, 4)), 30_000, () => `${describeOwners(owners)} ${child!.stderr}`);
+      const childHad = child.partitions();
+      await produceAll(broker.bootstrap, topic, 2);
+      await waitFor('the child read its new records', () => childHad.every((p) => child!.seen.filter((s) => s.partition === p).length >= 2), 30_000, () => child!.stderr);
+      child.proc.kill('SIGKILL');
+      const killedAt = Date.now();
+      await waitForAsync('3 members with 4 partitions each after the kill', async () => disjointComplete(members, 4) && (await view.stable(group, 3)), 30_000, detail);
+      assert.ok(Date.now() - killedAt >= SESSION_MS - 1000, 'the partitions moved when the session timed out');
+      for (const p of childHad) assert.ok(members.some((m) => m.partitions().includes(p)), `partition ${p} moved from the killed member`);
+      await produceAll(broker.bootstrap, topic, 3);
+      const total = 20 * PARTITIONS;
+      await waitFor('every record read', () => countDistinct([...all.flatMap((m) => m.seen), ...child!.seen]) === total, 30_000);
+      // The child committed after each batch before reporting it: nothing it reported is read again.
+      const childKeys = new Set(child.seen.map((s) => `${s.partition}:${s.offset}`));
+      assert.deepEqual(all.flatMap((m) => m.seen).filter((s) => childKeys.has(`${s.partition}:${s.offset}`)), []);
+
+      // Everybody closes (auto-commit on revocation and close); the group is empty, its offsets at the end.
+      for (const m of members.splice(0)) await m.close();
+      await waitForAsync('group empty', async () => (await view.describe(group)).groupState === 'Empty');
+      const admin = new Admin({ bootstrapServers: broker.bootstrap });
+      try {
+        const [offsets] = await admin.listConsumerGroupOffsets([group]);
+        assert.deepEqual(offsets!.offsets.map((o) => o.offset), Array.from({ length: PARTITIONS }, () => 20n));
+      } finally {
+        admin.close();
+      }
+
+      // A new member resumes at the committed offsets: only what is new.
+      await produceAll(broker.bootstrap, topic, 2);
+      const fresh = new SamsaMember('fresh', config(group), [topic]);
+      members.push(fresh);
+      await waitFor('the new records read', () => fresh.seen.length >= 2 * PARTITIONS, 30_000);
+      await sleep(300);
+      assert.equal(fresh.seen.length, 2 * PARTITIONS);
+      assert.ok(fresh.seen.every((s) => s.offset === 20 || s.offset === 21), JSON.stringify(fresh.seen.slice(0, 5)));
+    } finally {
+      child?.proc.kill('SIGKILL');
+      for (const m of members) await m.close().catch(() => {});
+    }
+  });
+
+  it('mixed group: Samsa and @platformatic/kafka (groupProtocol consumer) members share the partitions', async () => {
+    const topic = 'kip848-mixed';
+    const group = 'kip848-mixed';
+    await createTopic(broker.bootstrap, topic, PARTITIONS);
+    await produceAll(broker.bootstrap, topic, 4);
+    const samsa: SamsaMember[] = [];
+    const plat: PlatformaticMember[] = [];
+    try {
+      samsa.push(new SamsaMember('s0', config(group, { 'auto.commit.interval.ms': 200 }), [topic]));
+      const p0 = new PlatformaticMember('p0', broker.bootstrap, group, topic);
+      await p0.start();
+      plat.push(p0);
+      samsa.push(new SamsaMember('s1', config(group, { 'auto.commit.interval.ms': 200 }), [topic]));
+      const p1 = new PlatformaticMember('p1', broker.bootstrap, group, topic);
+      await p1.start();
+      plat.push(p1);
+      const owners = (): Owner[] => [...samsa, ...plat];
+      const everyone = owners() as (SamsaMember | PlatformaticMember)[];
+      const seen = () => everyone.flatMap((m) => m.seen);
+      await waitForAsync('2 + 2 members with 3 partitions each', async () => disjointComplete(owners(), 3) && (await view.stable(group, 4)), 60_000, () => describeOwners(owners()));
+      await waitFor('every record read', () => countDistinct(seen()) === 4 * PARTITIONS, 30_000);
+      // A platformatic member leaves: its partitions go to the other three.
+      await plat.shift()!.close();
+      await waitForAsync('3 members with 4 partitions each', async () => disjointComplete(owners(), 4) && (await view.stable(group, 3)), 60_000, () => describeOwners(owners()));
+      // A Samsa member leaves: 6 each.
+      await samsa.shift()!.close();
+      await waitForAsync('2 members with 6 partitions each', async () => disjointComplete(owners(), 6) && (await view.stable(group, 2)), 60_000, () => describeOwners(owners()));
+      await produceAll(broker.bootstrap, topic, 2);
+      await waitFor('the new records read', () => countDistinct(seen()) === 6 * PARTITIONS, 30_000, () => describeOwners(owners()));
+    } finally {
+      for (const m of samsa) await m.close().catch(() => {});
+      for (const m of plat) await m.close().catch(() => {});
+    }
+  });
+});
+
+describe('Consumer with group.protocol=consumer (KIP-848), in-process broker (its group state inspected)', { timeout: 240_000 }, () => {
   let b: TestBroker;
   const config = (group: string, extra: Partial<ConsumerConfig> = {}): ConsumerConfig => ({
     'bootstrap.servers': b.bootstrap,
@@ -206,133 +407,6 @@ describe('Consumer with group.protocol=consumer (KIP-848)', { timeout: 240_000 }
   });
   after(async () => {
     await b.close();
-  });
-
-  it('3 members → 4 → one closes → one is killed (-9) → a new member resumes at the committed offsets', async () => {
-    const topic = 'kip848-main';
-    const group = 'kip848-main';
-    await createTopic(b.bootstrap, topic, PARTITIONS);
-    for (let i = 0; i < 10; i++) produceRound(b.broker, topic);
-    const manager = consumerGroupsOf(b.broker);
-    const stable = (n: number) => () => {
-      const g = manager.groups.get(group);
-      return g !== undefined && g.state === 'Stable' && g.members.size === n;
-    };
-    const members: SamsaMember[] = [];
-    const all: SamsaMember[] = [];
-    let child: ChildMember | null = null;
-    try {
-      for (let i = 0; i < 3; i++) {
-        const m = new SamsaMember(`m${i}`, config(group, { 'auto.commit.interval.ms': 200 }), [topic]);
-        members.push(m);
-        all.push(m);
-      }
-      const detail = () => describeOwners(members);
-      await waitFor('3 members with 4 partitions each', () => stable(3)() && disjointComplete(members, 4), 30_000, detail);
-      await waitFor('every record read', () => countDistinct(all.flatMap((m) => m.seen)) === 10 * PARTITIONS, 30_000);
-      // The group's epoch is the members' epoch; the assignor is the broker's default.
-      const g = manager.groups.get(group)!;
-      assert.equal(g.assignorName, 'uniform');
-      for (const m of members) assert.equal(m.consumer.groupMetadata().generationId, g.members.get(m.consumer.groupMetadata().memberId)!.memberEpoch);
-
-      // A fourth member: 3 partitions each; revocations commit first, so nothing is read twice.
-      const m3 = new SamsaMember('m3', config(group, { 'auto.commit.interval.ms': 200 }), [topic]);
-      members.push(m3);
-      all.push(m3);
-      await waitFor('4 members with 3 partitions each', () => stable(4)() && disjointComplete(members, 3), 30_000, detail);
-      for (let i = 0; i < 5; i++) produceRound(b.broker, topic);
-      await waitFor('the new records read', () => countDistinct(all.flatMap((m) => m.seen)) === 15 * PARTITIONS, 30_000);
-      const reads = all.flatMap((m) => m.seen);
-      assert.equal(reads.length, countDistinct(reads), 'no record delivered twice');
-      // Revocation ran before assignment elsewhere: the first members gave partitions up.
-      assert.ok(members[0]!.events.some((e) => e.startsWith('-')), members[0]!.events.join(' '));
-      assert.ok(m3.events.some((e) => e.startsWith('+') && e.length > 1), m3.events.join(' '));
-
-      // One closes (leaves with epoch -1): its partitions move to the others.
-      const closing = members.shift()!;
-      const moved = closing.partitions();
-      await closing.close();
-      await waitFor('3 members with 4 partitions each after a leave', () => stable(3)() && disjointComplete(members, 4), 30_000, detail);
-      for (const p of moved) assert.ok(members.some((m) => m.partitions().includes(p)), `partition ${p} moved`);
-
-      // A member in its own process joins, then is killed with SIGKILL: its session times out, its partitions move.
-      child = new ChildMember('child', b.bootstrap, group, topic);
-      const owners: Owner[] = [...members, child];
-      await waitFor('4 members with the child', () => stable(4)() && disjointComplete(owners, 3), 30_000, () => `${describeOwners(owners)} ${child!.stderr}`);
-      const childHad = child.partitions();
-      for (let i = 0; i < 2; i++) produceRound(b.broker, topic);
-      await waitFor('the child read its new records', () => childHad.every((p) => child!.seen.filter((s) => s.partition === p).length >= 2), 30_000, () => child!.stderr);
-      child.proc.kill('SIGKILL');
-      const killedAt = Date.now();
-      await waitFor('3 members with 4 partitions each after the kill', () => stable(3)() && disjointComplete(members, 4), 30_000, detail);
-      assert.ok(Date.now() - killedAt >= SESSION_MS - 1000, 'the partitions moved when the session timed out');
-      for (const p of childHad) assert.ok(members.some((m) => m.partitions().includes(p)), `partition ${p} moved from the killed member`);
-      for (let i = 0; i < 3; i++) produceRound(b.broker, topic);
-      const total = 20 * PARTITIONS;
-      await waitFor('every record read', () => countDistinct([...all.flatMap((m) => m.seen), ...child!.seen]) === total, 30_000);
-      // The child committed after each batch: whatever it reported was committed, so nothing it reported is read again.
-      const childKeys = new Set(child.seen.map((s) => `${s.partition}:${s.offset}`));
-      const rereadFromChild = all.flatMap((m) => m.seen).filter((s) => childKeys.has(`${s.partition}:${s.offset}`));
-      assert.deepEqual(rereadFromChild, []);
-
-      // Everybody closes (auto-commit on revocation and close); the group is empty.
-      for (const m of members.splice(0)) await m.close();
-      await waitFor('group empty', () => manager.groups.get(group)?.state === 'Empty');
-      assert.deepEqual(committedOffsets(b.broker, group, topic), Array.from({ length: PARTITIONS }, () => 20));
-
-      // A new member resumes at the committed offsets: only what is new.
-      for (let i = 0; i < 2; i++) produceRound(b.broker, topic);
-      const fresh = new SamsaMember('fresh', config(group), [topic]);
-      members.push(fresh);
-      await waitFor('the new records read', () => fresh.seen.length >= 2 * PARTITIONS, 30_000);
-      await sleep(300);
-      assert.equal(fresh.seen.length, 2 * PARTITIONS);
-      assert.ok(fresh.seen.every((s) => s.offset === 20 || s.offset === 21), JSON.stringify(fresh.seen.slice(0, 5)));
-    } finally {
-      child?.proc.kill('SIGKILL');
-      for (const m of members) await m.close().catch(() => {});
-    }
-  });
-
-  it('mixed group: Samsa and @platformatic/kafka (groupProtocol consumer) members share the partitions', async () => {
-    const topic = 'kip848-mixed';
-    const group = 'kip848-mixed';
-    await createTopic(b.bootstrap, topic, PARTITIONS);
-    for (let i = 0; i < 4; i++) produceRound(b.broker, topic);
-    const manager = consumerGroupsOf(b.broker);
-    const stable = (n: number) => () => {
-      const g = manager.groups.get(group);
-      return g !== undefined && g.state === 'Stable' && g.members.size === n;
-    };
-    const samsa: SamsaMember[] = [];
-    const plat: PlatformaticMember[] = [];
-    try {
-      samsa.push(new SamsaMember('s0', config(group, { 'auto.commit.interval.ms': 200 }), [topic]));
-      const p0 = new PlatformaticMember('p0', b.bootstrap, group, topic);
-      await p0.start();
-      plat.push(p0);
-      samsa.push(new SamsaMember('s1', config(group, { 'auto.commit.interval.ms': 200 }), [topic]));
-      const p1 = new PlatformaticMember('p1', b.bootstrap, group, topic);
-      await p1.start();
-      plat.push(p1);
-      const owners = (): Owner[] => [...samsa, ...plat];
-      await waitFor('2 + 2 members with 3 partitions each', () => stable(4)() && disjointComplete(owners(), 3), 60_000, () => describeOwners(owners()));
-      const everyone = owners() as (SamsaMember | PlatformaticMember)[];
-      const seen = () => everyone.flatMap((m) => m.seen);
-      await waitFor('every record read', () => countDistinct(seen()) === 4 * PARTITIONS, 30_000);
-      // A platformatic member leaves: its partitions go to the other three.
-      const leaving = plat.shift()!;
-      await leaving.close();
-      await waitFor('3 members with 4 partitions each', () => stable(3)() && disjointComplete(owners(), 4), 60_000, () => describeOwners(owners()));
-      // A Samsa member leaves: 6 each.
-      await samsa.shift()!.close();
-      await waitFor('2 members with 6 partitions each', () => stable(2)() && disjointComplete(owners(), 6), 60_000, () => describeOwners(owners()));
-      for (let i = 0; i < 2; i++) produceRound(b.broker, topic);
-      await waitFor('the new records read', () => countDistinct(seen()) === 6 * PARTITIONS, 30_000, () => `${describeOwners(owners())}; read ${owners().map((o) => `${o.name}: ${(o as SamsaMember).seen.filter((s) => s.offset >= 4).map((s) => `${s.partition}@${s.offset}`).join(',')}`).join(' | ')}`);
-    } finally {
-      for (const m of samsa) await m.close().catch(() => {});
-      for (const m of plat) await m.close().catch(() => {});
-    }
   });
 
   it('heartbeats continue while the handler is slower than the session timeout: no fencing, no rebalance', async () => {
