@@ -140,6 +140,8 @@ export class ConsumerMembershipManager implements GroupMembership {
   private listenerError: unknown = null;
   private nextAutoCommitMs: number;
   private closed = false;
+  /** close()/unsubscribe() is giving the partitions up: poll-side work stops. */
+  private releasing = false;
 
   constructor(cluster: Cluster, subs: SubscriptionState, o: ConsumerSettings, events: GroupMembershipEvents) {
     this.cluster = cluster;
@@ -262,7 +264,7 @@ export class ConsumerMembershipManager implements GroupMembership {
 
   private async work(): Promise<void> {
     try {
-      while (!this.closed && this.fatal === null && this.subs.hasAutoAssignment) {
+      while (!this.closed && !this.releasing && this.fatal === null && this.subs.hasAutoAssignment) {
         if (this.state === 'fenced' || this.state === 'stale') {
           const state = this.state;
           await this.releaseAll(true);
@@ -771,6 +773,17 @@ export class ConsumerMembershipManager implements GroupMembership {
 
   /** Commits (auto-commit), revokes (or loses), leaves with epoch -1 / -2. */
   private async release(deadline: number): Promise<void> {
+    this.releasing = true;
+    try {
+      await this.doRelease(deadline);
+    } finally {
+      this.releasing = false;
+    }
+  }
+
+  private async doRelease(deadline: number): Promise<void> {
+    // A reconciliation in progress finishes first; a join waiting for its response does not hold close up.
+    this.wake();
     if (this.working) await within(this.working, deadline);
     const member = this.state === 'stable';
     if (this.o.enableAutoCommit && (!this.subs.hasAutoAssignment || member)) {
