@@ -472,12 +472,19 @@ describe('Consumer with group.protocol=consumer (KIP-848), in-process broker (it
     const topic = 'kip848-fenced';
     const group = 'kip848-fenced';
     await createTopic(b.bootstrap, topic, 3);
-    const m = new SamsaMember('m', config(group), [topic]);
+    const m = new SamsaMember('m', config(group, { 'client.rack': 'rack-1', 'max.poll.interval.ms': 45_678, 'client.id': 'fence-me' }), [topic]);
     try {
       await waitFor('assigned', () => m.partitions().length === 3);
       const manager = consumerGroupsOf(b.broker);
       const g = manager.groups.get(group)!;
       const before = m.consumer.groupMetadata().memberId;
+      // The join carried the rack, the rebalance timeout (max.poll.interval.ms) and the subscription.
+      const member = g.members.get(before)!;
+      assert.equal(member.rackId, 'rack-1');
+      assert.equal(member.rebalanceTimeoutMs, 45_678);
+      assert.equal(member.clientId, 'fence-me');
+      assert.deepEqual(member.subscribedTopicNames, [topic]);
+      assert.equal(member.serverAssignor, null);
       manager.removeMember(g, g.members.get(before)!);
       await waitFor('lost', () => m.events.includes('!0,1,2'), 10_000, () => m.events.join(' '));
       await waitFor('assigned again', () => m.partitions().length === 3 && g.members.size === 1 && g.state === 'Stable', 10_000);
