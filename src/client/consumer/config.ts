@@ -80,7 +80,7 @@ export interface ConsumerSettings {
   prefetchDepth: number;
 }
 
-/** Configs the consumer protocol (KIP-848) takes from the broker instead (Java's ConsumerConfig.checkGroupRemoteAssignor and friends). */
+/** Configs the consumer protocol (KIP-848) takes from the broker instead (Java's CONSUMER_PROTOCOL_UNSUPPORTED_CONFIGS). */
 const CLASSIC_ONLY_CONFIGS = ['partition.assignment.strategy', 'session.timeout.ms', 'heartbeat.interval.ms'] as const;
 
 function int(config: Record<string, unknown>, name: string, def: number, min = 0): number {
@@ -109,17 +109,19 @@ function oneOf<T extends string>(config: Record<string, unknown>, name: string, 
 export function resolveConfig(config: ConsumerConfig<unknown, unknown>): ConsumerSettings {
   const c = config as unknown as Record<string, unknown>;
   if (c['bootstrap.servers'] === undefined) throw new TypeError('Missing required configuration "bootstrap.servers" which has no default value.');
-  const groupProtocol = oneOf(c, 'group.protocol', 'classic', ['classic', 'consumer']);
+  const rawProtocol = c['group.protocol'];
+  // Case-insensitive, as Java's GroupProtocol validator.
+  const groupProtocol = oneOf({ 'group.protocol': typeof rawProtocol === 'string' ? rawProtocol.toLowerCase() : rawProtocol }, 'group.protocol', 'classic', ['classic', 'consumer']);
   const remoteAssignor = c['group.remote.assignor'];
-  if (remoteAssignor !== undefined && remoteAssignor !== null && (typeof remoteAssignor !== 'string' || remoteAssignor.trim() === '')) {
-    throw new ConfigException(`Invalid value ${String(remoteAssignor)} for configuration group.remote.assignor: must be a non-empty string or null`, 'group.remote.assignor');
+  if (remoteAssignor !== undefined && remoteAssignor !== null && typeof remoteAssignor !== 'string') {
+    throw new ConfigException(`Invalid value ${String(remoteAssignor)} for configuration group.remote.assignor: must be a string or null`, 'group.remote.assignor');
   }
-  if (groupProtocol === 'consumer') {
-    for (const name of CLASSIC_ONLY_CONFIGS) {
-      if (c[name] !== undefined) throw new ConfigException(`${name} cannot be set when group.protocol=consumer`, name);
-    }
-  } else if (remoteAssignor !== undefined && remoteAssignor !== null) {
-    throw new ConfigException('group.remote.assignor cannot be set when group.protocol=classic', 'group.remote.assignor');
+  const blank = (v: unknown): boolean => v === undefined || v === null || String(v).trim() === '';
+  if (c['group.id'] !== undefined && c['group.id'] !== null) {
+    // Java's ConsumerConfig.checkUnsupportedConfigs: configs the chosen protocol does not use.
+    const unsupported = groupProtocol === 'consumer' ? CLASSIC_ONLY_CONFIGS : (['group.remote.assignor'] as const);
+    const invalid = unsupported.filter((name) => !blank(c[name]));
+    if (invalid.length > 0) throw new ConfigException(`${invalid.join(', ')} cannot be set when group.protocol=${groupProtocol.toUpperCase()}`, invalid[0]!);
   }
   const groupId = (c['group.id'] as string | null | undefined) ?? null;
   const enableAutoCommit = bool(c, 'enable.auto.commit', groupId !== null);
@@ -138,7 +140,7 @@ export function resolveConfig(config: ConsumerConfig<unknown, unknown>): Consume
     bootstrapServers: c['bootstrap.servers'] as string | readonly string[],
     groupId,
     groupProtocol,
-    groupRemoteAssignor: typeof remoteAssignor === 'string' ? remoteAssignor.trim() : null,
+    groupRemoteAssignor: typeof remoteAssignor === 'string' && remoteAssignor.trim() !== '' ? remoteAssignor.trim() : null,
     groupInstanceId: (c['group.instance.id'] as string | null | undefined) ?? null,
     clientId: (c['client.id'] as string | undefined) ?? (groupId !== null ? `consumer-${groupId}` : 'consumer'),
     clientRack: (c['client.rack'] as string | undefined) || null,

@@ -205,9 +205,13 @@ describe('Consumer: assign / poll / seek', () => {
     void k.close();
     for (const name of ['partition.assignment.strategy', 'session.timeout.ms', 'heartbeat.interval.ms'] as const) {
       const value = name === 'partition.assignment.strategy' ? ['range'] : 3000;
-      assert.throws(() => new Consumer({ 'bootstrap.servers': b.bootstrap, 'group.id': 'g', 'group.protocol': 'consumer', [name]: value }), (e: Error) => e.name === 'ConfigException' && e.message === `${name} cannot be set when group.protocol=consumer`);
+      assert.throws(() => new Consumer({ 'bootstrap.servers': b.bootstrap, 'group.id': 'g', 'group.protocol': 'consumer', [name]: value }), (e: Error) => e.name === 'ConfigException' && e.message === `${name} cannot be set when group.protocol=CONSUMER`);
     }
-    assert.throws(() => new Consumer({ 'bootstrap.servers': b.bootstrap, 'group.id': 'g', 'group.remote.assignor': 'uniform' }), /group.remote.assignor cannot be set when group.protocol=classic/);
+    assert.throws(
+      () => new Consumer({ 'bootstrap.servers': b.bootstrap, 'group.id': 'g', 'group.protocol': 'CONSUMER' as 'consumer', 'session.timeout.ms': 6000, 'heartbeat.interval.ms': 500 }),
+      /^ConfigException: session.timeout.ms, heartbeat.interval.ms cannot be set when group.protocol=CONSUMER$/,
+    );
+    assert.throws(() => new Consumer({ 'bootstrap.servers': b.bootstrap, 'group.id': 'g', 'group.remote.assignor': 'uniform' }), /group.remote.assignor cannot be set when group.protocol=CLASSIC/);
     assert.throws(() => new Consumer({ 'bootstrap.servers': b.bootstrap, 'auto.offset.reset': 'smallest' as 'earliest' }), /auto.offset.reset/);
     assert.throws(() => new Consumer({ 'bootstrap.servers': b.bootstrap, 'partition.assignment.strategy': ['nope'] }), /partition.assignment.strategy/);
     const g = new Consumer({ 'bootstrap.servers': b.bootstrap, 'group.id': 'g' });
