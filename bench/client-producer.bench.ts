@@ -3,28 +3,43 @@
  * run, against the same `samsa start` process (a separate process, so client and
  * broker do not share a thread).
  *
- *   node bench/client-producer.bench.ts [--messages 300000] [--awaited 5000] [--runs 3] [--only samsa]
+ *   node bench/client-producer.bench.ts [--messages 300000] [--awaited 5000] [--runs 3] [--only samsa,kafkajs]
  *
  * Scenarios, each at 100 B and 1 KiB values, acks=all for every client,
  * no compression, a 6-partition topic, unkeyed records:
- *   batched  many concurrent sends, then wait for all: Samsa send() per record
- *            (fire-and-forget, a window of outstanding records for backpressure,
- *            flush at the end); kafkajs and platformatic send() arrays of 1000
- *            records with up to 8 sends in flight (their fast path).
+ *   batched  many concurrent sends, then wait for all. kafkajs and platformatic
+ *            send() arrays of 1000 records (their fast path), up to 8 sends in
+ *            flight; both spread unkeyed records round-robin, so each request
+ *            carries a batch of ~167 records per partition. Samsa send()s record by
+ *            record (fire-and-forget, a window of outstanding records for
+ *            backpressure, flush at the end) with batch.size matched to that
+ *            batch, rounded down to a power of two so Samsa's batches are never
+ *            the larger: 16 KiB at 100 B (Kafka's default; ~150 records), 128 KiB
+ *            at 1 KiB (~126 records).
  *   awaited  one record per send, each awaited before the next (Samsa with
  *            linger.ms=0, what a Java user sets for synchronous sends; the
  *            others have no linger).
- * 'samsa' runs with Kafka's defaults (batch.size 16384); 'samsa-1MiB' with
- * batch.size=1048576 (librdkafka's default), which makes fewer, larger requests.
- * Each figure is the best of --runs runs, the clients interleaved (a shared machine is
- * noisy). Prints msgs/s per client and Samsa's ratios to each peer. Samsa runs with its
- * defaults (idempotence on); the peers with theirs (idempotence off).
+ * Rows: 'samsa' (counted in the summary) as above; 'floor' (awaited only): a raw
+ * socket writing one pre-encoded Produce request at a time — the broker's round
+ * trip with no client work at all, the ceiling for every client (it bounds the
+ * ratio any client can reach in that scenario).
+ * Samsa runs with its defaults otherwise (idempotence on); the peers with theirs
+ * (idempotence off). Each run interleaves the clients (a shared machine is noisy);
+ * a figure is the median of --runs runs, a ratio the median of the per-run ratios.
+ * Prints msgs/s per client and Samsa's ratios to each peer.
  */
 import { performance } from 'node:perf_hooks';
 import { Kafka, logLevel } from 'kafkajs';
 import { Producer as PlatformaticProducer, ProduceAcks } from '@platformatic/kafka';
+import { connect as netConnect } from 'node:net';
+import type { Socket } from 'node:net';
 import { Admin } from '../src/client/admin/admin.ts';
 import { Producer } from '../src/client/producer/producer.ts';
+import { ProduceApi } from '../src/protocol/generated/api-keys.ts';
+import { requestHeaderVersion } from '../src/protocol/generated/header-versions.ts';
+import { encodeRequestHeader } from '../src/protocol/generated/request-header.ts';
+import { Writer } from '../src/protocol/primitives/writer.ts';
+import { buildRecordBatch } from '../src/protocol/records/batch-builder.ts';
 import { makeTempDir, removeDir, startSamsa } from '../test/interop/harness.ts';
 
 const args = process.argv.slice(2);
@@ -42,6 +57,19 @@ const RUNS = arg('runs', 3);
 const PARTITIONS = 6;
 const CHUNK = 1000;
 const CONCURRENCY = 8;
+/** Records per partition in one of the peers' requests (round-robin over the partitions). */
+const PEER_BATCH_RECORDS = Math.ceil(CHUNK / PARTITIONS);
+
+/** Bytes of the peers' batch: PEER_BATCH_RECORDS unkeyed, headerless records of `valueSize` bytes (magic 2). */
+function peerBatchBytes(valueSize: number): number {
+  // Per record: length varint (2-3), attributes, timestamp delta (<= 3), offset delta (<= 2), null key, value length (<= 2), header count.
+  return 61 + PEER_BATCH_RECORDS * (valueSize + 12);
+}
+
+/** Samsa's batch.size: the largest power of two not above the peers' batch (never larger batches than theirs). */
+function samsaBatchSize(valueSize: number): number {
+  return 2 ** Math.floor(Math.log2(peerBatchBytes(valueSize)));
+}
 
 type Runner = (topic: string, value: Buffer, count: number) => Promise<void>;
 interface Client {
@@ -51,32 +79,104 @@ interface Client {
   close(): Promise<void>;
 }
 
-async function samsaClient(bootstrap: string, name = 'samsa', config: Record<string, string> = {}): Promise<Client> {
-  const extra: Record<string, string> = { ...config };
+async function samsaClient(bootstrap: string, name: string, config: (valueSize: number) => Record<string, string | number>): Promise<Client> {
+  const extra: Record<string, string> = {};
   for (let i = 0; i < args.length; i++) if (args[i] === '--samsa-config') extra[args[i + 1]!.split('=')[0]!] = args[i + 1]!.split('=')[1]!;
-  const batchedProducer = new Producer({ 'bootstrap.servers': bootstrap, ...extra });
-  const awaitedProducer = new Producer({ 'bootstrap.servers': bootstrap, ...extra, 'linger.ms': 0 });
+  const producers = new Map<string, Producer>();
+  const producerFor = (mode: 'batched' | 'awaited', valueSize: number): Producer => {
+    const k = `${mode}/${valueSize}`;
+    let p = producers.get(k);
+    if (p === undefined) {
+      p = new Producer({ 'bootstrap.servers': bootstrap, ...config(valueSize), ...(mode === 'awaited' ? { 'linger.ms': 0 } : {}), ...extra });
+      producers.set(k, p);
+    }
+    return p;
+  };
   return {
     name,
     async batched(topic, value, count) {
+      const producer = producerFor('batched', value.length);
       // Backpressure: about 8 MB outstanding, well inside buffer.memory (await an older record's ack).
       const WINDOW = Math.max(8 * CHUNK, Math.min(64 * CHUNK, Math.floor(8e6 / value.length)));
       const marks: PromiseLike<unknown>[] = [];
       for (let i = 0; i < count; i++) {
-        const f = batchedProducer.send({ topic, value });
+        const f = producer.send({ topic, value });
         if (i % CHUNK === CHUNK - 1) {
           marks.push(f);
           if (marks.length * CHUNK >= WINDOW) await marks.shift();
         }
       }
-      await batchedProducer.flush();
+      await producer.flush();
     },
     async awaited(topic, value, count) {
-      for (let i = 0; i < count; i++) await awaitedProducer.send({ topic, value });
+      const producer = producerFor('awaited', value.length);
+      for (let i = 0; i < count; i++) await producer.send({ topic, value });
     },
     async close() {
-      await batchedProducer.close();
-      await awaitedProducer.close();
+      for (const p of producers.values()) await p.close();
+    },
+  };
+}
+
+/**
+ * The floor: one pre-encoded Produce v3 request (acks=all, one record, no producer
+ * id) written on a raw socket, the next written when the response is in. No client
+ * work but the syscalls: what the broker's round trip costs.
+ */
+async function floorClient(bootstrap: string): Promise<Client> {
+  const [host, port] = [bootstrap.slice(0, bootstrap.lastIndexOf(':')), Number(bootstrap.slice(bootstrap.lastIndexOf(':') + 1))];
+  const socket = await new Promise<Socket>((resolve, reject) => {
+    const s = netConnect({ host, port }, () => resolve(s));
+    s.once('error', reject);
+  });
+  socket.setNoDelay(true);
+  let waiting: (() => void) | null = null;
+  let need = -1;
+  let have = 0;
+  socket.on('data', (chunk: Buffer) => {
+    // Responses arrive one at a time: count bytes against the frame's size.
+    if (need < 0) need = chunk.readInt32BE(0) + 4;
+    have += chunk.length;
+    if (have >= need) {
+      have = 0;
+      need = -1;
+      const w = waiting;
+      waiting = null;
+      w?.();
+    }
+  });
+  const requests = new Map<string, Buffer>();
+  const requestFor = (topic: string, value: Buffer): Buffer => {
+    const k = `${topic}/${value.length}`;
+    let frame = requests.get(k);
+    if (frame === undefined) {
+      const batch = buildRecordBatch([{ offsetDelta: 0, timestampDelta: 0, key: null, value }], { baseOffset: 0n, baseTimestamp: BigInt(Date.now()), producerId: -1n, producerEpoch: -1, baseSequence: -1, transactional: false });
+      const w = new Writer(batch.length + 256);
+      w.int32(0);
+      encodeRequestHeader(w, { requestApiKey: ProduceApi.apiKey, requestApiVersion: 3, correlationId: 1, clientId: 'bench-floor' }, requestHeaderVersion(ProduceApi.apiKey, 3));
+      ProduceApi.encodeRequest(w, { transactionalId: null, acks: -1, timeoutMs: 30_000, topicData: [{ name: topic, partitionData: [{ index: 0, records: batch }] }] }, 3);
+      frame = Buffer.from(w.finish());
+      frame.writeInt32BE(frame.length - 4, 0);
+      requests.set(k, frame);
+    }
+    return frame;
+  };
+  const roundTrip = (frame: Buffer): Promise<void> =>
+    new Promise<void>((resolve) => {
+      waiting = resolve;
+      socket.write(frame);
+    });
+  return {
+    name: 'floor',
+    async batched() {
+      throw new Error('the floor is measured for awaited sends only');
+    },
+    async awaited(topic, value, count) {
+      const frame = requestFor(topic, value);
+      for (let i = 0; i < count; i++) await roundTrip(frame);
+    },
+    async close() {
+      socket.destroy();
     },
   };
 }
@@ -124,21 +224,24 @@ async function platformaticClient(bootstrap: string): Promise<Client> {
   };
 }
 
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[(xs.length - 1) >> 1]!;
+
 async function main(): Promise<void> {
   const dir = makeTempDir('samsa-bench-producer-');
   const broker = await startSamsa({ dataDir: dir, overrides: { 'num.partitions': String(PARTITIONS) } });
   const admin = new Admin({ bootstrapServers: broker.bootstrap });
-  console.log(`broker ${broker.bootstrap} (separate process); ${MESSAGES} msgs batched, ${AWAITED} awaited; node ${process.version}`);
+  console.log(`broker ${broker.bootstrap} (separate process); ${MESSAGES} msgs batched (a third at 1 KiB), ${AWAITED} awaited; median of ${RUNS} runs; node ${process.version}`);
   const makers: Record<string, (b: string) => Promise<Client>> = {
-    samsa: (b) => samsaClient(b),
-    // librdkafka's default batch size: larger requests, fewer broker round trips.
-    'samsa-1MiB': (b) => samsaClient(b, 'samsa-1MiB', { 'batch.size': '1048576' }),
+    // The peers' batch: ~167 records per partition per request.
+    samsa: (b) => samsaClient(b, 'samsa', (size) => ({ 'batch.size': samsaBatchSize(size) })),
     kafkajs: kafkajsClient,
     platformatic: platformaticClient,
+    floor: floorClient,
   };
   const clients: Client[] = [];
   for (const [name, make] of Object.entries(makers)) if (only === null || only.includes(name)) clients.push(await make(broker.bootstrap));
-  const results = new Map<string, Map<string, number>>();
+  /** msgs/s of each run, by scenario and client. */
+  const results = new Map<string, Map<string, number[]>>();
   let topicSeq = 0;
   try {
     for (const size of [100, 1024]) {
@@ -146,28 +249,33 @@ async function main(): Promise<void> {
       for (const mode of ['batched', 'awaited'] as const) {
         const count = mode === 'batched' ? (size === 100 ? MESSAGES : Math.floor(MESSAGES / 3)) : AWAITED;
         const label = `${mode} ${size === 100 ? '100 B' : '1 KiB'}`;
-        const row = new Map<string, number>();
+        const row = new Map<string, number[]>();
         results.set(label, row);
+        const here = clients.filter((c) => mode === 'awaited' || c.name !== 'floor');
         const topics = new Map<string, string>();
-        for (const c of clients) {
+        for (const c of here) {
           const topic = `bench-${c.name}-${++topicSeq}`;
           topics.set(c.name, topic);
           await admin.createTopics([{ name: topic, numPartitions: PARTITIONS }]);
           // Warm-up (connections, metadata, JIT) on the same topic.
           await c[mode](topic, value, Math.min(2000, count));
         }
-        // The machine is shared: runs interleave the clients and each keeps its best.
+        // The machine is shared: runs interleave the clients.
         for (let run = 0; run < RUNS; run++) {
-          for (const c of clients) {
+          for (const c of here) {
             const t0 = performance.now();
             await c[mode](topics.get(c.name)!, value, count);
-            const rate = count / ((performance.now() - t0) / 1000);
-            if (rate > (row.get(c.name) ?? 0)) row.set(c.name, rate);
+            row.set(c.name, [...(row.get(c.name) ?? []), count / ((performance.now() - t0) / 1000)]);
           }
         }
-        for (const c of clients) {
-          const rate = row.get(c.name)!;
-          console.log(`${label.padEnd(16)} ${c.name.padEnd(13)} ${Math.round(rate).toString().padStart(9)} msgs/s  ${((rate * size) / 1e6).toFixed(1).padStart(7)} MB/s`);
+        const what =
+          mode === 'batched'
+            ? `${count} records of ${size} B, concurrent sends (peers: arrays of ${CHUNK}, ~${peerBatchBytes(size)} B per partition; samsa: batch.size ${samsaBatchSize(size)}), then wait for all`
+            : `${count} records of ${size} B, one send at a time, each awaited`;
+        console.log(`${label}: ${what}`);
+        for (const c of here) {
+          const rate = median(row.get(c.name)!);
+          console.log(`  ${c.name.padEnd(13)} ${Math.round(rate).toString().padStart(9)} msgs/s  ${((rate * size) / 1e6).toFixed(1).padStart(7)} MB/s   (best ${Math.round(Math.max(...row.get(c.name)!))})`);
         }
       }
     }
@@ -177,15 +285,23 @@ async function main(): Promise<void> {
     await broker.stop();
     removeDir(dir);
   }
-  console.log('\nSamsa ratios (targets: >= 3x kafkajs, >= 1.5x platformatic):');
+  console.log('\nSamsa ratios, median of per-run ratios (targets: >= 3x kafkajs, >= 1.5x platformatic):');
   const summary: string[] = [];
+  const peers = ['kafkajs', 'platformatic'];
   for (const [label, row] of results) {
-    for (const ours of ['samsa', 'samsa-1MiB']) {
+    for (const ours of ['samsa', 'floor']) {
       const s = row.get(ours);
       if (s === undefined) continue;
-      const parts = [...row].filter(([n]) => !n.startsWith('samsa')).map(([n, r]) => `${(s / r).toFixed(2)}x ${n}`);
-      console.log(`  ${label.padEnd(16)} ${ours.padEnd(11)} ${parts.join('  ')}`);
-      for (const [n, r] of row) if (!n.startsWith('samsa')) summary.push(`${ours}_${label.replace(/\s+/g, '_')}_vs_${n}=${(s / r).toFixed(2)}`);
+      const parts: string[] = [];
+      for (const n of peers) {
+        const r = row.get(n);
+        if (r === undefined) continue;
+        const ratio = median(s.map((x, i) => x / r[i]!));
+        parts.push(`${ratio.toFixed(2)}x ${n}`);
+        summary.push(`${ours}_${label.replace(/\s+/g, '_')}_vs_${n}=${ratio.toFixed(2)}`);
+      }
+      const note = ours === 'floor' ? '  (no client work: the most any client could reach)' : '';
+      console.log(`  ${label.padEnd(16)} ${ours.padEnd(12)} ${parts.join('  ')}${note}`);
     }
   }
   console.log(`producer-bench ${summary.join(' ')}`);

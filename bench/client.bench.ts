@@ -29,18 +29,23 @@ function runBench(file: string): Promise<string> {
   });
 }
 
-/** Ratios from a summary line (`<prefix> k=v k=v …`) whose key matches `keep`, by peer. */
+/** Ratios from a summary line (`<prefix> k=v k=v …`) whose key matches `keep`, by peer; prints which scenario is the worst. */
 function worstRatios(output: string, prefix: string, keep: (key: string) => boolean): Record<string, number> {
   const line = output.split('\n').find((l) => l.startsWith(`${prefix} `));
   if (!line) throw new Error(`no "${prefix}" summary line in the output`);
   const worst: Record<string, number> = {};
+  const where: Record<string, string> = {};
   for (const pair of line.slice(prefix.length + 1).trim().split(/\s+/)) {
     const [key, value] = pair.split('=');
     const m = /_vs_(kafkajs|platformatic)$/.exec(key ?? '');
     if (!m || !keep(key!)) continue;
     const peer = m[1]!;
-    worst[peer] = Math.min(worst[peer] ?? Infinity, Number(value));
+    if (Number(value) < (worst[peer] ?? Infinity)) {
+      worst[peer] = Number(value);
+      where[peer] = key!;
+    }
   }
+  console.log(`${prefix} worst: ${Object.entries(where).map(([peer, key]) => `${key}=${worst[peer]}`).join(' ')}`);
   return worst;
 }
 
