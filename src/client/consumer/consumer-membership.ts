@@ -154,8 +154,9 @@ export class ConsumerMembershipManager implements GroupMembership {
     this.timer.unref?.();
   }
 
+  /** The member epoch, -1 outside the group (Java's groupMetadata() for the consumer protocol). */
   get generationId(): number {
-    return this.memberEpoch;
+    return this.memberEpoch > 0 ? this.memberEpoch : -1;
   }
 
   get needsRejoin(): boolean {
