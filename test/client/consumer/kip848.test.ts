@@ -34,7 +34,7 @@ import type { ConsumerGroupDescribeResponseDescribedGroup } from '../../../src/p
 import { createTopic, kcatProduce, sleep } from './helpers.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const SESSION_MS = 3000;
+const SESSION_MS = 6000;
 
 async function waitFor(what: string, cond: () => boolean, timeoutMs = 30_000, detail?: () => string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
