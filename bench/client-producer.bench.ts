@@ -19,10 +19,11 @@
  *   awaited  one record per send, each awaited before the next (Samsa with
  *            linger.ms=0, what a Java user sets for synchronous sends; the
  *            others have no linger).
- * Rows: 'samsa' (counted in the summary) as above; 'floor' (awaited only): a raw
- * socket writing one pre-encoded Produce request at a time — the broker's round
- * trip with no client work at all, the ceiling for every client (it bounds the
- * ratio any client can reach in that scenario).
+ * Rows: 'samsa' (counted in the summary) as above; 'floor': a raw socket writing
+ * pre-encoded Produce requests (the peers' 1000-record requests, 8 in flight, when
+ * batched; one record at a time when awaited) — what the broker costs with no
+ * client work at all, the ceiling for every client (it bounds the ratio any
+ * client can reach in that scenario).
  * Samsa runs with its defaults otherwise (idempotence on); the peers with theirs
  * (idempotence off). Each run interleaves the clients (a shared machine is noisy);
  * a figure is the median of --runs runs, a ratio the median of the per-run ratios.
@@ -40,6 +41,7 @@ import { requestHeaderVersion } from '../src/protocol/generated/header-versions.
 import { encodeRequestHeader } from '../src/protocol/generated/request-header.ts';
 import { Writer } from '../src/protocol/primitives/writer.ts';
 import { buildRecordBatch } from '../src/protocol/records/batch-builder.ts';
+import { FrameSplitter } from '../src/protocol/frame-splitter.ts';
 import { makeTempDir, removeDir, startSamsa } from '../test/interop/harness.ts';
 
 const args = process.argv.slice(2);
@@ -119,9 +121,11 @@ async function samsaClient(bootstrap: string, name: string, config: (valueSize: 
 }
 
 /**
- * The floor: one pre-encoded Produce v3 request (acks=all, one record, no producer
- * id) written on a raw socket, the next written when the response is in. No client
- * work but the syscalls: what the broker's round trip costs.
+ * The floor: pre-encoded Produce v3 requests (acks=all, no producer id) written on a
+ * raw socket — no client work but the syscalls, so what the broker itself costs.
+ * Awaited: one record per request, the next written when the response is in.
+ * Batched: the peers' requests (1000 records, ~167 per partition, one batch per
+ * partition), up to 8 in flight.
  */
 async function floorClient(bootstrap: string): Promise<Client> {
   const [host, port] = [bootstrap.slice(0, bootstrap.lastIndexOf(':')), Number(bootstrap.slice(bootstrap.lastIndexOf(':') + 1))];
@@ -130,31 +134,28 @@ async function floorClient(bootstrap: string): Promise<Client> {
     s.once('error', reject);
   });
   socket.setNoDelay(true);
-  let waiting: (() => void) | null = null;
-  let need = -1;
-  let have = 0;
-  socket.on('data', (chunk: Buffer) => {
-    // Responses arrive one at a time: count bytes against the frame's size.
-    if (need < 0) need = chunk.readInt32BE(0) + 4;
-    have += chunk.length;
-    if (have >= need) {
-      have = 0;
-      need = -1;
-      const w = waiting;
-      waiting = null;
-      w?.();
-    }
-  });
+  // Responses come back in order: resolve the oldest waiter per response frame.
+  const waiting: (() => void)[] = [];
+  const frames = new FrameSplitter(1 << 30);
+  socket.on('data', (chunk: Buffer) => frames.push(chunk, () => waiting.shift()?.()));
   const requests = new Map<string, Buffer>();
-  const requestFor = (topic: string, value: Buffer): Buffer => {
-    const k = `${topic}/${value.length}`;
+  const requestFor = (topic: string, value: Buffer, records: number): Buffer => {
+    const k = `${topic}/${value.length}/${records}`;
     let frame = requests.get(k);
     if (frame === undefined) {
-      const batch = buildRecordBatch([{ offsetDelta: 0, timestampDelta: 0, key: null, value }], { baseOffset: 0n, baseTimestamp: BigInt(Date.now()), producerId: -1n, producerEpoch: -1, baseSequence: -1, transactional: false });
-      const w = new Writer(batch.length + 256);
+      const partitions = Math.min(records, PARTITIONS);
+      const partitionData = Array.from({ length: partitions }, (_, p) => {
+        const n = Math.floor(records / partitions) + (p < records % partitions ? 1 : 0);
+        const batch = buildRecordBatch(
+          Array.from({ length: n }, (_r, i) => ({ offsetDelta: i, timestampDelta: 0, key: null, value })),
+          { baseOffset: 0n, baseTimestamp: BigInt(Date.now()), producerId: -1n, producerEpoch: -1, baseSequence: -1, transactional: false },
+        );
+        return { index: p, records: batch };
+      });
+      const w = new Writer(records * (value.length + 16) + 1024);
       w.int32(0);
       encodeRequestHeader(w, { requestApiKey: ProduceApi.apiKey, requestApiVersion: 3, correlationId: 1, clientId: 'bench-floor' }, requestHeaderVersion(ProduceApi.apiKey, 3));
-      ProduceApi.encodeRequest(w, { transactionalId: null, acks: -1, timeoutMs: 30_000, topicData: [{ name: topic, partitionData: [{ index: 0, records: batch }] }] }, 3);
+      ProduceApi.encodeRequest(w, { transactionalId: null, acks: -1, timeoutMs: 30_000, topicData: [{ name: topic, partitionData }] }, 3);
       frame = Buffer.from(w.finish());
       frame.writeInt32BE(frame.length - 4, 0);
       requests.set(k, frame);
@@ -163,16 +164,16 @@ async function floorClient(bootstrap: string): Promise<Client> {
   };
   const roundTrip = (frame: Buffer): Promise<void> =>
     new Promise<void>((resolve) => {
-      waiting = resolve;
+      waiting.push(resolve);
       socket.write(frame);
     });
   return {
     name: 'floor',
-    async batched() {
-      throw new Error('the floor is measured for awaited sends only');
+    async batched(topic, value, count) {
+      await pool(count, (_s, n) => roundTrip(requestFor(topic, value, n)));
     },
     async awaited(topic, value, count) {
-      const frame = requestFor(topic, value);
+      const frame = requestFor(topic, value, 1);
       for (let i = 0; i < count; i++) await roundTrip(frame);
     },
     async close() {
@@ -251,7 +252,7 @@ async function main(): Promise<void> {
         const label = `${mode} ${size === 100 ? '100 B' : '1 KiB'}`;
         const row = new Map<string, number[]>();
         results.set(label, row);
-        const here = clients.filter((c) => mode === 'awaited' || c.name !== 'floor');
+        const here = clients;
         const topics = new Map<string, string>();
         for (const c of here) {
           const topic = `bench-${c.name}-${++topicSeq}`;
