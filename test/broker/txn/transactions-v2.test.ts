@@ -376,6 +376,22 @@ describe('transactions v2 (KIP-890 part 2)', () => {
     assert.ok(!(await visible()).some((v) => v.startsWith('f-slow')));
   });
 
+  it('AddPartitionsToTxn v5 (the broker form) with verify_only=false starts a v2 transaction', async () => {
+    const { producerId: pid, producerEpoch: e0 } = await init('bf');
+    const add = (verifyOnly: boolean, epoch: number, partition: number) =>
+      c
+        .send(AddPartitionsToTxnApi, 5, { transactions: [{ transactionalId: 'bf', producerId: pid, producerEpoch: epoch, verifyOnly, topics: [{ name: 't', partitions: [partition] }] }] })
+        .then((r) => r.resultsByTransaction[0]!.topicResults[0]!.resultsByPartition[0]!.partitionErrorCode);
+    assert.equal(await add(true, e0, 0), ErrorCode.INVALID_TXN_STATE); // verification: not in a transaction
+    assert.equal(await add(false, e0, 0), ErrorCode.NONE);
+    assert.equal(state('bf').clientTransactionVersion, 2);
+    assert.equal(await add(true, e0, 0), ErrorCode.NONE);
+    assert.equal(await add(true, e0, 1), ErrorCode.INVALID_TXN_STATE);
+    assert.equal(await add(false, e0 + 1, 1), ErrorCode.PRODUCER_FENCED);
+    assert.equal((await endTxn('bf', pid, e0, false)).producerEpoch, e0 + 1);
+    assert.equal(await add(false, e0, 1), ErrorCode.PRODUCER_FENCED); // the ended transaction's epoch
+  });
+
   it('v1 requests keep their v1 behaviour on a v2 broker (AddPartitionsToTxn v3, Produce v9, EndTxn v3: no bump)', async () => {
     const { producerId: pid, producerEpoch: e0 } = await init('v1');
     const produce9 = (batch: Buffer) => c.send(ProduceApi, 9, { transactionalId: 'v1', acks: -1, timeoutMs: 5000, topicData: [{ name: 't', partitionData: [{ index: 0, records: batch }] }] }).then((r) => r.responses[0]!.partitionResponses[0]!);
