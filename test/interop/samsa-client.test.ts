@@ -222,17 +222,61 @@ describe('Samsa client interop (librdkafka, kafkajs, @platformatic/kafka)', () =
     });
   }
 
+  it("LogAppendTime topic: Samsa's RecordMetadata has the broker's append time; librdkafka and Samsa's Consumer read that time", { timeout: TIMEOUT }, async () => {
+    const t = topic('log-append-time');
+    const res0 = await admin.createTopics([{ name: t, numPartitions: PARTITIONS, replicationFactor: 1, configs: { 'message.timestamp.type': 'LogAppendTime' } }]);
+    assert.equal(res0[0]!.error ?? null, null);
+    const records = makeRichRecords(2000, { tag: 'log-append' });
+    const before = Date.now();
+    const p = new Producer({ 'bootstrap.servers': broker.bootstrap, 'compression.type': 'lz4' });
+    const stamps = new Map<string, number>();
+    const deliveries: Delivered[] = [];
+    for (const r of records) {
+      p.send({ topic: t, key: r.key, value: r.value, headers: r.headers, timestamp: r.timestamp }, (err, md) => {
+        if (err) return;
+        stamps.set(`${md!.partition}@${md!.offset}`, md!.timestamp);
+        deliveries.push({ index: r.index, partition: md!.partition, offset: Number(md!.offset) });
+      });
+    }
+    await p.flush();
+    await p.close();
+    const after = Date.now();
+    assert.equal(stamps.size, records.length, 'every record delivered');
+    for (const [at, ts] of stamps) assert.ok(ts >= before - 1000 && ts <= after + 1000, `RecordMetadata.timestamp at ${at} is ${ts}: not the append time (${before}..${after})`);
+    // Both readers see the append time the producer was told, and the rest as sent.
+    const appendTime = records.map((r) => ({ ...r }));
+    for (const d of deliveries) appendTime[d.index]!.timestamp = stamps.get(`${d.partition}@${d.offset}`)!;
+    const file = join(tmp, 'rdkafka-read-log-append.jsonl');
+    const res = await runPython('samsa_client_read.py', [broker.bootstrap, t, String(PARTITIONS), String(records.length), file], PY_TIMEOUT);
+    assert.deepEqual(res.timestamp_types, { '2': records.length }, 'librdkafka sees LogAppendTime (type 2) on every record');
+    assert.deepEqual(checkExact(appendTime, deliveries, readConsumedRich(file), { partitions: PARTITIONS }), [], 'librdkafka reading the LogAppendTime topic');
+    const c = new Consumer({ 'bootstrap.servers': broker.bootstrap, 'auto.offset.reset': 'earliest' });
+    c.assign(Array.from({ length: PARTITIONS }, (_, q) => ({ topic: t, partition: q })));
+    const got: Got[] = [];
+    const types = new Set<string>();
+    const deadline = Date.now() + 30_000;
+    while (got.length < records.length && Date.now() < deadline) {
+      for (const r of await c.poll(500)) {
+        got.push(fromRecord(r));
+        types.add(r.timestampType);
+      }
+    }
+    await c.close();
+    assert.deepEqual([...types], ['LogAppendTime']);
+    assert.deepEqual(checkExact(appendTime, deliveries, got, { partitions: PARTITIONS }), [], "Samsa's Consumer reading the LogAppendTime topic");
+  });
+
   // ---- librdkafka, kafkajs, @platformatic/kafka → Samsa's Consumer ----
 
   for (const codec of CODECS) {
-    it(`Samsa's Consumer reads librdkafka's ${codec} records exactly (assign; then a group with commitSync)`, { timeout: TIMEOUT }, async () => {
+    it(`Samsa's Consumer reads librdkafka's ${codec} records exactly (assign; then a group with commitSync)${codec === 'zstd' ? ', idempotent producer' : ''}`, { timeout: TIMEOUT }, async () => {
       const t = topic(`rdkafka-${codec}`);
       await createTopics([t], PARTITIONS);
       const records = makeRichRecords(N, { tag: `rdkafka-${codec}` });
       const recFile = join(tmp, `rdkafka-${codec}.records.jsonl`);
       const delFile = join(tmp, `rdkafka-${codec}.deliveries.jsonl`);
       writeRichRecordsFile(recFile, records);
-      const res = await runPython('confluent_tool.py', ['produce', '--bootstrap', broker.bootstrap, '--topic', t, '--codec', codec, '--records', recFile, '--out', delFile, '--config', 'linger.ms=5'], PY_TIMEOUT);
+      const res = await runPython('confluent_tool.py', ['produce', '--bootstrap', broker.bootstrap, '--topic', t, '--codec', codec, '--records', recFile, '--out', delFile, '--config', 'linger.ms=5', ...(codec === 'zstd' ? ['--idempotent'] : [])], PY_TIMEOUT);
       assert.equal(res.errors, 0, `librdkafka produce: ${res.first_error}`);
       const { deliveries, errors } = readDeliveredRich(delFile);
       assert.deepEqual(errors.slice(0, 5), []);

@@ -34,6 +34,7 @@ def main():
     c.assign([TopicPartition(topic, p, confluent_kafka.OFFSET_BEGINNING) for p in range(partitions)])
     out = open(out_path, 'w', encoding='utf-8')
     count = 0
+    tstypes = {}
     errors = []
     eof = set()
     deadline = time.monotonic() + 60
@@ -49,7 +50,8 @@ def main():
                     errors.append('%s: %s' % (err.name(), err.str()))
                 continue
             eof.discard(m.partition())
-            _, ts = m.timestamp()
+            tstype, ts = m.timestamp()
+            tstypes[str(tstype)] = tstypes.get(str(tstype), 0) + 1
             out.write(consumed_line(m.partition(), m.offset(), m.key(), m.value(), m.headers(), ts) + '\n')
             count += 1
             last_progress = time.monotonic()
@@ -59,6 +61,7 @@ def main():
             break
     out.close()
     result({'consumed': count, 'stop_reason': reason, 'errors': errors[:20], 'error_count': len(errors),
+            'timestamp_types': tstypes,
             'librdkafka': confluent_kafka.libversion()[0]})
     sys.stdout.flush()
     os._exit(0)
