@@ -7,7 +7,7 @@
 import { txnCoordinatorOf } from '../txn/coordinator.ts';
 import { transactionsV2Enabled } from '../txn/features.ts';
 import { fencedFor } from '../txn/hooks.ts';
-import { EndTxnApiKip890 } from '../txn/kip890-versions.ts';
+import { EndTxnApiKip890 } from '../../protocol/kip890-versions.ts';
 import { defineHandler } from './api-handler.ts';
 
 export const endTxnHandler = defineHandler({

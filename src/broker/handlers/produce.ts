@@ -4,7 +4,7 @@
 // log_start_offset; v7 zstd; v8 record_errors and error_message; v9 flexible; v10
 // current_leader and node_endpoints tags (KIP-951, only with NOT_LEADER_OR_FOLLOWER,
 // which a single node never answers); v11 may answer TRANSACTION_ABORTABLE; v12 (the
-// body of v11, see ../txn/kip890-versions.ts) is transactions v2 (KIP-890 part 2): a
+// body of v11, see src/protocol/kip890-versions.ts) is transactions v2 (KIP-890 part 2): a
 // transactional batch adds its partition to the producer's transaction.
 //
 // Kafka's path (KafkaApis.handleProduceRequest → ReplicaManager.appendRecords →
@@ -61,7 +61,7 @@ import type { LogConfig } from '../../storage/log-config.ts';
 import { isCompacted } from '../../storage/log-config.ts';
 import type { BrokerContext } from '../broker-context.ts';
 import { leaderEpochOf, notifyPartitionChanged } from '../fetch/state.ts';
-import { ProduceApiKip890 } from '../txn/kip890-versions.ts';
+import { ProduceApiKip890 } from '../../protocol/kip890-versions.ts';
 import { defineHandler } from './api-handler.ts';
 import type { RequestContext } from './api-handler.ts';
 

@@ -1,13 +1,13 @@
 // TxnOffsetCommit (key 28), versions 0-5: offsets committed inside a transaction,
 // pending until the COMMIT marker reaches __consumer_offsets. v2 committed_leader_epoch;
 // v3 generation_id, member_id, group_instance_id (KIP-447) and flexible; v4
-// TRANSACTION_ABORTABLE; v5 (the body of v4, see ../txn/kip890-versions.ts) is
+// TRANSACTION_ABORTABLE; v5 (the body of v4, see src/protocol/kip890-versions.ts) is
 // transactions v2: with transaction.version 2 finalized the group's __consumer_offsets
 // partition is added to the transaction here (no AddOffsetsToTxn).
 import { ErrorCode } from '../../protocol/errors/index.ts';
 import { txnCoordinatorOf } from '../txn/coordinator.ts';
 import { transactionsV2Enabled, TV_2 } from '../txn/features.ts';
-import { TxnOffsetCommitApiKip890 } from '../txn/kip890-versions.ts';
+import { TxnOffsetCommitApiKip890 } from '../../protocol/kip890-versions.ts';
 import { defineHandler } from './api-handler.ts';
 
 export const txnOffsetCommitHandler = defineHandler({

@@ -24,7 +24,9 @@ import type { BrokerConnection } from '../network/broker-connection.ts';
 import type { Cluster } from '../network/cluster.ts';
 import { ConnectionError } from '../network/errors.ts';
 import { ErrorCode, KafkaError, errorInfo } from '../../protocol/errors/index.ts';
-import { InitProducerIdApi, ProduceApi } from '../../protocol/generated/api-keys.ts';
+import { InitProducerIdApi } from '../../protocol/generated/api-keys.ts';
+// Produce v12 (Kafka 4.0; the body of v11): a transactional batch joins the transaction on the leader (transactions v2).
+import { ProduceApiKip890 as ProduceApi } from '../../protocol/kip890-versions.ts';
 import type { ProduceResponse } from '../../protocol/generated/produce-response.ts';
 import { ATTR_TRANSACTIONAL, OFFSET_ATTRIBUTES } from '../../protocol/records/batch-header.ts';
 import type { PartitionBuffer, RecordAccumulator } from './accumulator.ts';

@@ -25,7 +25,8 @@
  *   are fatal.
  */
 import { ErrorCode, KafkaError } from '../../protocol/errors/index.ts';
-import { AddOffsetsToTxnApi, AddPartitionsToTxnApi, EndTxnApi, InitProducerIdApi, TxnOffsetCommitApi } from '../../protocol/generated/api-keys.ts';
+import { AddOffsetsToTxnApi, AddPartitionsToTxnApi, InitProducerIdApi } from '../../protocol/generated/api-keys.ts';
+import { EndTxnApiKip890 as EndTxnApi, TxnOffsetCommitApiKip890 as TxnOffsetCommitApi } from '../../protocol/kip890-versions.ts';
 import { Coordinators, CoordinatorType, isCoordinatorError } from '../admin/coordinators.ts';
 import type { TopicPartitionOffset } from '../consumer/types.ts';
 import type { BrokerConnection } from '../network/broker-connection.ts';
@@ -335,7 +336,8 @@ export class TransactionManager {
     if (offsets.length === 0) return;
     const deadline = Date.now() + timeoutMs;
     try {
-      await this.retrying('AddOffsetsToTxn', deadline, async () => {
+      // Transactions v2: TxnOffsetCommit v5 adds the group to the transaction itself.
+      if (!this.v2) await this.retrying('AddOffsetsToTxn', deadline, async () => {
         const conn = await this.coordinatorConnection();
         const res = await conn.send(AddOffsetsToTxnApi, { transactionalId: this.transactionalId, producerId: this.host.producerId, producerEpoch: this.host.producerEpoch, groupId });
         return this.coordinatorAnswer(res.errorCode, 'AddOffsetsToTxn', undefined);

@@ -8,7 +8,8 @@
  *   and restarted (same transactional.id: it fences its zombie and the coordinator
  *   aborts the open transaction);
  * - the broker is killed (SIGKILL) and restarted once, on the same port and data;
- * - a librdkafka read_committed consumer reads the output the whole time.
+ * - a librdkafka read_committed consumer reads the output the whole time;
+ * - once with transactions v2 (the broker's default) and once with v1.
  * Then: the committed output equals the input (each record once, per-partition
  * order kept), aborted records are in the log (read_uncommitted sees more), and
  * librdkafka saw only committed records, each once.
@@ -80,7 +81,7 @@ class Proc {
   }
 }
 
-describe('exactly-once consume-transform-produce with kill -9 and a broker restart', { timeout: 600_000 }, () => {
+for (const level of [2, 1]) describe(`exactly-once consume-transform-produce with kill -9 and a broker restart, transaction.version ${level}`, { timeout: 600_000 }, () => {
   let broker: Samsa;
   const dataDir = makeTempDir('samsa-eos-');
   after(async () => {
@@ -89,7 +90,7 @@ describe('exactly-once consume-transform-produce with kill -9 and a broker resta
   });
 
   it(`${RECORDS} records, ${TXN_SIZE} per transaction: output == input, no duplicates, order kept, librdkafka read_committed sees no aborted record`, async (t) => {
-    const overrides = { 'transaction.state.log.num.partitions': '5', 'offsets.topic.num.partitions': '5', 'group.initial.rebalance.delay.ms': '0', 'auto.create.topics.enable': 'false' };
+    const overrides = { 'samsa.transaction.version': String(level), 'transaction.state.log.num.partitions': '5', 'offsets.topic.num.partitions': '5', 'group.initial.rebalance.delay.ms': '0', 'auto.create.topics.enable': 'false' };
     broker = await startSamsa({ dataDir, overrides });
     const bootstrap = broker.bootstrap;
     const admin = new Admin({ bootstrapServers: bootstrap });

@@ -17,7 +17,7 @@ import { pollUntil, run } from '../consumer/helpers.ts';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-describe('transactional Producer', () => {
+for (const level of [2, 1]) describe(`transactional Producer, transaction.version ${level}`, () => {
   let b: TestBroker;
   let n = 0;
   const topic = (partitions = 3): string => {
@@ -48,7 +48,7 @@ describe('transactional Producer', () => {
   };
 
   before(async () => {
-    b = await startTestBroker({ 'auto.create.topics.enable': false, 'transaction.state.log.num.partitions': 5, 'offsets.topic.num.partitions': 5 });
+    b = await startTestBroker({ 'auto.create.topics.enable': false, 'transaction.state.log.num.partitions': 5, 'offsets.topic.num.partitions': 5, 'samsa.transaction.version': level });
   });
   after(async () => {
     await b.close();
@@ -61,10 +61,14 @@ describe('transactional Producer', () => {
     try {
       await p.initTransactions();
       assert.equal(p.transactionState, 'READY');
+      const before = p.producerIdAndEpoch;
       p.beginTransaction();
       for (let i = 0; i < 1000; i++) p.send({ topic: i % 2 === 0 ? t1 : t2, key: `k${i}`, value: `v${i}` });
       await p.commitTransaction();
       assert.equal(p.transactionState, 'READY');
+      // Transactions v2 end every transaction with a new epoch; v1 keeps it.
+      assert.equal(p.producerIdAndEpoch.producerId, before.producerId);
+      assert.equal(p.producerIdAndEpoch.epoch, level >= 2 ? before.epoch + 1 : before.epoch);
     } finally {
       await p.close();
     }

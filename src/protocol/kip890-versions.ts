@@ -12,10 +12,10 @@
  * EndTxn v5 is in the snapshot but marked latestVersionUnstable there; Kafka 4.0
  * released it (the transactions-v2 EndTxn), so it is served as stable.
  */
-import type { ApiSpec } from '../../protocol/generated/api-spec.ts';
-import { EndTxnApi } from '../../protocol/generated/apis/end-txn.ts';
-import { ProduceApi } from '../../protocol/generated/apis/produce.ts';
-import { TxnOffsetCommitApi } from '../../protocol/generated/apis/txn-offset-commit.ts';
+import type { ApiSpec } from './generated/api-spec.ts';
+import { EndTxnApi } from './generated/apis/end-txn.ts';
+import { ProduceApi } from './generated/apis/produce.ts';
+import { TxnOffsetCommitApi } from './generated/apis/txn-offset-commit.ts';
 
 /** `api` served up to `maxVersion`, versions above the spec's newest coded as that one. */
 export function extendedApi<Req, ReqInit, Res, ResInit>(api: ApiSpec<Req, ReqInit, Res, ResInit>, maxVersion: number): ApiSpec<Req, ReqInit, Res, ResInit> {
