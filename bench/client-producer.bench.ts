@@ -1,7 +1,7 @@
 /**
  * Producer benchmark: Samsa's Producer vs kafkajs vs @platformatic/kafka, in one
  * run, against the same `samsa start` process (a separate process, so client and
- * broker do not share a thread).
+ * broker do not share a thread; the built broker in dist/: run `npm run build` first).
  *
  *   node bench/client-producer.bench.ts [--messages 300000] [--awaited 5000] [--runs 3] [--only samsa,kafkajs]
  *
@@ -42,7 +42,8 @@ import { encodeRequestHeader } from '../src/protocol/generated/request-header.ts
 import { Writer } from '../src/protocol/primitives/writer.ts';
 import { buildRecordBatch } from '../src/protocol/records/batch-builder.ts';
 import { FrameSplitter } from '../src/protocol/frame-splitter.ts';
-import { makeTempDir, removeDir, startSamsa } from '../test/interop/harness.ts';
+import { join } from 'node:path';
+import { REPO_ROOT, makeTempDir, removeDir, startSamsa } from '../test/interop/harness.ts';
 
 const args = process.argv.slice(2);
 const arg = (name: string, dflt: number): number => {
@@ -229,7 +230,8 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[(xs.lengt
 
 async function main(): Promise<void> {
   const dir = makeTempDir('samsa-bench-producer-');
-  const broker = await startSamsa({ dataDir: dir, overrides: { 'num.partitions': String(PARTITIONS) } });
+  // The built broker (as the consumer bench): both benches measure the same build.
+  const broker = await startSamsa({ dataDir: dir, cliMain: join(REPO_ROOT, 'dist', 'cli', 'main.js'), overrides: { 'num.partitions': String(PARTITIONS) } });
   const admin = new Admin({ bootstrapServers: broker.bootstrap });
   console.log(`broker ${broker.bootstrap} (separate process); ${MESSAGES} msgs batched (a third at 1 KiB), ${AWAITED} awaited; median of ${RUNS} runs; node ${process.version}`);
   const makers: Record<string, (b: string) => Promise<Client>> = {
