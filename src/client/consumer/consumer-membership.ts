@@ -13,14 +13,18 @@
  *
  * Reconciliation runs inside poll() (rebalance listeners run on the application's
  * side, as Java's): an assignment in a response (topic ids, resolved to names
- * through metadata) first revokes what is no longer assigned (auto-commit, then
- * onPartitionsRevoked), then adds what is new (onPartitionsAssigned; positions come
+ * through metadata) first revokes what is no longer assigned (marked pending
+ * revocation: no longer fetched nor returned by poll(), buffered records dropped;
+ * auto-commit of the consumed positions; onPartitionsRevoked while they are still
+ * assigned, so position() and commitSync() see them; then removed), then adds what
+ * is new (onPartitionsAssigned; positions come
  * from the committed offsets), then the next heartbeat — sent at once —
  * acknowledges with the owned partitions. A member that does not poll does not
  * reconcile, and the broker fences it after its rebalance timeout, as with Java.
  *
  * FENCED_MEMBER_EPOCH / UNKNOWN_MEMBER_ID: the partitions are lost (onPartitionsLost
- * on the next poll) and the member rejoins with epoch 0. max.poll.interval.ms
+ * on the next poll, the partitions still assigned while it runs but commits failing
+ * with CommitFailedError) and the member rejoins with epoch 0. max.poll.interval.ms
  * exceeded: the member leaves and does the same on its next poll. Fatal:
  * UNRELEASED_INSTANCE_ID, FENCED_INSTANCE_ID, GROUP_MAX_SIZE_REACHED,
  * UNSUPPORTED_ASSIGNOR, INVALID_REQUEST, UNSUPPORTED_VERSION, authorization errors.
@@ -142,6 +146,8 @@ export class ConsumerMembershipManager implements GroupMembership {
   private closed = false;
   /** close()/unsubscribe() is giving the partitions up: poll-side work stops. */
   private releasing = false;
+  /** onPartitionsLost is running: commits fail (the partitions may be another member's already). */
+  private losingPartitions = false;
 
   constructor(cluster: Cluster, subs: SubscriptionState, o: ConsumerSettings, events: GroupMembershipEvents) {
     this.cluster = cluster;
@@ -328,14 +334,27 @@ export class ConsumerMembershipManager implements GroupMembership {
   private async releaseAll(lost: boolean): Promise<void> {
     const owned = this.subs.assignment();
     if (owned.length === 0) return;
-    this.subs.setAssignment([]);
-    this.events.onAssignmentChanged();
+    await this.revokePartitions(owned, lost);
+  }
+
+  /**
+   * Java's revocation: the partitions stay assigned while the listener runs (marked
+   * pending revocation: not fetched, not returned by poll()), and are removed when
+   * it returns or throws. A listener's error is thrown from the next poll.
+   */
+  private async revokePartitions(partitions: TopicPartition[], lost: boolean): Promise<void> {
     const listener = this.subs.listener;
     const fn = lost && listener?.onPartitionsLost ? listener.onPartitionsLost.bind(listener) : listener?.onPartitionsRevoked?.bind(listener);
+    this.subs.markPendingRevocation(partitions);
+    if (lost) this.losingPartitions = true;
     try {
-      await fn?.(owned);
+      await fn?.(partitions);
     } catch (err) {
       this.listenerError ??= err;
+    } finally {
+      if (lost) this.losingPartitions = false;
+      this.subs.removePartitions(partitions);
+      this.events.onAssignmentChanged();
     }
   }
 
@@ -360,10 +379,10 @@ export class ConsumerMembershipManager implements GroupMembership {
       return;
     }
     if (revoked.length > 0) {
-      // Stop handing out the revoked partitions' records, commit what was consumed, then tell the listener.
+      // Stop handing out the revoked partitions' records, commit what was consumed, then tell the
+      // listener while they are still assigned (position(), commitSync() see them); then remove them.
+      this.subs.markPendingRevocation(revoked);
       const offsets = this.o.enableAutoCommit ? this.consumedOffsets() : [];
-      this.subs.setAssignment(owned.filter((tp) => assignedKeys.has(tpKey(tp.topic, tp.partition))));
-      this.events.onAssignmentChanged();
       if (offsets.length > 0) {
         try {
           await this.commitSync(offsets, Date.now() + Math.min(this.o.defaultApiTimeoutMs, this.o.maxPollIntervalMs));
@@ -371,11 +390,7 @@ export class ConsumerMembershipManager implements GroupMembership {
           // As Java: a failed auto-commit before revocation is logged, not thrown.
         }
       }
-      try {
-        await listener?.onPartitionsRevoked?.(revoked);
-      } catch (err) {
-        this.listenerError ??= err;
-      }
+      await this.revokePartitions(revoked, false);
       if (version !== this.membershipVersion || this.closed) return;
     }
     if (added.length > 0) {
@@ -692,6 +707,8 @@ export class ConsumerMembershipManager implements GroupMembership {
   }
 
   async commitOnce(offsets: readonly TopicPartitionOffset[]): Promise<void> {
+    // As Java: the member is out of the group, so the commit cannot succeed (its partitions may be another's).
+    if (this.losingPartitions && this.subs.hasAutoAssignment) throw new CommitFailedError('the member lost its partitions (onPartitionsLost)');
     const conn = await this.ensureCoordinator();
     const { memberId, epoch } = this.memberIdentity();
     const byTopic = new Map<string, TopicPartitionOffset[]>();
@@ -787,6 +804,7 @@ export class ConsumerMembershipManager implements GroupMembership {
     this.wake();
     if (this.working) await within(this.working, deadline);
     const member = this.state === 'stable';
+    if (this.subs.hasAutoAssignment) this.subs.markPendingRevocation(this.subs.assignment());
     if (this.o.enableAutoCommit && (!this.subs.hasAutoAssignment || member)) {
       await this.commitSync(this.consumedOffsets(), deadline).catch(() => {});
     }

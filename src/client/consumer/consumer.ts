@@ -329,16 +329,16 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
   }
 
   pause(partitions: readonly TopicPartition[]): void {
-    for (const s of this.statesFor(partitions)) s.paused = true;
+    for (const s of this.statesFor(partitions)) s.userPaused = true;
   }
 
   resume(partitions: readonly TopicPartition[]): void {
-    for (const s of this.statesFor(partitions)) s.paused = false;
+    for (const s of this.statesFor(partitions)) s.userPaused = false;
     this.fetcher.maybeSendFetches();
   }
 
   paused(): TopicPartition[] {
-    return [...this.subs.all()].filter((s) => s.paused).map((s) => ({ topic: s.topic, partition: s.partition }));
+    return [...this.subs.all()].filter((s) => s.userPaused).map((s) => ({ topic: s.topic, partition: s.partition }));
   }
 
   /** Records between the position and the high watermark (or LSO), when a fetch has told it; null otherwise. */

@@ -15,6 +15,16 @@
  * each poll() waits for it up to its timeout. Eager protocols revoke everything
  * before joining; cooperative (cooperative-sticky) revokes only what moves, then
  * rejoins so the next round hands those partitions out.
+ *
+ * Revocation follows Java's ConsumerCoordinator: the partitions are first marked
+ * pending revocation (no longer fetched nor returned by poll(), buffered records
+ * dropped), auto-commit commits the consumed positions, then onPartitionsRevoked
+ * runs while they are still assigned — position() and commitSync() with no
+ * arguments see them — and only after it returns are they removed. Eager: all owned
+ * partitions, in onJoinPrepare before JoinGroup. Cooperative: the ones not assigned
+ * any more, after SyncGroup (and those of topics no longer subscribed, before
+ * JoinGroup). onPartitionsLost (generation lost) also runs with the partitions
+ * still assigned, but a commit from inside it fails with CommitFailedError.
  */
 import { ErrorCode, KafkaError } from '../../protocol/errors/index.ts';
 import { FindCoordinatorApi, HeartbeatApi, JoinGroupApi, LeaveGroupApi, OffsetCommitApi, OffsetFetchApi, SyncGroupApi } from '../../protocol/generated/api-keys.ts';
@@ -56,6 +66,8 @@ export class ConsumerCoordinator implements GroupMembership {
   /** The generation was lost (fenced, expired, poll timeout): the next join calls onPartitionsLost. */
   private partitionsLost = false;
   private needsJoinPrepare = true;
+  /** onPartitionsLost is running: commits fail (the partitions may be another member's already). */
+  private losingPartitions = false;
   private coordinator: BrokerConnection | null = null;
   private findingCoordinator: Promise<BrokerConnection> | null = null;
   private joining: Promise<void> | null = null;
@@ -387,43 +399,49 @@ export class ConsumerCoordinator implements GroupMembership {
   }
 
   private async onJoinPrepare(): Promise<void> {
-    if (this.o.enableAutoCommit && this.generationId >= 0 && !this.partitionsLost) {
+    const owned = this.subs.assignment();
+    if (this.partitionsLost || this.generationId < 0) {
+      this.partitionsLost = false;
+      if (owned.length > 0) await this.revokePartitions(owned, true);
+      return;
+    }
+    // Eager: everything; cooperative: only the partitions of topics no longer subscribed.
+    const revoking = this.protocol === 'eager' ? owned : owned.filter((tp) => !this.subs.topics.has(tp.topic));
+    // No more records of them from poll(), so the commit covers all it returned.
+    this.subs.markPendingRevocation(revoking);
+    if (this.o.enableAutoCommit) {
       try {
         await this.commitSync(this.consumedOffsets(), Date.now() + this.o.defaultApiTimeoutMs);
       } catch {
         // As Java: a failed auto-commit before a rebalance is logged, not thrown.
       }
     }
-    const owned = this.subs.assignment();
+    // Java invokes onPartitionsRevoked on every eager rebalance, even with nothing owned.
+    if (revoking.length > 0 || this.protocol === 'eager') await this.revokePartitions(revoking, false);
+  }
+
+  /**
+   * Java's invokePartitionsRevoked / invokePartitionsLost: the partitions stay
+   * assigned while the listener runs (marked pending revocation: not fetched, not
+   * returned by poll()), and are removed when it returns or throws.
+   */
+  private async revokePartitions(partitions: TopicPartition[], lost: boolean): Promise<void> {
     const listener = this.subs.listener;
-    if (this.partitionsLost || this.generationId < 0) {
-      this.partitionsLost = false;
-      if (owned.length > 0) {
-        this.subs.setAssignment([]);
-        this.events.onAssignmentChanged();
-        await invoke(listener?.onPartitionsLost ? listener.onPartitionsLost.bind(listener) : listener?.onPartitionsRevoked?.bind(listener), owned);
-      }
-      return;
-    }
-    if (this.protocol === 'eager') {
-      this.subs.setAssignment([]);
+    const fn = lost && listener?.onPartitionsLost ? listener.onPartitionsLost.bind(listener) : listener?.onPartitionsRevoked?.bind(listener);
+    this.subs.markPendingRevocation(partitions);
+    if (lost) this.losingPartitions = true;
+    try {
+      await invoke(fn, partitions);
+    } finally {
+      if (lost) this.losingPartitions = false;
+      this.subs.removePartitions(partitions);
       this.events.onAssignmentChanged();
-      await invoke(listener?.onPartitionsRevoked?.bind(listener), owned);
-      return;
-    }
-    const gone = owned.filter((tp) => !this.subs.topics.has(tp.topic));
-    if (gone.length > 0) {
-      this.subs.setAssignment(owned.filter((tp) => this.subs.topics.has(tp.topic)));
-      this.events.onAssignmentChanged();
-      await invoke(listener?.onPartitionsRevoked?.bind(listener), gone);
     }
   }
 
   private async onJoinComplete(protocolName: string, assigned: TopicPartition[], userData: Buffer | null): Promise<void> {
     this.needsJoinPrepare = true;
     const assignor = this.o.assignors.find((a) => a.name === protocolName);
-    const assignment: Assignment = { partitions: assigned, userData };
-    assignor?.onAssignment?.(assignment, this.generationId);
     // Topics assigned that we do not subscribe to (a pattern's new match on the leader): take them, and rejoin.
     const listener = this.subs.listener;
     const owned = this.subs.assignment();
@@ -431,16 +449,29 @@ export class ConsumerCoordinator implements GroupMembership {
     const assignedKeys = new Set(assigned.map((tp) => tpKey(tp.topic, tp.partition)));
     const added = assigned.filter((tp) => !ownedKeys.has(tpKey(tp.topic, tp.partition)));
     const revoked = owned.filter((tp) => !assignedKeys.has(tpKey(tp.topic, tp.partition)));
-    this.subs.setAssignment(assigned);
-    this.events.onAssignmentChanged();
     let firstError: unknown = null;
     if (revoked.length > 0) {
+      // Cooperative: revoke what moved, before the assignment changes (Java's onJoinComplete), so the
+      // listener can still read positions and commit them. Their consumed positions are auto-committed first.
+      this.subs.markPendingRevocation(revoked);
+      if (this.o.enableAutoCommit) {
+        try {
+          await this.commitSync(this.consumedOffsets(), Date.now() + this.o.defaultApiTimeoutMs);
+        } catch {
+          // Logged, not thrown (as an auto-commit before a rebalance).
+        }
+      }
       try {
-        await invoke(listener?.onPartitionsRevoked?.bind(listener), revoked);
+        await this.revokePartitions(revoked, false);
       } catch (err) {
         firstError = err;
       }
     }
+    // The assignor learns the assignment after the revocation (Java's order).
+    const assignment: Assignment = { partitions: assigned, userData };
+    assignor?.onAssignment?.(assignment, this.generationId);
+    this.subs.setAssignment(assigned);
+    this.events.onAssignmentChanged();
     try {
       await invoke(listener?.onPartitionsAssigned?.bind(listener), added);
     } catch (err) {
@@ -566,6 +597,8 @@ export class ConsumerCoordinator implements GroupMembership {
 
   /** One OffsetCommit. */
   async commitOnce(offsets: readonly TopicPartitionOffset[]): Promise<void> {
+    // Java: the member lost its generation, so the commit cannot succeed (its partitions may be another's).
+    if (this.losingPartitions && this.subs.hasAutoAssignment) throw new CommitFailedError('the member lost its partitions (onPartitionsLost)');
     const conn = await this.ensureCoordinator();
     const generation = this.subs.hasAutoAssignment ? this.generationId : -1;
     const memberId = this.subs.hasAutoAssignment ? this.memberId : '';
@@ -657,16 +690,13 @@ export class ConsumerCoordinator implements GroupMembership {
     this.heartbeatTimer = null;
     try {
       if (this.joining) await Promise.race([this.joining, sleep(Math.max(0, deadline - Date.now()))]);
+      if (this.subs.hasAutoAssignment) this.subs.markPendingRevocation(this.subs.assignment());
       if (this.o.enableAutoCommit && (!this.subs.hasAutoAssignment || this.state === 'stable')) {
         await this.commitSync(this.consumedOffsets(), deadline).catch(() => {});
       }
       if (this.subs.hasAutoAssignment) {
         const owned = this.subs.assignment();
-        const listener = this.subs.listener;
-        if (owned.length > 0) {
-          if (this.state === 'stable') await invoke(listener?.onPartitionsRevoked?.bind(listener), owned).catch(() => {});
-          else await invoke(listener?.onPartitionsLost ? listener.onPartitionsLost.bind(listener) : listener?.onPartitionsRevoked?.bind(listener), owned).catch(() => {});
-        }
+        if (owned.length > 0) await this.revokePartitions(owned, this.state !== 'stable').catch(() => {});
         if (this.state !== 'unjoined' || this.memberId !== '') await this.leaveGroup('the consumer is being closed');
       }
     } finally {
@@ -679,10 +709,10 @@ export class ConsumerCoordinator implements GroupMembership {
   /** unsubscribe(): revoke and leave, keep running. */
   async unsubscribe(): Promise<void> {
     const owned = this.subs.assignment();
-    const listener = this.subs.listener;
     if (owned.length > 0 && this.state === 'stable') {
+      this.subs.markPendingRevocation(owned);
       if (this.o.enableAutoCommit) await this.commitSync(this.consumedOffsets(), Date.now() + this.o.defaultApiTimeoutMs).catch(() => {});
-      await invoke(listener?.onPartitionsRevoked?.bind(listener), owned);
+      await this.revokePartitions(owned, false);
     }
     if (this.memberId !== '') await this.leaveGroup('the consumer unsubscribed from all topics');
     this.partitionsLost = false;

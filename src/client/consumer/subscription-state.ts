@@ -8,6 +8,12 @@
  * in `buffered`. Setting the position from outside the fetch path (seek, reset,
  * committed offset) bumps `epoch` and drops buffered data; a response to a fetch
  * sent under an older epoch is discarded.
+ *
+ * Revocation (Java's markPendingRevocation): a partition being revoked stays
+ * assigned while onPartitionsRevoked / onPartitionsLost runs — position(),
+ * commitSync() and assignment() see it — but it is no longer fetched nor returned
+ * by poll() (`pendingRevocation` makes it read as `paused` to the fetcher), and its
+ * buffered records are dropped; only after the listener returns is it removed.
  */
 import type { AutoOffsetReset } from './config.ts';
 import type { CompletedFetch } from './fetcher.ts';
@@ -25,7 +31,10 @@ export class PartitionState implements TopicPartition {
   fetchOffset = -1n;
   /** Waiting for ListOffsets with this strategy; null when the position is set or awaits the committed offset. */
   resetStrategy: AutoOffsetReset | null = null;
-  paused = false;
+  /** Paused by the application (pause()/resume()). */
+  userPaused = false;
+  /** Being revoked: a rebalance listener runs for it; neither fetched nor returned, removed afterwards. */
+  pendingRevocation = false;
   epoch = 0;
   buffered: CompletedFetch[] = [];
   highWatermark = -1n;
@@ -38,6 +47,30 @@ export class PartitionState implements TopicPartition {
     this.topic = topic;
     this.partition = partition;
     this.key = tpKey(topic, partition);
+  }
+
+  /**
+   * Not fetched and not returned by poll(): paused by the application, or being
+   * revoked (Java's !isFetchable). The fetcher reads this; assigning it sets the
+   * application's pause.
+   */
+  get paused(): boolean {
+    return this.userPaused || this.pendingRevocation;
+  }
+
+  set paused(value: boolean) {
+    this.userPaused = value;
+  }
+
+  /** Stops fetching and returning the partition, dropping what is buffered or in flight; the position stays (what was consumed). */
+  markPendingRevocation(): void {
+    if (this.pendingRevocation) return;
+    this.pendingRevocation = true;
+    this.epoch++;
+    this.buffered = [];
+    // An error waiting for poll() concerns a partition that is going away.
+    this.pendingError = null;
+    if (this.position !== null) this.fetchOffset = this.position;
   }
 
   get hasPosition(): boolean {
@@ -112,16 +145,55 @@ export class SubscriptionState {
     const keep = new Map<string, PartitionState>();
     for (const tp of partitions) {
       const k = tpKey(tp.topic, tp.partition);
-      keep.set(k, this.states.get(k) ?? new PartitionState(tp.topic, tp.partition));
+      const prev = this.states.get(k);
+      // A partition whose revocation is under way comes back fresh.
+      keep.set(k, prev !== undefined && !prev.pendingRevocation ? prev : new PartitionState(tp.topic, tp.partition));
     }
-    for (const [k, s] of this.states) if (!keep.has(k)) s.epoch++;
+    for (const [k, s] of this.states) {
+      if (keep.get(k) === s) continue;
+      s.epoch++;
+      s.buffered = [];
+    }
     this.states.clear();
     for (const [k, s] of keep) this.states.set(k, s);
     this.assignmentVersion++;
   }
 
+  /**
+   * Marks partitions as being revoked (see PartitionState.markPendingRevocation);
+   * returns those that are assigned. They stay assigned until removePartitions().
+   */
+  markPendingRevocation(partitions: readonly TopicPartition[]): TopicPartition[] {
+    const out: TopicPartition[] = [];
+    for (const tp of partitions) {
+      const s = this.state(tp);
+      if (s === undefined) continue;
+      s.markPendingRevocation();
+      out.push({ topic: s.topic, partition: s.partition });
+    }
+    return out;
+  }
+
+  /** Unassigns the given partitions (the end of a revocation), keeping the others' cursors. */
+  removePartitions(partitions: readonly TopicPartition[]): void {
+    let changed = false;
+    for (const tp of partitions) {
+      const k = tpKey(tp.topic, tp.partition);
+      const s = this.states.get(k);
+      if (s === undefined) continue;
+      s.epoch++;
+      s.buffered = [];
+      this.states.delete(k);
+      changed = true;
+    }
+    if (changed) this.assignmentVersion++;
+  }
+
   unsubscribe(): void {
-    for (const s of this.states.values()) s.epoch++;
+    for (const s of this.states.values()) {
+      s.epoch++;
+      s.buffered = [];
+    }
     this.states.clear();
     this.topics.clear();
     this.pattern = null;
