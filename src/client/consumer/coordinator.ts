@@ -713,6 +713,9 @@ export class ConsumerCoordinator implements GroupMembership {
       this.subs.markPendingRevocation(owned);
       if (this.o.enableAutoCommit) await this.commitSync(this.consumedOffsets(), Date.now() + this.o.defaultApiTimeoutMs).catch(() => {});
       await this.revokePartitions(owned, false);
+    } else if (owned.length > 0) {
+      // Java's onLeavePrepare: outside a stable generation (rebalancing, generation lost) the partitions are lost.
+      await this.revokePartitions(owned, true);
     }
     if (this.memberId !== '') await this.leaveGroup('the consumer unsubscribed from all topics');
     this.partitionsLost = false;
