@@ -48,6 +48,8 @@ interface Member {
   seen: Map<string, string>;
   duplicates: number;
   leave(): Promise<void>;
+  /** kill -9 (librdkafka members only): no LeaveGroup, no commit. */
+  kill?(): Promise<void>;
   gone: boolean;
   describe(): string;
 }
@@ -124,6 +126,13 @@ function librdkafkaMember(bootstrap: string, group: string, topic: string, strat
     leave: async () => {
       py.stdin.end();
       await waitFor(`${name} to close`, () => closed, 30_000, () => m.describe());
+      m.gone = true;
+    },
+    kill: async () => {
+      const exited = new Promise((r) => py.once('exit', r));
+      py.kill('SIGKILL');
+      await exited;
+      closed = true;
       m.gone = true;
     },
   };
@@ -334,17 +343,96 @@ describe('Mixed consumer group: Samsa Consumers + librdkafka consumers', () => {
       t.diagnostic(`${delivered.size} records; duplicates: ${crossDuplicates} across members, ${totalDuplicates()} within one member`);
       assert.ok(crossDuplicates + totalDuplicates() <= delivered.size / 20, `duplicates: ${crossDuplicates} across members, ${totalDuplicates()} within`);
 
-      // The remaining members leave; the committed offsets are the log end.
-      for (const m of members.values()) if (!m.gone) await m.leave();
+      // The remaining members leave, one at a time, each after the group settled again
+      // (a member closing in the middle of a rebalance cannot commit: OffsetCommit gets
+      // REBALANCE_IN_PROGRESS or ILLEGAL_GENERATION, as from Kafka, so its last
+      // auto-commit interval of progress stays uncommitted — at-least-once, not a loss);
+      // the committed offsets are then the log end.
+      const committedNow = async () => (await admin.listConsumerGroupOffsets([group]))[0]!.offsets.map((o) => String(o.offset)).join(',');
+      const steps: string[] = [];
+      for (const m of members.values()) {
+        if (m.gone) continue;
+        const left = [...members.values()].filter((x) => !x.gone).length - 1;
+        note(m.name, 'leaves (end)');
+        await m.leave();
+        if (left > 0) await waitFor(`the group to settle with ${left} member(s)`, () => settled(left), 45_000, detail);
+        steps.push(`after ${m.name} left: ${await committedNow()}`);
+      }
       const [offs] = await admin.listConsumerGroupOffsets([group]);
       const ends = new Map<number, bigint>();
       for (const k of delivered.keys()) {
         const [p, o] = k.split('@').map(Number) as [number, number];
         if (BigInt(o + 1) > (ends.get(p) ?? 0n)) ends.set(p, BigInt(o + 1));
       }
-      assert.deepEqual(offs!.offsets.map((o) => [o.partition, o.offset]), ALL.map((p) => [p, ends.get(p) ?? null]), 'committed offsets = log end');
+      const why = () =>
+        `\n${steps.join('\n')}\nlast offset read per partition: ${ALL.map((p) => `p${p} ${[...members.values()].map((m) => `${m.name}:${Math.max(-1, ...[...m.seen.keys()].filter((k) => k.startsWith(`${p}@`)).map((k) => Number(k.split('@')[1])))}`).join(' ')}`).join('; ')}` +
+        `\ntimeline:\n${timeline.join('\n')}`;
+      assert.deepEqual(offs!.offsets.map((o) => [o.partition, o.offset]), ALL.map((p) => [p, ends.get(p) ?? null]), `committed offsets = log end${why()}`);
     });
   }
+
+  it('range: a librdkafka member killed -9 — after session.timeout.ms its partitions move to the Samsa members, re-read only from its last commit', { timeout: TIMEOUT }, async (t) => {
+    t0 = Date.now();
+    timeline.length = 0;
+    const topic = 'mixed-kill';
+    const group = 'mixed-group-kill';
+    const [created] = await admin.createTopics([{ name: topic, numPartitions: PARTITIONS, replicationFactor: 1 }]);
+    assert.equal(created!.error ?? null, null);
+    const producer = new Producer({ 'bootstrap.servers': broker.bootstrap, 'linger.ms': 5 });
+    const delivered = new Map<string, string>();
+    let next = 0;
+    let producing = true;
+    const background = (async () => {
+      while (producing) {
+        for (let i = 0; i < 60; i++) {
+          const v = String(next++);
+          producer.send({ topic, key: `k${v}`, value: v }, (err, md) => {
+            if (!err) delivered.set(`${md!.partition}@${md!.offset}`, v);
+          });
+        }
+        await sleep(50);
+      }
+      await producer.flush();
+    })();
+    const members = new Map<string, Member>();
+    const detail = () => [...members.values()].map((m) => m.describe()).join('\n') + `\ntimeline:\n${timeline.join('\n')}`;
+    try {
+      for (const name of ['samsa1', 'rd1', 'samsa2']) {
+        members.set(name, name.startsWith('rd') ? librdkafkaMember(broker.bootstrap, group, topic, 'range', name) : samsaMember(broker.bootstrap, group, topic, 'range', name));
+        await sleep(300);
+      }
+      const all = () => [...members.values()];
+      await waitFor('3 members with 4 partitions each', () => balancedAndComplete(all()), 45_000, detail);
+      const rd1 = members.get('rd1')!;
+      const rdParts = rd1.assignment();
+      await waitFor('rd1 reading', () => rdParts.every((p) => [...rd1.seen.keys()].some((k) => k.startsWith(`${p}@`))), 20_000, detail);
+      await sleep(1000);
+      note('rd1', 'kill -9');
+      const killedAt = Date.now();
+      await rd1.kill!();
+      await waitFor('2 Samsa members with 6 partitions each', () => balancedAndComplete(all()), 45_000, detail);
+      const moveMs = Date.now() - killedAt;
+      await sleep(1000);
+      producing = false;
+      await background;
+      const consumed = new Set<string>();
+      const missing = () => [...delivered.keys()].filter((k) => !consumed.has(k));
+      await waitFor(`all ${delivered.size} records consumed`, () => {
+        for (const m of all()) for (const k of m.seen.keys()) consumed.add(k);
+        return missing().length === 0;
+      }, 30_000, () => `${missing().length} missing, e.g. ${missing().slice(0, 5)}\n${detail()}`);
+      // Records read by both rd1 and a Samsa member: only on rd1's partitions, and only the tail rd1 read after its last auto-commit.
+      const both = [...rd1.seen.keys()].filter((k) => members.get('samsa1')!.seen.has(k) || members.get('samsa2')!.seen.has(k));
+      t.diagnostic(`${delivered.size} records; partitions moved ${moveMs} ms after the kill; ${both.length} read by rd1 and again by a Samsa member`);
+      assert.ok(both.every((k) => rdParts.includes(Number(k.split('@')[0]))), `re-reads outside rd1's partitions: ${both.slice(0, 5)}`);
+      assert.ok(moveMs >= 5000, `partitions moved ${moveMs} ms after the kill: before the 10 s session timeout could expire?`);
+    } finally {
+      producing = false;
+      await background.catch(() => {});
+      await producer.close();
+      for (const m of members.values()) if (!m.gone) await m.leave().catch(() => {});
+    }
+  });
 
   it('the broker log shows no failed request', { timeout: TIMEOUT }, async () => {
     admin.close();

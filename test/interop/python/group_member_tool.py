@@ -15,7 +15,7 @@ import os
 import sys
 import threading
 
-from confluent_kafka import Consumer, TopicPartition
+from confluent_kafka import Consumer, KafkaException
 
 lock = threading.Lock()
 
@@ -43,19 +43,25 @@ def main():
 
     # Incremental (cooperative) callbacks pass only the change: each reports the whole
     # assignment after applying the change itself.
+    def assignment(consumer):
+        try:
+            return sorted(tp.partition for tp in consumer.assignment())
+        except KafkaException:
+            return []  # the final revoke inside close(): the handle is being destroyed
+
     def on_assign(consumer, partitions):
         if strategy == 'cooperative-sticky':
             consumer.incremental_assign(partitions)
         else:
             consumer.assign(partitions)
-        emit({'event': 'assignment', 'partitions': sorted(tp.partition for tp in consumer.assignment())})
+        emit({'event': 'assignment', 'partitions': assignment(consumer)})
 
     def on_revoke(consumer, partitions):
         if strategy == 'cooperative-sticky':
             consumer.incremental_unassign(partitions)
         else:
             consumer.unassign()
-        emit({'event': 'assignment', 'partitions': sorted(tp.partition for tp in consumer.assignment())})
+        emit({'event': 'assignment', 'partitions': assignment(consumer)})
 
     c.subscribe([topic], on_assign=on_assign, on_revoke=on_revoke, on_lost=on_revoke)
     done = threading.Event()
