@@ -243,7 +243,7 @@ describe('Rebalance listeners (Java semantics)', { timeout: 180_000 }, () => {
     });
   }
 
-  for (const proto of [protocols[0]!, protocols[2]!]) {
+  for (const proto of protocols) {
     it(`${proto.name}: auto-commit before onPartitionsRevoked commits the consumed positions, not the prefetched ones`, async () => {
       const { a, b: bm } = await handOver(proto.config, { processMs: 15 }, { 'enable.auto.commit': true, 'auto.commit.interval.ms': 600_000 });
       assertExactlyOnce(a, bm);
