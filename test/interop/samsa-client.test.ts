@@ -19,6 +19,7 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import kafkajs from 'kafkajs';
 import type { IHeaders, Kafka as KafkaClient, KafkaMessage, Message, PartitionMetadata } from 'kafkajs';
@@ -293,6 +294,37 @@ describe('Samsa client interop (librdkafka, kafkajs, @platformatic/kafka)', () =
       }
     });
   }
+
+  it("Samsa's Consumer reads librdkafka's transactions: read_committed skips aborted ones and control records, read_uncommitted has every data record", { timeout: TIMEOUT }, async () => {
+    const t = topic('rdkafka-txn');
+    await createTopics([t], PARTITIONS);
+    const file = join(tmp, 'rdkafka-txn.jsonl');
+    const res = await runPython('samsa_client_txn.py', [broker.bootstrap, t, '30', '40', file], PY_TIMEOUT);
+    assert.equal(res.error_count, 0, `librdkafka transactional produce: ${JSON.stringify(res.errors)}`);
+    const written = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { p: number; o: number; v: string; kind: string });
+    assert.equal(written.filter((w) => w.kind === 'aborted').length, 10 * 40, 'aborted records written');
+    const view = (kinds: string[]) =>
+      written.filter((w) => kinds.includes(w.kind)).sort((a, b) => a.p - b.p || a.o - b.o).map((w) => `${w.p}@${w.o}=${w.v}`);
+    for (const [isolation, kinds] of [['read_committed', ['committed', 'plain']], ['read_uncommitted', ['committed', 'plain', 'aborted']]] as const) {
+      const c = new Consumer({ 'bootstrap.servers': broker.bootstrap, 'auto.offset.reset': 'earliest', 'isolation.level': isolation });
+      const tps = Array.from({ length: PARTITIONS }, (_, q) => ({ topic: t, partition: q }));
+      c.assign(tps);
+      const ends = await c.endOffsets(tps);
+      const got: { p: number; o: bigint; v: string }[] = [];
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        for (const r of await c.poll(300)) got.push({ p: r.partition, o: r.offset, v: r.value!.toString() });
+        const positions = await Promise.all(tps.map((tp) => c.position(tp)));
+        if (positions.every((pos, q) => pos >= ends[q]!.offset) || Date.now() > deadline) break;
+      }
+      await c.close();
+      const seen = got.sort((a, b) => a.p - b.p || Number(a.o - b.o)).map((g) => `${g.p}@${g.o}=${g.v}`);
+      const want = view([...kinds]);
+      const extra = seen.filter((x) => !want.includes(x));
+      const missing = want.filter((x) => !seen.includes(x));
+      assert.deepEqual({ extra: extra.slice(0, 10), missing: missing.slice(0, 10), count: seen.length }, { extra: [], missing: [], count: want.length }, `${isolation}${ctx()}`);
+    }
+  });
 
   for (const codec of CODECS) {
     it(`Samsa's Consumer reads kafkajs' ${codec} records exactly (duplicate header keys as kafkajs sends them)`, { timeout: TIMEOUT }, async () => {
