@@ -30,7 +30,7 @@ import { decodeResponseHeader } from '../../protocol/generated/response-header.t
 import { Reader } from '../../protocol/primitives/reader.ts';
 import { Writer } from '../../protocol/primitives/writer.ts';
 import { ConnectionError, ProtocolError, RequestTimeoutError } from './errors.ts';
-import { FrameReader, FrameSizeError } from './frame-reader.ts';
+import { DirectFrameReader, FrameReader, FrameSizeError } from './frame-reader.ts';
 
 export const CLIENT_SOFTWARE_NAME = 'samsa';
 export const CLIENT_SOFTWARE_VERSION = '0.1.0';
@@ -123,8 +123,15 @@ export class BrokerConnection {
   /** Finalized feature levels from ApiVersions v3+ (e.g. `transaction.version`); empty before v3. */
   finalizedFeatures: ReadonlyMap<string, number> = new Map();
 
-  private constructor(socket: Socket, opts: BrokerConnectionOptions) {
+  private readonly direct: DirectFrameReader | null;
+
+  private constructor(socket: Socket, opts: BrokerConnectionOptions, direct: DirectFrameReader | null = null) {
     this.socket = socket;
+    this.direct = direct;
+    if (direct !== null) {
+      direct.onFrame = (f) => this.onFrame(f);
+      direct.onRead = (n) => this.onDirectRead(n);
+    }
     this.host = opts.host;
     this.port = opts.port;
     this.nodeId = opts.nodeId ?? -1;
@@ -143,9 +150,11 @@ export class BrokerConnection {
   /** Connects and performs the ApiVersions handshake. Rejects with ConnectionError, RequestTimeoutError, ProtocolError or KafkaError. */
   static async connect(opts: BrokerConnectionOptions): Promise<BrokerConnection> {
     const label = `${opts.host}:${opts.port}`;
+    const direct = new DirectFrameReader(opts.maxResponseBytes ?? CONNECTION_DEFAULTS.maxResponseBytes);
     const connectTimeoutMs = opts.connectTimeoutMs ?? CONNECTION_DEFAULTS.connectTimeoutMs;
     const socket = await new Promise<Socket>((resolve, reject) => {
-      const s = netConnect({ host: opts.host, port: opts.port });
+      // Reads go straight into the response's buffer (see DirectFrameReader).
+      const s = netConnect({ host: opts.host, port: opts.port, onread: { buffer: () => direct.target(), callback: (n: number) => { direct.onRead(n); return true; } } });
       const timer = setTimeout(() => {
         s.destroy();
         reject(new RequestTimeoutError(label, `connection not established within ${connectTimeoutMs} ms`, connectTimeoutMs));
@@ -160,7 +169,7 @@ export class BrokerConnection {
         reject(new ConnectionError(label, `cannot connect: ${err.message}`, { cause: err }));
       });
     });
-    const conn = new BrokerConnection(socket, opts);
+    const conn = new BrokerConnection(socket, opts, direct);
     try {
       await conn.handshake(opts.clientSoftwareName ?? CLIENT_SOFTWARE_NAME, opts.clientSoftwareVersion ?? CLIENT_SOFTWARE_VERSION);
     } catch (err) {
@@ -353,6 +362,19 @@ export class BrokerConnection {
   uncorkNow(): void {
     this.corked = false;
     this.socket.uncork();
+  }
+
+  private onDirectRead(n: number): void {
+    if (this.isClosed) return;
+    try {
+      this.direct!.read(n);
+    } catch (err) {
+      if (err instanceof FrameSizeError) {
+        this.shutdown(new ProtocolError(this.label, err.message, { cause: err }));
+      } else {
+        this.shutdown(err instanceof Error ? err : new Error(String(err)));
+      }
+    }
   }
 
   private onData(chunk: Buffer): void {

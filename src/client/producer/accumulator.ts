@@ -72,7 +72,9 @@ export class RecordAccumulator {
   private readonly chunkSize: number;
   private readonly totalMemory: number;
   private usedMemory = 0;
-  private readonly free: Buffer[] = [];
+  /** Free buffers by size (batch sizes are the starting chunk size doubled, or batch.size). */
+  private readonly free = new Map<number, Buffer[]>();
+  private freeBytes = 0;
   /** Batches not yet completed (queued or in flight). */
   incompleteBatches = 0;
   /** Records appended and not yet completed. */
@@ -94,13 +96,25 @@ export class RecordAccumulator {
     const want = Math.max(size, this.chunkSize);
     if (this.usedMemory + want > this.totalMemory && this.usedMemory > 0) return null;
     this.usedMemory += want;
-    if (want === this.chunkSize && this.free.length > 0) return this.free.pop()!;
+    const pooled = this.free.get(want)?.pop();
+    if (pooled !== undefined) {
+      this.freeBytes -= want;
+      return pooled;
+    }
     return Buffer.allocUnsafeSlow(want);
   }
 
   release(buf: Buffer): void {
     this.usedMemory -= buf.length;
-    if (buf.length === this.chunkSize && this.free.length * this.chunkSize < this.totalMemory / 4) this.free.push(buf);
+    // Keep buffers of the sizes batches use (up to a quarter of buffer.memory) for reuse.
+    if (buf.length > this.batchSize || this.freeBytes + buf.length > this.totalMemory / 4) return;
+    let l = this.free.get(buf.length);
+    if (l === undefined) {
+      l = [];
+      this.free.set(buf.length, l);
+    }
+    l.push(buf);
+    this.freeBytes += buf.length;
   }
 
   /** Moves a batch to a buffer twice as large (up to its limit); false when memory is short. */
