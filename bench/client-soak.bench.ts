@@ -18,6 +18,7 @@
  * Output: one line per sample (t, msgs/s produced and consumed in the interval, RSS,
  * heap used, external, arrayBuffers), a line
  *   client-soak-counts produced=N acked=N consumed=N duplicates=N gaps=N send_errors=N consume_error=...
+ *   client-soak-heap heap_start_MB=X heap_end_MB=Y external_end_MB=Z halves_delta_MB=D
  * (after the producer stops and the consumer drains: consumed = acked when nothing is
  * lost), and last:
  *   client-soak seconds=N rss_start_MB=X rss_end_MB=Y rss_max_MB=Z growth_MB_per_min=G verdict=steady|growing
@@ -52,6 +53,9 @@ export interface SoakSample {
 }
 
 export interface SoakVerdict {
+  heapStartMB: number;
+  heapEndMB: number;
+  externalEndMB: number;
   rssStartMB: number;
   rssEndMB: number;
   rssMaxMB: number;
@@ -87,6 +91,9 @@ export function judge(samples: readonly SoakSample[]): SoakVerdict {
   const growth = slopePerMin(second);
   const delta = mean(second) - mean(first);
   return {
+    heapStartMB: samples[0]!.heapMB,
+    heapEndMB: samples.at(-1)!.heapMB,
+    externalEndMB: samples.at(-1)!.externalMB,
     rssStartMB: samples[0]!.rssMB,
     rssEndMB: samples.at(-1)!.rssMB,
     rssMaxMB: Math.max(...samples.map((s) => s.rssMB)),
@@ -231,6 +238,8 @@ if (import.meta.main) {
     built: process.argv.includes('--built'),
     log: (l) => console.log(l),
   });
+  // Where growth is: the JS heap (a leak in JS objects) or outside it (buffers, native memory, allocator).
+  console.log(`client-soak-heap heap_start_MB=${round(v.heapStartMB)} heap_end_MB=${round(v.heapEndMB)} external_end_MB=${round(v.externalEndMB)} halves_delta_MB=${round(v.halvesDeltaMB)}`);
   console.log(
     `client-soak seconds=${seconds} rss_start_MB=${round(v.rssStartMB)} rss_end_MB=${round(v.rssEndMB)} rss_max_MB=${round(v.rssMaxMB)} ` +
       `growth_MB_per_min=${round(v.growthMBPerMin, 2)} verdict=${v.verdict}`,
