@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Socket } from 'node:net';
-import { Cluster } from '../../src/client/network/cluster.ts';
-import { ConsoleConsumer, formatRecord } from '../../src/cli/console-consumer.ts';
-import type { ConsoleConsumerOptions, FormatterOptions } from '../../src/cli/console-consumer.ts';
+import { formatRecord } from '../../src/cli/formatter.ts';
+import type { FormatterOptions } from '../../src/cli/formatter.ts';
 import { encodeApiVersionsResponse } from '../../src/protocol/generated/api-versions-response.ts';
 import { encodeFetchResponse } from '../../src/protocol/generated/fetch-response.ts';
 import { encodeMetadataResponse } from '../../src/protocol/generated/metadata-response.ts';
@@ -13,6 +12,7 @@ import { buildEndTransactionMarkerBatch } from '../../src/protocol/records/contr
 import { decodeRecordBatch } from '../../src/protocol/records/batch-decoder.ts';
 import { startFakeServer } from '../client/helpers.ts';
 import type { FakeRequest } from '../client/helpers.ts';
+import { samsa } from './helpers.ts';
 
 const TOPIC_ID = 'AAAAAAAAAAAAAAAAAAAAAQ';
 
@@ -67,26 +67,19 @@ async function fakeCluster(): Promise<{ port: number; close(): Promise<void> }> 
   return fake;
 }
 
-function options(isolationLevel: number): ConsoleConsumerOptions {
-  return { topic: 'tx', partitions: [0], start: 0n, resetTo: 'none', isolationLevel, maxWaitMs: 10, minBytes: 1, maxBytes: 1 << 20, partitionMaxBytes: 1 << 20, requestTimeoutMs: 5000 };
-}
-
-describe('ConsoleConsumer', () => {
+describe('samsa consume --isolation-level (the client Consumer\'s read_committed filter)', () => {
   for (const [level, expected] of [
-    [0, ['aborted-1', 'aborted-2', 'plain', 'committed']],
-    [1, ['plain', 'committed']],
+    ['read_uncommitted', ['aborted-1', 'aborted-2', 'plain', 'committed']],
+    ['read_committed', ['plain', 'committed']],
   ] as const) {
-    it(`isolation level ${level}: ${level === 1 ? 'skips aborted transactions and markers' : 'returns every data record, no markers'}`, async () => {
+    it(`${level}: ${level === 'read_committed' ? 'skips aborted transactions and markers' : 'returns every data record, no markers'}`, async () => {
       const fake = await fakeCluster();
-      const cluster = new Cluster({ bootstrapServers: `127.0.0.1:${fake.port}` });
       try {
-        const consumer = new ConsoleConsumer(cluster, options(level));
-        await consumer.init();
-        const got = await consumer.poll();
-        assert.deepEqual(got.map((r) => r.record.value!.toString()), expected);
-        assert.deepEqual(await consumer.poll(), []);
+        const c = await samsa(['consume', '--bootstrap-server', `127.0.0.1:${fake.port}`, '--topic', 'tx', '--partition', '0', '--offset', '0', '--isolation-level', level, '--timeout-ms', '1500']);
+        assert.equal(c.code, 0, c.stderr);
+        assert.deepEqual(c.stdout.trimEnd().split('\n'), expected);
+        assert.match(c.stderr, new RegExp(`Processed a total of ${expected.length} messages`));
       } finally {
-        cluster.close();
         await fake.close();
       }
     });

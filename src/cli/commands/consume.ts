@@ -1,25 +1,37 @@
 /**
- * `samsa consume`: Kafka's kafka-console-consumer.sh without a group: reads the
- * topic's partitions (or one, with --partition) from the latest offset, the
- * earliest (--from-beginning) or a given one (--offset), and prints records with
- * Kafka's DefaultMessageFormatter.
+ * `samsa consume`: Kafka's kafka-console-consumer.sh on Samsa's client Consumer.
+ * With --group (or group.id in the consumer properties) it subscribes to the
+ * topic as a member of that group, starts from the group's committed offsets
+ * (auto.offset.reset where there are none) and commits what it printed when it
+ * exits (enable.auto.commit, default true in a group), then leaves the group.
+ * Without a group it assigns itself the topic's partitions (or --partition) and
+ * starts at the latest offset, the earliest (--from-beginning) or --offset, with
+ * no commits. Records print with Kafka's DefaultMessageFormatter.
  */
-import { Cluster } from '../../client/network/cluster.ts';
+import type { ConsumerConfig } from '../../client/consumer/config.ts';
+import { Consumer } from '../../client/consumer/consumer.ts';
+import type { ConsumerRecord } from '../../client/consumer/consumer-record.ts';
+import { WakeupError } from '../../client/consumer/errors.ts';
+import { ConfigException } from '../../client/producer/errors.ts';
+import { ErrorCode, KafkaError } from '../../protocol/errors/index.ts';
 import { flag, flagAll, keyValues, parseArgs, UsageError } from '../args.ts';
-import { bootstrapServers, checkFlags, clientProperties, connectionSettings, describeError, intFlag, intProperty } from '../client-options.ts';
-import { ConsoleConsumer, formatRecord } from '../console-consumer.ts';
-import type { FormatterOptions, OffsetSpec } from '../console-consumer.ts';
+import type { ParsedArgs } from '../args.ts';
+import { bootstrapServers, checkFlags, clientProperties, describeError, intFlag } from '../client-options.ts';
+import { formatRecord, formatterOptions } from '../formatter.ts';
 
 export const CONSUME_USAGE = `Usage: samsa consume --bootstrap-server <host:port> --topic <topic> [options]
 
-Prints records of a topic to stdout (kafka-console-consumer), without a consumer group.
+Prints records of a topic to stdout (kafka-console-consumer).
 
 Options:
   --bootstrap-server <host:port,...>  brokers to connect to (default localhost:9092)
   --topic <topic>                     topic to read (required)
-  --partition <n>                     read only this partition
+  --group <group>                     consume as a member of this consumer group: start from
+                                        its committed offsets, commit on exit, leave the group
+  --partition <n>                     read only this partition (not with --group)
   --offset <earliest|latest|n>        where to start in --partition (default latest)
   --from-beginning                    start at the earliest offset instead of the latest
+                                        (with --group: where the group has no committed offset)
   --max-messages <n>                  exit after n records
   --timeout-ms <ms>                   exit when no record arrived for this long
   --isolation-level <level>           read_uncommitted (default) or read_committed
@@ -30,16 +42,27 @@ Options:
                                         headers.separator (,), headers.key.separator (:),
                                         null.literal (null)
   --formatter-config <file>           formatter properties file
-  --consumer-property <key=value>     consumer config (repeatable): auto.offset.reset,
+  --consumer-property <key=value>     consumer config by Kafka's names (repeatable): group.id,
+                                        auto.offset.reset, enable.auto.commit, group.protocol,
                                         fetch.max.wait.ms, fetch.min.bytes, fetch.max.bytes,
-                                        max.partition.fetch.bytes, client.id, request.timeout.ms
-  --consumer.config <file>            consumer config file
+                                        max.partition.fetch.bytes, client.id, request.timeout.ms ...
+  --consumer.config <file>            consumer config file (--consumer-property overrides it)
   --skip-message-on-error             accepted for compatibility
   --help                              this text
 
-Consumer groups (--group) need the group coordinator, which Samsa does not have yet.`;
+Ctrl-C or SIGTERM: stops, commits (in a group) and leaves. Prints the number of
+records processed to stderr. Exits 1 if the topic or partition does not exist or
+the brokers cannot be reached, printing the Kafka error name.`;
 
 const BOOLEAN_FLAGS = new Set(['from-beginning', 'skip-message-on-error', 'enable-systest-events', 'help']);
+const KNOWN_FLAGS = [
+  ...BOOLEAN_FLAGS,
+  'bootstrap-server', 'topic', 'group', 'partition', 'offset', 'max-messages', 'timeout-ms', 'isolation-level',
+  'property', 'formatter-property', 'formatter-config', 'consumer-property', 'consumer.config', 'formatter',
+  'key-deserializer', 'value-deserializer',
+];
+
+type StartOffset = 'earliest' | 'latest' | bigint;
 
 /** Resolves when stdout drains, or fails, or closes. */
 function drained(): Promise<void> {
@@ -56,14 +79,20 @@ function drained(): Promise<void> {
   });
 }
 
-function bool(props: ReadonlyMap<string, string>, name: string, fallback: boolean): boolean {
-  const v = props.get(name);
-  return v === undefined ? fallback : v.trim().toLowerCase() === 'true';
+export interface ConsoleConsumerSettings {
+  topic: string;
+  /** The group id (--group, group.id), or null: partitions assigned by the tool, no commits. */
+  group: string | null;
+  partition: number | undefined;
+  start: StartOffset;
+  maxMessages: number | undefined;
+  timeoutMs: number | undefined;
+  /** The consumer's configs by Kafka's names (string values), bootstrap.servers included. */
+  config: Map<string, string>;
 }
 
-export async function consumeCommand(argv: readonly string[]): Promise<number> {
-  const args = parseArgs(argv, BOOLEAN_FLAGS);
-  checkFlags(args, [...BOOLEAN_FLAGS, 'bootstrap-server', 'topic', 'group', 'partition', 'offset', 'max-messages', 'timeout-ms', 'isolation-level', 'property', 'formatter-property', 'formatter-config', 'consumer-property', 'consumer.config', 'formatter', 'key-deserializer', 'value-deserializer']);
+/** ConsoleConsumerOptions: the flags' checks and the consumer's properties. */
+export function consumerSettings(args: ParsedArgs): ConsoleConsumerSettings {
   const formatterClass = flag(args, 'formatter');
   if (formatterClass !== undefined && !/(^|\.)DefaultMessageFormatter$/.test(formatterClass)) {
     throw new UsageError(`--formatter ${formatterClass} is not supported: only kafka.tools.DefaultMessageFormatter`);
@@ -75,90 +104,150 @@ export async function consumeCommand(argv: readonly string[]): Promise<number> {
   if (args.positionals.length > 0) throw new UsageError(`unexpected argument '${args.positionals[0]}'\n${CONSUME_USAGE}`);
   const topic = flag(args, 'topic');
   if (topic === undefined) throw new UsageError('The topic is required (--topic)');
-  if (flag(args, 'group') !== undefined || flagAll(args, 'consumer-property').some((p) => p.startsWith('group.id='))) {
-    throw new UsageError('--group is not supported yet: Samsa has no group coordinator. Without --group the consumer reads every partition (or --partition) with no offset commits.');
-  }
   const partition = intFlag(args, 'partition');
   const offsetText = flag(args, 'offset');
   const fromBeginning = args.flags.has('from-beginning');
   if (offsetText !== undefined && partition === undefined) throw new UsageError('The partition is required when offset is specified.');
   if (offsetText !== undefined && fromBeginning) throw new UsageError('Options from-beginning and offset cannot be specified together.');
-  let start: OffsetSpec = fromBeginning ? 'earliest' : 'latest';
+  let start: StartOffset = fromBeginning ? 'earliest' : 'latest';
   if (offsetText !== undefined) {
     const t = offsetText.trim().toLowerCase();
     if (t === 'earliest' || t === 'latest') start = t;
     else if (/^\d+$/.test(t)) start = BigInt(t);
     else throw new UsageError(`The provided offset value '${offsetText}' is incorrect. Valid values are 'earliest', 'latest', or a non-negative long.`);
   }
+  const isolationFlag = flag(args, 'isolation-level')?.trim().toLowerCase();
+  if (isolationFlag !== undefined && isolationFlag !== 'read_uncommitted' && isolationFlag !== 'read_committed') throw new UsageError(`Invalid --isolation-level '${isolationFlag}'`);
+
+  // The group id may come from --group, the file or --consumer-property; all given must agree.
+  const fromFile = clientProperties(args, 'consumer.config', []);
+  const extra = keyValues(flagAll(args, 'consumer-property'), '--consumer-property');
+  const groups = new Set<string>();
+  const groupFlag = flag(args, 'group');
+  if (groupFlag !== undefined) groups.add(groupFlag);
+  if (fromFile.has('group.id')) groups.add(fromFile.get('group.id')!);
+  if (extra.has('group.id')) groups.add(extra.get('group.id')!);
+  if (groups.size > 1) {
+    throw new UsageError(
+      `The group ids provided in different places (directly using '--group', via '--consumer-property', or via '--consumer.config') do not match. Detected group ids: ${[...groups].map((g) => `'${g}'`).join(', ')}`,
+    );
+  }
+  const group = groups.size === 1 ? [...groups][0]! : null;
+  if (group !== null && partition !== undefined) throw new UsageError('Options group and partition cannot be specified together.');
+
+  const config = new Map(fromFile);
+  for (const [k, v] of extra) config.set(k, v);
+  const reset = config.get('auto.offset.reset')?.trim().toLowerCase();
+  if (reset !== undefined) {
+    if (fromBeginning && reset !== 'earliest') throw new UsageError(`Can't simultaneously specify --from-beginning and 'auto.offset.reset=${reset}', please remove one option`);
+    if (reset !== 'earliest' && reset !== 'latest' && reset !== 'none') throw new UsageError(`Invalid value ${reset} for configuration auto.offset.reset: String must be one of: earliest, latest, none`);
+    config.set('auto.offset.reset', reset);
+  } else {
+    config.set('auto.offset.reset', fromBeginning ? 'earliest' : 'latest');
+  }
+  if (isolationFlag !== undefined) config.set('isolation.level', isolationFlag);
+  else if (config.has('isolation.level')) {
+    const level = config.get('isolation.level')!.trim().toLowerCase();
+    if (level !== 'read_uncommitted' && level !== 'read_committed') throw new UsageError(`Invalid value ${level} for configuration isolation.level: String must be one of: read_committed, read_uncommitted`);
+    config.set('isolation.level', level);
+  }
+  if (!config.has('client.id')) config.set('client.id', 'console-consumer');
+  // Records print from their bytes (ConsoleConsumer's consumer uses ByteArrayDeserializer).
+  config.delete('key.deserializer');
+  config.delete('value.deserializer');
+  if (group !== null) config.set('group.id', group);
+  else {
+    // No group: the tool assigns partitions itself and commits nothing.
+    config.delete('group.id');
+    config.delete('enable.auto.commit');
+  }
+  config.set('bootstrap.servers', bootstrapServers(args));
   const maxMessages = intFlag(args, 'max-messages');
   const timeoutMs = intFlag(args, 'timeout-ms');
-  const isolation = (flag(args, 'isolation-level') ?? 'read_uncommitted').toLowerCase();
-  if (isolation !== 'read_uncommitted' && isolation !== 'read_committed') throw new UsageError(`Invalid --isolation-level '${isolation}'`);
+  return { topic, group, partition, start, maxMessages, timeoutMs, config };
+}
 
-  const fmt = clientProperties(args, 'formatter-config', ['property', 'formatter-property']);
-  const props = clientProperties(args, 'consumer.config', []);
-  for (const [k, v] of keyValues(flagAll(args, 'consumer-property'), '--consumer-property')) props.set(k, v);
-  const formatter: FormatterOptions = {
-    printTimestamp: bool(fmt, 'print.timestamp', false),
-    printPartition: bool(fmt, 'print.partition', false),
-    printOffset: bool(fmt, 'print.offset', false),
-    printHeaders: bool(fmt, 'print.headers', false),
-    printKey: bool(fmt, 'print.key', false),
-    printValue: bool(fmt, 'print.value', true),
-    keySeparator: fmt.get('key.separator') ?? '\t',
-    lineSeparator: fmt.get('line.separator') ?? '\n',
-    headersSeparator: fmt.get('headers.separator') ?? ',',
-    headersKeySeparator: fmt.get('headers.key.separator') ?? ':',
-    nullLiteral: fmt.get('null.literal') ?? 'null',
-  };
-  const resetTo = (props.get('auto.offset.reset') ?? (fromBeginning ? 'earliest' : 'latest')).toLowerCase();
-  if (resetTo !== 'earliest' && resetTo !== 'latest' && resetTo !== 'none') throw new UsageError(`Invalid value ${resetTo} for configuration auto.offset.reset`);
-  const requestTimeoutMs = intProperty(props, 'request.timeout.ms', 30_000);
-  const cluster = new Cluster({ bootstrapServers: bootstrapServers(args), ...connectionSettings(props) });
-  const consumer = new ConsoleConsumer(cluster, {
-    topic,
-    partitions: partition === undefined ? null : [partition],
-    start,
-    resetTo,
-    isolationLevel: isolation === 'read_committed' ? 1 : 0,
-    maxWaitMs: Math.min(intProperty(props, 'fetch.max.wait.ms', 500), timeoutMs ?? Number.MAX_SAFE_INTEGER),
-    minBytes: intProperty(props, 'fetch.min.bytes', 1),
-    maxBytes: intProperty(props, 'fetch.max.bytes', 52_428_800),
-    partitionMaxBytes: intProperty(props, 'max.partition.fetch.bytes', 1_048_576),
-    requestTimeoutMs,
-  });
+export async function consumeCommand(argv: readonly string[]): Promise<number> {
+  const args = parseArgs(argv, BOOLEAN_FLAGS);
+  checkFlags(args, KNOWN_FLAGS);
+  const s = consumerSettings(args);
+  const formatter = formatterOptions(clientProperties(args, 'formatter-config', ['property', 'formatter-property']));
+  const topic = s.topic;
+
+  let consumer: Consumer;
+  try {
+    consumer = new Consumer(Object.fromEntries(s.config) as unknown as ConsumerConfig);
+  } catch (err) {
+    if (err instanceof ConfigException || err instanceof TypeError) throw new UsageError(err.message);
+    throw err;
+  }
 
   let processed = 0;
   let stopping = false;
-  const onSignal = (): void => {
+  const stop = (): void => {
     stopping = true;
-    cluster.close();
+    consumer.wakeup();
   };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      // A second Ctrl-C: do not wait for the commit and the LeaveGroup.
+      process.stderr.write(`samsa consume: ${signal} again, exiting at once\nProcessed a total of ${processed} messages\n`);
+      process.exit(1);
+    }
+    stop();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   // A reader that goes away (`| head`) ends the consumer quietly, as it does Kafka's.
-  const onStdoutError = (): void => {
-    stopping = true;
-    cluster.close();
-  };
-  process.stdout.on('error', onStdoutError);
+  process.stdout.on('error', stop);
+  /** Per partition, the offset of the first record polled but not printed (--max-messages). */
+  const unprinted = new Map<number, bigint>();
   let exitCode = 0;
   try {
-    await consumer.init();
-    let lastRecordAt = Date.now();
-    const limit = maxMessages ?? Number.POSITIVE_INFINITY;
-    while (!stopping && processed < limit) {
-      if (timeoutMs !== undefined && Date.now() - lastRecordAt >= timeoutMs) {
-        process.stderr.write('[samsa] Error processing message, terminating consumer process: TimeoutException: no record within --timeout-ms\n');
-        break;
+    const partitions = (await consumer.partitionsFor(topic)).map((p) => p.partition);
+    if (partitions.length === 0) throw KafkaError.from(ErrorCode.LEADER_NOT_AVAILABLE, `topic ${topic} has no partitions`);
+    if (s.group !== null) {
+      consumer.subscribe([topic]);
+    } else {
+      const wanted = s.partition === undefined ? partitions : [s.partition];
+      for (const p of wanted) {
+        if (!partitions.includes(p)) throw KafkaError.from(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `${topic}-${p}: the topic has ${partitions.length} partition(s)`);
       }
-      const records = await consumer.poll();
+      const tps = wanted.map((partition) => ({ topic, partition }));
+      consumer.assign(tps);
+      const start = s.start;
+      if (start === 'earliest') consumer.seekToBeginning(tps);
+      else if (start === 'latest') consumer.seekToEnd(tps);
+      else for (const tp of tps) consumer.seek(tp, start);
+    }
+    let lastRecordAt = Date.now();
+    const limit = s.maxMessages ?? Number.POSITIVE_INFINITY;
+    while (!stopping && processed < limit) {
+      let wait = 1000;
+      if (s.timeoutMs !== undefined) {
+        const left = lastRecordAt + s.timeoutMs - Date.now();
+        if (left <= 0) {
+          process.stderr.write('[samsa] Error processing message, terminating consumer process: TimeoutException: no record within --timeout-ms\n');
+          break;
+        }
+        wait = Math.min(wait, left);
+      }
+      let records: readonly ConsumerRecord<Buffer | null, Buffer | null>[];
+      try {
+        records = (await consumer.poll(wait)).all;
+      } catch (err) {
+        if (err instanceof WakeupError && stopping) break;
+        throw err;
+      }
       if (records.length === 0) continue;
       lastRecordAt = Date.now();
       const parts: string[] = [];
-      for (const { partition: p, record } of records) {
-        if (processed >= limit) break;
-        formatRecord(p, record, formatter, parts);
+      for (const r of records) {
+        if (processed >= limit) {
+          if (!unprinted.has(r.partition)) unprinted.set(r.partition, r.offset);
+          continue;
+        }
+        formatRecord(r.partition, r, formatter, parts);
         processed++;
       }
       if (!process.stdout.write(parts.join('')) && !stopping) await drained();
@@ -169,9 +258,22 @@ export async function consumeCommand(argv: readonly string[]): Promise<number> {
       exitCode = 1;
     }
   } finally {
+    // Records polled past --max-messages were not printed: move back so the
+    // group's commit on close covers exactly what was printed.
+    for (const [partition, offset] of unprinted) {
+      try {
+        consumer.seek({ topic, partition }, offset);
+      } catch {
+        // no longer assigned
+      }
+    }
+    // Commits (enable.auto.commit in a group), leaves the group, closes connections.
+    await consumer.close().catch((err: unknown) => {
+      process.stderr.write(`Error while closing the consumer: ${describeError(err)}\n`);
+    });
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    cluster.close();
+    process.stdout.off('error', stop);
   }
   process.stderr.write(`Processed a total of ${processed} messages\n`);
   return exitCode;
