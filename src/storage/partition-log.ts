@@ -331,24 +331,35 @@ export class PartitionLog implements PartitionStore {
     return result;
   }
 
-  /** Reads the bytes of slices (tests, tools, and callers that want a Buffer). */
-  static readSlices(slices: readonly FileSlice[]): Buffer {
-    const parts: Buffer[] = [];
+  /**
+   * Reads the bytes of slices into one buffer (from `alloc`, default a fresh one).
+   * A short read (a segment truncated meanwhile) returns what was read.
+   */
+  static readSlices(slices: readonly FileSlice[], alloc: (size: number) => Buffer = Buffer.allocUnsafe): Buffer {
+    if (slices.length === 1 && slices[0]!.buffer) {
+      const s = slices[0]!;
+      return s.buffer!.subarray(s.position, s.position + s.size);
+    }
+    let total = 0;
+    for (const s of slices) total += s.size;
+    const out = alloc(total);
+    let at = 0;
     for (const s of slices) {
       if (s.buffer) {
-        parts.push(s.buffer.subarray(s.position, s.position + s.size));
+        s.buffer.copy(out, at, s.position, s.position + s.size);
+        at += s.size;
         continue;
       }
-      const buf = Buffer.allocUnsafe(s.size);
       let done = 0;
       while (done < s.size) {
-        const n = fs.readSync(s.fd, buf, done, s.size - done, s.position + done);
+        const n = fs.readSync(s.fd, out, at + done, s.size - done, s.position + done);
         if (n <= 0) break;
         done += n;
       }
-      parts.push(buf.subarray(0, done));
+      at += done;
+      if (done < s.size) break;
     }
-    return parts.length === 1 ? parts[0] : Buffer.concat(parts);
+    return at === total ? out : out.subarray(0, at);
   }
 
   // ---- offset lookups (ListOffsets) ----

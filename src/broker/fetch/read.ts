@@ -3,6 +3,7 @@ import { StorageError } from '../../storage/errors.ts';
 import type { FileSlice } from '../../storage/log-segment.ts';
 import { PartitionLog } from '../../storage/partition-log.ts';
 import type { BrokerContext } from '../broker-context.ts';
+import { fetchReadPool } from './read-pool.ts';
 import type { FetchPartition } from './fetch-session.ts';
 import { checkLeaderEpoch, leaderEpochOf } from './state.ts';
 
@@ -92,10 +93,15 @@ export function readPartitions(broker: BrokerContext, partitions: readonly Fetch
   return out;
 }
 
-/** The bytes of a partition read, with positional reads (null when there are none). */
+const takeFromPool = (size: number): Buffer => fetchReadPool.take(size);
+
+/**
+ * The bytes of a partition read, with positional reads. Large ones are in a pooled
+ * buffer: whoever does not hand it to a connection may call fetchReadPool.release().
+ */
 export function readBytes(r: PartitionRead): Buffer {
   if (r.slices.length === 0) return EMPTY;
-  return PartitionLog.readSlices(r.slices);
+  return PartitionLog.readSlices(r.slices, takeFromPool);
 }
 
 const EMPTY = Buffer.alloc(0);

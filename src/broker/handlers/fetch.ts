@@ -30,6 +30,7 @@ import { containsZstd, downConvert } from '../fetch/down-convert.ts';
 import { FetchSession, nextEpoch, partitionKey } from '../fetch/fetch-session.ts';
 import type { FetchPartition } from '../fetch/fetch-session.ts';
 import { READ_COMMITTED, readBytes, readPartitions } from '../fetch/read.ts';
+import { fetchReadPool } from '../fetch/read-pool.ts';
 import type { PartitionRead, ReadParams } from '../fetch/read.ts';
 import { dataPlane, partitionWatchKey } from '../fetch/state.ts';
 import { DelayedCallback } from '../purgatory/purgatory.ts';
@@ -37,14 +38,23 @@ import { defineHandler } from './api-handler.ts';
 
 const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
 
-/** FetchApi whose response encoder sizes the output buffer once for all the records. */
+/**
+ * FetchApi whose response encoder sizes the output buffer once. Records large enough
+ * to be spliced (written by reference, Writer.spliceMinBytes) take no room in it:
+ * sizing for them allocated a buffer as large as the whole response per fetch,
+ * never written to, and the garbage collections it caused were the broker's
+ * largest cost under fetch load.
+ */
 const FetchApiPresized: ApiSpec<FetchRequest, FetchRequestInit, FetchResponse, FetchResponseInit> = {
   ...FetchApi,
   encodeResponse(w: Writer, v: FetchResponseInit, version: number): void {
     let bytes = 256;
     for (const t of v.responses ?? []) {
       bytes += 64;
-      for (const p of t.partitions ?? []) bytes += 96 + (p.records?.length ?? 0);
+      for (const p of t.partitions ?? []) {
+        const n = p.records?.length ?? 0;
+        bytes += 96 + (n >= w.spliceMinBytes ? 0 : n);
+      }
     }
     w.ensure(bytes);
     FetchApi.encodeResponse(w, v, version);
@@ -156,8 +166,10 @@ function buildResponse(
     let records = readBytes(r);
     if (records.length > 0 && version < 10 && containsZstd(records)) {
       r = { ...r, errorCode: ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1 };
+      fetchReadPool.release(records);
       records = Buffer.alloc(0);
     }
+    // Down-converted bytes may share memory with the read: that buffer is not released.
     if (records.length > 0 && version <= 3) records = downConvert(records, p.fetchOffset, version <= 1 ? 0 : 1);
     if (r.errorCode === ErrorCode.KAFKA_STORAGE_ERROR && version < 6) r = { ...r, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER };
     const data = partitionData(r, p, version, isolationLevel, records);

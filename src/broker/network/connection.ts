@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import { fetchReadPool } from '../fetch/read-pool.ts';
 import { FrameDecoder } from './frame-decoder.ts';
 
 /**
@@ -123,7 +124,8 @@ export class Connection {
           this.socket.cork();
           corked = true;
         }
-        for (const b of s.response) this.socket.write(b);
+        // Pooled fetch buffers go back to the pool once the socket has taken their bytes.
+        for (const b of s.response) this.socket.write(b, fetchReadPool.owns(b) ? () => fetchReadPool.release(b) : undefined);
       }
     }
     if (corked) process.nextTick(() => this.socket.uncork());
