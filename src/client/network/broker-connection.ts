@@ -72,6 +72,11 @@ export interface SendOptions {
   maxVersion?: number;
   /** Overrides request.timeout.ms for this request (a long-poll Fetch adds its max wait). */
   timeoutMs?: number;
+  /**
+   * Write at once instead of coalescing with the other requests of this tick (the
+   * caller groups its own writes with corkWrites()/uncorkWrites() when it has several).
+   */
+  writeNow?: boolean;
 }
 
 export interface VersionRange {
@@ -86,7 +91,7 @@ interface Pending {
   readonly version: number;
   readonly timeoutMs: number;
   readonly deadline: number;
-  frame: Buffer | null;
+  frame: Buffer | Buffer[] | null;
   readonly resolve: (value: unknown) => void;
   readonly reject: (err: Error) => void;
 }
@@ -95,6 +100,12 @@ const NO_TIMER = Number.POSITIVE_INFINITY;
 const INITIAL_WRITER_BYTES = 4096;
 /** Above this the reusable encode buffer is handed off instead of copied from. */
 const LARGE_WRITER_BYTES = 1024 * 1024;
+/**
+ * Produce requests: record batches at least this large are written from the
+ * caller's buffer (one writev with the request's other bytes) instead of being
+ * copied into the request. The caller keeps them unchanged until the request completes.
+ */
+const SPLICE_MIN_BYTES = 8192;
 
 export class BrokerConnection {
   readonly host: string;
@@ -241,7 +252,7 @@ export class BrokerConnection {
     } catch (err) {
       return Promise.reject(err as Error);
     }
-    return this.request(api as ApiSpec, version, request, opts?.timeoutMs ?? this.requestTimeoutMs) as Promise<Res>;
+    return this.request(api as ApiSpec, version, request, opts?.timeoutMs ?? this.requestTimeoutMs, opts?.writeNow === true) as Promise<Res>;
   }
 
   /**
@@ -250,7 +261,7 @@ export class BrokerConnection {
    */
   sendNoResponse<Req, ReqInit, Res, ResInit>(api: ApiSpec<Req, ReqInit, Res, ResInit>, request: ReqInit, opts?: SendOptions): Promise<void> {
     if (this.isClosed) return Promise.reject(this.closedError());
-    let frame: Buffer;
+    let frame: Buffer | Buffer[];
     try {
       const version = this.versionFor(api as ApiSpec, opts);
       frame = this.encode(api as ApiSpec, version, this.takeCorrelationId(), request);
@@ -258,9 +269,28 @@ export class BrokerConnection {
       return Promise.reject(err as Error);
     }
     return new Promise<void>((resolve, reject) => {
-      this.cork();
-      this.socket.write(frame, (err) => (err ? reject(new ConnectionError(this.label, `write failed: ${err.message}`, { cause: err })) : resolve()));
+      if (opts?.writeNow !== true) this.cork();
+      const done = (err: Error | null | undefined): void => (err ? reject(new ConnectionError(this.label, `write failed: ${err.message}`, { cause: err })) : resolve());
+      if (Buffer.isBuffer(frame)) {
+        this.socket.write(frame, done);
+      } else {
+        const last = frame.length - 1;
+        for (let i = 0; i < last; i++) this.socket.write(frame[i]!);
+        this.socket.write(frame[last]!, done);
+      }
     });
+  }
+
+  /**
+   * Holds this connection's writes until uncorkWrites(): requests sent in between
+   * (with writeNow) leave in one writev. Calls nest.
+   */
+  corkWrites(): void {
+    this.socket.cork();
+  }
+
+  uncorkWrites(): void {
+    this.socket.uncork();
   }
 
   /** Closes the connection; pending requests reject with ConnectionError. */
@@ -302,13 +332,39 @@ export class BrokerConnection {
     return id;
   }
 
-  /** Size prefix, header and body in one buffer of exactly the right size. */
-  private encode(api: ApiSpec, version: number, correlationId: number, request: unknown): Buffer {
+  /**
+   * Size prefix, header and body in one buffer of exactly the right size — or, for
+   * a Produce request with large record batches, the buffers to write in order:
+   * the request's own bytes (copied) and the batches (by reference).
+   */
+  private encode(api: ApiSpec, version: number, correlationId: number, request: unknown): Buffer | Buffer[] {
     const w = this.writer;
-    w.pos = 0;
+    w.reset();
     w.int32(0);
     encodeRequestHeader(w, { requestApiKey: api.apiKey, requestApiVersion: version, correlationId, clientId: this.clientId }, requestHeaderVersion(api.apiKey, version));
-    api.encodeRequest(w, request, version);
+    if (api.apiKey === 0) {
+      w.spliceMinBytes = SPLICE_MIN_BYTES;
+      try {
+        api.encodeRequest(w, request, version);
+      } finally {
+        w.spliceMinBytes = Infinity;
+      }
+      if (w.spliced) {
+        const chunks = w.finishChunks();
+        const total = w.length;
+        const own = this.writer.buf;
+        // Bytes of the reusable encode buffer are copied (it is overwritten by the next request).
+        for (let i = 0; i < chunks.length; i++) {
+          const c = chunks[i]!;
+          if (c.buffer === own.buffer && c.byteOffset >= own.byteOffset && c.byteOffset < own.byteOffset + own.length) chunks[i] = Buffer.from(c);
+        }
+        chunks[0]!.writeInt32BE(total - 4, 0);
+        w.reset();
+        return chunks;
+      }
+    } else {
+      api.encodeRequest(w, request, version);
+    }
     let frame: Buffer;
     if (w.buf.length > LARGE_WRITER_BYTES) {
       // A big request keeps its buffer (no copy); the writer starts small again.
@@ -322,10 +378,10 @@ export class BrokerConnection {
     return frame;
   }
 
-  private request(api: ApiSpec, version: number, request: unknown, timeoutMs: number): Promise<unknown> {
+  private request(api: ApiSpec, version: number, request: unknown, timeoutMs: number, writeNow = false): Promise<unknown> {
     if (this.isClosed) return Promise.reject(this.closedError());
     const correlationId = this.takeCorrelationId();
-    let frame: Buffer;
+    let frame: Buffer | Buffer[];
     try {
       frame = this.encode(api, version, correlationId, request);
     } catch (err) {
@@ -336,18 +392,25 @@ export class BrokerConnection {
     const promise = new Promise<unknown>((resolve, reject) => {
       p = { correlationId, api, version, timeoutMs, deadline, frame, resolve, reject };
     });
-    if (this.inFlight.length < this.maxInFlight && this.queued.length === 0) this.write(p);
+    if (this.inFlight.length < this.maxInFlight && this.queued.length === 0) this.write(p, writeNow);
     else this.queued.push(p);
     this.armTimer(deadline);
     return promise;
   }
 
-  private write(p: Pending): void {
+  private write(p: Pending, writeNow = false): void {
     const frame = p.frame!;
     p.frame = null;
     this.inFlight.push(p);
-    this.cork();
-    this.socket.write(frame);
+    if (!writeNow) this.cork();
+    if (Buffer.isBuffer(frame)) {
+      this.socket.write(frame);
+    } else {
+      // Several buffers: one writev.
+      if (writeNow) this.socket.cork();
+      for (const c of frame) this.socket.write(c);
+      if (writeNow) this.socket.uncork();
+    }
   }
 
   /** Requests made in the same tick leave in one write. */

@@ -350,7 +350,8 @@ export class Producer<K = Bytes, V = Bytes> extends EventEmitter implements Send
     if (sticky) this.sticky.appended(p.topic, partition, r.bytes, n, t.available);
     // Full: a batch with less room left than this record took is sent as is.
     if (batch.limit - batch.pos < r.bytes) batch.closed = true;
-    if (batch.closed || r.closedPrevious || this.config.lingerMs === 0 || this.sender.flushing > 0) this.sender.wakeup();
+    if (this.config.lingerMs === 0) this.sender.wakeupNow();
+    else if (batch.closed || r.closedPrevious || this.sender.flushing > 0) this.sender.wakeup();
     else if (r.newBatch) this.sender.wakeAt(now + this.config.lingerMs);
     return true;
   }

@@ -62,6 +62,17 @@ class Sink {
 }
 
 const MAX_SEQUENCE = 0x7fffffff;
+const WRITE_NOW = { writeNow: true } as const;
+
+type ProduceRequestInit = Parameters<typeof ProduceApi.encodeRequest>[1];
+
+/** A Produce request built by a drain, written at its end. */
+interface Outgoing {
+  sink: Sink;
+  conn: BrokerConnection;
+  request: ProduceRequestInit;
+  sent: ProducerBatch[];
+}
 
 export class Sender {
   private readonly cfg: ResolvedProducerConfig<unknown, unknown>;
@@ -69,7 +80,10 @@ export class Sender {
   private readonly acc: RecordAccumulator;
   private readonly host: SenderHost;
   private readonly sinks = new Map<number, Sink>();
+  private readonly outbox: Outgoing[] = [];
   private drainScheduled = false;
+  /** Inside drain(): completions it causes must not start another. */
+  private draining = false;
   private timer: NodeJS.Timeout | null = null;
   private timerAt = Infinity;
   /** flush()/close() in progress: every batch is ready now. */
@@ -105,6 +119,26 @@ export class Sender {
     this.drainScheduled = true;
     // A microtask: after the caller's synchronous burst of sends, before any I/O.
     queueMicrotask(() => runDrain(this));
+  }
+
+  /**
+   * linger.ms=0: drains at once when nothing is in flight, so an awaited send is on
+   * the wire before send() returns; otherwise as wakeup() (later records of a burst
+   * go together once the first request is out).
+   */
+  wakeupNow(): void {
+    if (this.totalInFlight > 0 || this.draining || this.stopped || this.txn !== null || this.bumpPending || (this.producerId < 0n && this.idempotent && this.cfg.acks !== 0)) {
+      this.wakeup();
+      return;
+    }
+    try {
+      this.drain();
+    } catch (err) {
+      // As a drain run from a microtask would: reported, not thrown at the caller of send().
+      queueMicrotask(() => {
+        throw err;
+      });
+    }
   }
 
   /** Drains no later than `atMs` (a linger or backoff deadline). */
@@ -144,6 +178,16 @@ export class Sender {
 
   drain(): void {
     if (this.stopped) return;
+    const was = this.draining;
+    this.draining = true;
+    try {
+      this.drainNow();
+    } finally {
+      this.draining = was;
+    }
+  }
+
+  private drainNow(): void {
     const now = Date.now();
     let wake = Infinity;
     const txn = this.txn;
@@ -222,7 +266,40 @@ export class Sender {
       if (used.length === 0) break;
       for (const sink of used) this.sendTo(sink);
     }
+    if (this.outbox.length > 0) this.flushOutbox();
     if (wake !== Infinity) this.wakeAt(wake);
+  }
+
+  /**
+   * Writes the requests this drain built: each at once (no wait for the end of the
+   * tick), several to one connection in one writev.
+   */
+  private flushOutbox(): void {
+    const out = this.outbox;
+    const n = out.length;
+    let corked: BrokerConnection[] | null = null;
+    if (n > 1) {
+      for (let i = 1; i < n; i++) {
+        const conn = out[i]!.conn;
+        for (let j = 0; j < i; j++) {
+          if (out[j]!.conn === conn) {
+            if (corked === null) corked = [];
+            if (!corked.includes(conn)) {
+              corked.push(conn);
+              conn.corkWrites();
+            }
+            break;
+          }
+        }
+      }
+    }
+    for (let i = 0; i < n; i++) {
+      const o = out[i]!;
+      out[i] = null!;
+      this.dispatch(o.sink, o.conn, o.request, o.sent);
+    }
+    out.length = 0;
+    if (corked !== null) for (const conn of corked) conn.uncorkWrites();
   }
 
   /** Fails queued batches past delivery.timeout.ms while no producer id is at hand. */
@@ -319,11 +396,15 @@ export class Sender {
     if (sent.length === 0) return;
     const topicData = [];
     for (const [name, partitionData] of byTopic) topicData.push({ name, partitionData });
-    const request = { acks: cfg.acks, timeoutMs: cfg.requestTimeoutMs, transactionalId: cfg.transactionalId, topicData };
+    const request: ProduceRequestInit = { acks: cfg.acks, timeoutMs: cfg.requestTimeoutMs, transactionalId: cfg.transactionalId, topicData };
     sink.inFlight++;
     this.totalInFlight++;
-    if (cfg.acks === 0) {
-      conn.sendNoResponse(ProduceApi, request).then(
+    this.outbox.push({ sink, conn, request, sent });
+  }
+
+  private dispatch(sink: Sink, conn: BrokerConnection, request: ProduceRequestInit, sent: ProducerBatch[]): void {
+    if (this.cfg.acks === 0) {
+      conn.sendNoResponse(ProduceApi, request, WRITE_NOW).then(
         () => {
           this.requestDone(sink);
           for (const b of sent) this.complete(b, -1n, -1);
@@ -333,7 +414,7 @@ export class Sender {
       );
       return;
     }
-    conn.send(ProduceApi, request).then(
+    conn.send(ProduceApi, request, WRITE_NOW).then(
       (res) => this.onResponse(sink, sent, res),
       (err: unknown) => this.requestFailed(sink, sent, err as Error),
     );

@@ -30,6 +30,18 @@ export class Writer {
     this.pos = 0;
   }
 
+  /** Starts over (keeping the buffer): nothing written, nothing spliced. */
+  reset(): void {
+    this.pos = 0;
+    this.chunks = null;
+    this.regionStart = 0;
+  }
+
+  /** Whether a byte field was spliced (kept by reference): use finishChunks(). */
+  get spliced(): boolean {
+    return this.chunks !== null;
+  }
+
   ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
     let cap = this.buf.length * 2;
