@@ -223,6 +223,36 @@ describe('samsa produce / consume on the client', () => {
     assert.match(g.stderr, /ConnectionError/);
   });
 
+  it('broker gone mid-stream: the records it could not take are reported (delivery.timeout.ms) and produce exits 1', async () => {
+    const b2 = await startTestBroker({ 'auto.create.topics.enable': false });
+    let closed = false;
+    try {
+      b2.broker.topics.create('mid', { partitions: 1 });
+      const p = spawnSamsa(['produce', '--bootstrap-server', b2.bootstrap, '--topic', 'mid', '--sync', '--producer-property', 'delivery.timeout.ms=4000']);
+      p.child.stdin!.write('before\n');
+      // --sync: the line is written once the tool is up; wait until the broker has it.
+      const admin2 = new Admin({ bootstrapServers: b2.bootstrap });
+      try {
+        const deadline = Date.now() + 15_000;
+        while ((await admin2.listOffsets([{ topic: 'mid', partition: 0, spec: 'latest' }]))[0]!.offset === 0n) {
+          assert.ok(Date.now() < deadline, `the first line never arrived: ${p.stderr()}`);
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      } finally {
+        admin2.close();
+      }
+      await b2.close();
+      closed = true;
+      p.child.stdin!.end('after-1\nafter-2\n');
+      const r = await p.exited;
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, /Error when sending 1 message\(s\) to topic mid partition 0 with error: TimeoutError: Expiring 1 record/);
+      assert.match(r.stderr, /samsa produce: 1 record\(s\) failed, 1 acknowledged/);
+    } finally {
+      if (!closed) await b2.close();
+    }
+  });
+
   it('unknown topic with --group (auto-create off): exit 1 with UNKNOWN_TOPIC_OR_PARTITION, no waiting', async () => {
     const c = await samsa(['consume', ...bs, '--topic', 'no-such-topic', '--group', 'g-unknown']);
     assert.equal(c.code, 1);

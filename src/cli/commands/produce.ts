@@ -57,9 +57,11 @@ Options:
                                          (linger.ms=0); stop at the first failure
   --help                               this text
 
-End of input, Ctrl-C or SIGTERM: sends what is buffered, waits for the answers, exits.
-Exits 1 if the topic is unknown (and not auto-created), the brokers cannot be
-reached, or any record failed, printing the Kafka error name.`;
+End of input, Ctrl-C or SIGTERM: sends what is buffered, waits for the answers, exits
+(a second Ctrl-C exits at once). Exits 1 if the topic is unknown (and not
+auto-created), the brokers cannot be reached, or any record failed, printing the
+Kafka error name; a record a broker cannot take fails after delivery.timeout.ms
+(default 120000).`;
 
 const BOOLEAN_FLAGS = new Set(['sync', 'help']);
 const KNOWN_FLAGS = [
