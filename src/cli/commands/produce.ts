@@ -215,6 +215,9 @@ export async function produceCommand(argv: readonly string[]): Promise<number> {
   };
   if (lineOptions.keySeparator === '') throw new UsageError('key.separator must not be empty');
 
+  // The producer's config warnings (an unknown config name) as one log line each, as Kafka logs them.
+  process.removeAllListeners('warning');
+  process.on('warning', (w: Error) => void process.stderr.write(`[samsa] WARN ${w.message}\n`));
   let producer: Producer<Buffer | null, Buffer | null>;
   try {
     const config = { ...Object.fromEntries(props), 'bootstrap.servers': bootstrapServers(args) } as ProducerConfig<Buffer | null, Buffer | null>;
