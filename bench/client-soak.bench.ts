@@ -29,6 +29,7 @@
  * both halves).
  */
 import { join } from 'node:path';
+import { getHeapStatistics } from 'node:v8';
 import { Admin } from '../src/client/admin/index.ts';
 import { Producer } from '../src/client/producer/index.ts';
 import { Consumer } from '../src/client/consumer/index.ts';
@@ -48,6 +49,9 @@ export interface SoakSample {
   heapMB: number;
   externalMB: number;
   arrayBuffersMB: number;
+  /** V8's committed heap pages in memory, and what V8 malloc()ed outside its heap. */
+  heapPhysicalMB: number;
+  v8MallocedMB: number;
   producedPerSec: number;
   consumedPerSec: number;
 }
@@ -183,12 +187,13 @@ export async function soak(opts: { seconds: number; sampleMs: number; warmupSeco
     let lastProduced = 0;
     let lastConsumed = 0;
     log(`# broker ${broker.bootstrap}; ${opts.seconds} s, sample every ${opts.sampleMs} ms after ${opts.warmupSeconds} s warm-up`);
-    log('t_s produced_per_s consumed_per_s rss_MB heap_MB external_MB arraybuffers_MB');
+    log('t_s produced_per_s consumed_per_s rss_MB heap_MB external_MB arraybuffers_MB heap_physical_MB v8_malloced_MB');
     while (Date.now() - started < opts.seconds * 1000) {
       await new Promise((r) => setTimeout(r, opts.sampleMs));
       if (consumeError) throw consumeError;
       if (gc) gc();
       const m = process.memoryUsage();
+      const h = getHeapStatistics();
       const t = (Date.now() - started) / 1000;
       const s: SoakSample = {
         t,
@@ -196,6 +201,8 @@ export async function soak(opts: { seconds: number; sampleMs: number; warmupSeco
         heapMB: m.heapUsed / MB,
         externalMB: m.external / MB,
         arrayBuffersMB: m.arrayBuffers / MB,
+        heapPhysicalMB: h.total_physical_size / MB,
+        v8MallocedMB: h.malloced_memory / MB,
         producedPerSec: (acked - lastProduced) / (t - lastT),
         consumedPerSec: (consumed - lastConsumed) / (t - lastT),
       };
@@ -204,7 +211,7 @@ export async function soak(opts: { seconds: number; sampleMs: number; warmupSeco
       lastConsumed = consumed;
       const warm = t >= opts.warmupSeconds;
       if (warm) samples.push(s);
-      log(`${round(t)} ${Math.round(s.producedPerSec)} ${Math.round(s.consumedPerSec)} ${round(s.rssMB)} ${round(s.heapMB)} ${round(s.externalMB)} ${round(s.arrayBuffersMB)}${warm ? '' : ' (warm-up)'}`);
+      log(`${round(t)} ${Math.round(s.producedPerSec)} ${Math.round(s.consumedPerSec)} ${round(s.rssMB)} ${round(s.heapMB)} ${round(s.externalMB)} ${round(s.arrayBuffersMB)} ${round(s.heapPhysicalMB)} ${round(s.v8MallocedMB)}${warm ? '' : ' (warm-up)'}`);
     }
     const elapsed = (Date.now() - started) / 1000;
     producing = false;
