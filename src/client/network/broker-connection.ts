@@ -94,6 +94,38 @@ interface Pending {
   frame: Buffer | Buffer[] | null;
   readonly resolve: (value: unknown) => void;
   readonly reject: (err: Error) => void;
+  /** sendWithCallback(): the listener and its context instead of a promise. */
+  readonly cb: ResponseCallback<unknown, unknown> | null;
+  readonly ctx: unknown;
+}
+
+/**
+ * The outcome of a request sent with sendWithCallback(): the response (err null),
+ * or the error. A response is delivered as soon as it is decoded (from the socket's
+ * read callback); an error always in a later microtask.
+ */
+export type ResponseCallback<Ctx, Res> = (ctx: Ctx, err: Error | null, res: Res | undefined) => void;
+
+function noop(): void {}
+
+/** Delivers a request's outcome to its promise or callback. */
+function settle(p: Pending, err: Error | null, body?: unknown): void {
+  const cb = p.cb;
+  if (cb === null) {
+    if (err !== null) p.reject(err);
+    else p.resolve(body);
+  } else if (err !== null) {
+    queueMicrotask(() => cb(p.ctx, err, undefined));
+  } else {
+    try {
+      cb(p.ctx, null, body);
+    } catch (e) {
+      // The listener's failure is not the connection's.
+      queueMicrotask(() => {
+        throw e;
+      });
+    }
+  }
 }
 
 const NO_TIMER = Number.POSITIVE_INFINITY;
@@ -256,6 +288,22 @@ export class BrokerConnection {
   }
 
   /**
+   * As send(), without a promise: `cb(ctx, err, res)` gets the outcome (see
+   * ResponseCallback) — never synchronously from this call.
+   */
+  sendWithCallback<Req, ReqInit, Res, ResInit, Ctx>(api: ApiSpec<Req, ReqInit, Res, ResInit>, request: ReqInit, opts: SendOptions | undefined, cb: ResponseCallback<Ctx, Res>, ctx: Ctx): void {
+    let version: number;
+    try {
+      if (api.apiKey === 0 && (request as { acks?: number }).acks === 0) throw new TypeError('a Produce request with acks=0 gets no response: use sendNoResponse()');
+      version = this.versionFor(api as ApiSpec, opts);
+    } catch (err) {
+      queueMicrotask(() => cb(ctx, err as Error, undefined));
+      return;
+    }
+    void this.request(api as ApiSpec, version, request, opts?.timeoutMs ?? this.requestTimeoutMs, opts?.writeNow === true, cb as ResponseCallback<unknown, unknown>, ctx);
+  }
+
+  /**
    * Sends a request that gets no response (Produce with acks=0). Resolves when the
    * bytes are handed to the kernel; never takes an in-flight slot.
    */
@@ -378,20 +426,38 @@ export class BrokerConnection {
     return frame;
   }
 
-  private request(api: ApiSpec, version: number, request: unknown, timeoutMs: number, writeNow = false): Promise<unknown> {
-    if (this.isClosed) return Promise.reject(this.closedError());
-    const correlationId = this.takeCorrelationId();
-    let frame: Buffer | Buffer[];
-    try {
-      frame = this.encode(api, version, correlationId, request);
-    } catch (err) {
-      return Promise.reject(err as Error);
+  /** With `cb`, no promise: the outcome goes to cb(ctx, …) (the returned value is undefined). */
+  private request(api: ApiSpec, version: number, request: unknown, timeoutMs: number, writeNow = false, cb: ResponseCallback<unknown, unknown> | null = null, ctx: unknown = null): Promise<unknown> {
+    let fail: Error | null = null;
+    let frame: Buffer | Buffer[] | null = null;
+    let correlationId = -1;
+    if (this.isClosed) {
+      fail = this.closedError();
+    } else {
+      correlationId = this.takeCorrelationId();
+      try {
+        frame = this.encode(api, version, correlationId, request);
+      } catch (err) {
+        fail = err as Error;
+      }
+    }
+    if (fail !== null) {
+      if (cb === null) return Promise.reject(fail);
+      const e = fail;
+      queueMicrotask(() => cb(ctx, e, undefined));
+      return undefined as unknown as Promise<unknown>;
     }
     const deadline = Date.now() + timeoutMs;
     let p!: Pending;
-    const promise = new Promise<unknown>((resolve, reject) => {
-      p = { correlationId, api, version, timeoutMs, deadline, frame, resolve, reject };
-    });
+    let promise: Promise<unknown>;
+    if (cb === null) {
+      promise = new Promise<unknown>((resolve, reject) => {
+        p = { correlationId, api, version, timeoutMs, deadline, frame, resolve, reject, cb: null, ctx: null };
+      });
+    } else {
+      promise = undefined as unknown as Promise<unknown>;
+      p = { correlationId, api, version, timeoutMs, deadline, frame, resolve: noop, reject: noop, cb, ctx };
+    }
     if (this.inFlight.length < this.maxInFlight && this.queued.length === 0) this.write(p, writeNow);
     else this.queued.push(p);
     this.armTimer(deadline);
@@ -479,8 +545,8 @@ export class BrokerConnection {
       this.shutdown(new ProtocolError(this.label, `cannot decode ${p.api.name} v${p.version} response: ${(err as Error).message}`, { cause: err }));
       return;
     }
-    p.resolve(body);
-    while (this.queued.length > 0 && this.inFlight.length < this.maxInFlight) this.write(this.queued.shift()!);
+    settle(p, null, body);
+    while (!this.isClosed && this.queued.length > 0 && this.inFlight.length < this.maxInFlight) this.write(this.queued.shift()!);
   }
 
   private armTimer(deadline: number): void {
@@ -507,7 +573,7 @@ export class BrokerConnection {
       const p = this.queued[i]!;
       if (p.deadline <= now) {
         this.queued.splice(i--, 1);
-        p.reject(new RequestTimeoutError(this.label, `${p.api.name} v${p.version} not sent within ${p.timeoutMs} ms (${this.maxInFlight} requests in flight)`, p.timeoutMs));
+        settle(p, new RequestTimeoutError(this.label, `${p.api.name} v${p.version} not sent within ${p.timeoutMs} ms (${this.maxInFlight} requests in flight)`, p.timeoutMs));
       } else if (p.deadline < next) next = p.deadline;
     }
     for (const p of this.inFlight) if (p.deadline < next) next = p.deadline;
@@ -535,7 +601,7 @@ export class BrokerConnection {
     this.socket.destroy();
     const others = error ?? new ConnectionError(this.label, culpritError ? `connection closed after a request timed out (${culpritError.message})` : 'connection closed');
     const all = this.inFlight.splice(0).concat(this.queued.splice(0));
-    for (const p of all) p.reject(p === culprit && culpritError ? culpritError : others);
+    for (const p of all) settle(p, p === culprit && culpritError ? culpritError : others, undefined);
     this.onClose?.(this, this.closeError);
   }
 }

@@ -361,7 +361,7 @@ export class Sender {
     const conn = sink.conn!;
     const cfg = this.cfg;
     const sent: ProducerBatch[] = [];
-    const byTopic = new Map<string, { index: number; records: Buffer }[]>();
+    const topicData: { name: string; partitionData: { index: number; records: Buffer }[] }[] = [];
     let size = 0;
     for (const pb of picked) {
       const batch = pb.batches[0]!;
@@ -385,17 +385,22 @@ export class Sender {
       }
       batch.attempts++;
       sent.push(batch);
-      let parts = byTopic.get(pb.topic);
+      // Few topics per request: a linear search beats a Map.
+      let parts: { index: number; records: Buffer }[] | undefined;
+      for (let t = 0; t < topicData.length; t++) {
+        if (topicData[t]!.name === pb.topic) {
+          parts = topicData[t]!.partitionData;
+          break;
+        }
+      }
       if (parts === undefined) {
         parts = [];
-        byTopic.set(pb.topic, parts);
+        topicData.push({ name: pb.topic, partitionData: parts });
       }
       parts.push({ index: pb.partition, records: batch.wire! });
     }
     picked.length = 0;
     if (sent.length === 0) return;
-    const topicData = [];
-    for (const [name, partitionData] of byTopic) topicData.push({ name, partitionData });
     const request: ProduceRequestInit = { acks: cfg.acks, timeoutMs: cfg.requestTimeoutMs, transactionalId: cfg.transactionalId, topicData };
     sink.inFlight++;
     this.totalInFlight++;
@@ -414,10 +419,13 @@ export class Sender {
       );
       return;
     }
-    conn.send(ProduceApi, request, WRITE_NOW).then(
-      (res) => this.onResponse(sink, sent, res),
-      (err: unknown) => this.requestFailed(sink, sent, err as Error),
-    );
+    conn.sendWithCallback(ProduceApi, request, WRITE_NOW, onProduceDone, { sender: this, sink, sent });
+  }
+
+  /** @internal */
+  produceDone(sink: Sink, sent: ProducerBatch[], err: Error | null, res: ProduceResponse | undefined): void {
+    if (err !== null) this.requestFailed(sink, sent, err);
+    else this.onResponse(sink, sent, res!);
   }
 
   private requestDone(sink: Sink): void {
@@ -452,7 +460,8 @@ export class Sender {
         this.batchError(b, KafkaError.from(code, detail), code);
       }
     }
-    this.wakeup();
+    // A freed in-flight slot matters to queued batches, a pending epoch bump, records waiting for memory.
+    if (this.acc.active.size > 0 || this.bumpPending || this.host.memoryWaiters > 0) this.wakeup();
   }
 
   private requestFailed(sink: Sink, sent: ProducerBatch[], err: Error): void {
@@ -611,6 +620,16 @@ export class Sender {
       while (pb.inFlight.length > 0) this.fail(pb.inFlight[0]!, err);
     }
   }
+}
+
+interface ProduceContext {
+  sender: Sender;
+  sink: Sink;
+  sent: ProducerBatch[];
+}
+
+function onProduceDone(ctx: ProduceContext, err: Error | null, res: ProduceResponse | undefined): void {
+  ctx.sender.produceDone(ctx.sink, ctx.sent, err, res);
 }
 
 function runDrain(s: Sender): void {

@@ -6,7 +6,7 @@ import { JsonSerializer, LongSerializer, StringSerializer } from '../../../src/c
 import { RecordTooLargeError, SerializationError, TimeoutError, ProducerClosedError } from '../../../src/client/producer/errors.ts';
 import { ErrorCode, KafkaError } from '../../../src/protocol/errors/index.ts';
 import { BrokerConnection } from '../../../src/client/network/broker-connection.ts';
-import type { SendOptions } from '../../../src/client/network/broker-connection.ts';
+import type { ResponseCallback, SendOptions } from '../../../src/client/network/broker-connection.ts';
 import { ProduceApi } from '../../../src/protocol/generated/api-keys.ts';
 import type { ApiSpec } from '../../../src/protocol/generated/api-keys.ts';
 import type { RecordAccumulator } from '../../../src/client/producer/accumulator.ts';
@@ -224,18 +224,19 @@ describe('Producer against a broker', () => {
   it('throttle_time_ms: the next request to that broker waits until the throttle has passed', async () => {
     const t = topic(1);
     const sentAt: number[] = [];
-    const original = BrokerConnection.prototype.send;
+    // The sender's Produce path: sendWithCallback (no promise per request).
+    const original = BrokerConnection.prototype.sendWithCallback;
     let throttledUntil = 0;
-    BrokerConnection.prototype.send = function (this: BrokerConnection, api: ApiSpec, req: unknown, opts?: SendOptions) {
-      if (api.apiKey !== ProduceApi.apiKey) return original.call(this, api, req, opts);
+    BrokerConnection.prototype.sendWithCallback = function (this: BrokerConnection, api: ApiSpec, req: unknown, opts: SendOptions | undefined, cb: ResponseCallback<unknown, unknown>, ctx: unknown) {
+      if (api.apiKey !== ProduceApi.apiKey) return original.call(this, api, req, opts, cb, ctx);
       sentAt.push(Date.now());
-      return original.call(this, api, req, opts).then((res) => {
-        if (sentAt.length === 1) {
+      return original.call(this, api, req, opts, (c: unknown, err: Error | null, res: unknown) => {
+        if (err === null && sentAt.length === 1) {
           throttledUntil = Date.now() + 300;
-          return { ...(res as object), throttleTimeMs: 300 };
+          res = { ...(res as object), throttleTimeMs: 300 };
         }
-        return res;
-      });
+        cb(c, err, res);
+      }, ctx);
     } as typeof original;
     try {
       const p = new Producer({ 'bootstrap.servers': b.bootstrap, 'linger.ms': 0 });
@@ -243,7 +244,7 @@ describe('Producer against a broker', () => {
       await p.send({ topic: t, value: 'two' });
       await p.close();
     } finally {
-      BrokerConnection.prototype.send = original;
+      BrokerConnection.prototype.sendWithCallback = original;
     }
     assert.equal(sentAt.length, 2);
     assert.ok(sentAt[1]! >= throttledUntil, 'second Produce went out before the throttle ended');
