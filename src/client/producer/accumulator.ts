@@ -9,7 +9,8 @@
  * original order.
  *
  * Memory: every batch buffer is counted against buffer.memory from creation until
- * the batch completes. A batch starts small and grows (doubling) up to batch.size.
+ * the batch completes. A batch starts small and grows (doubling) up to batch.size;
+ * a partition whose last batch was large starts its next one at that size.
  * Buffers of the starting size are kept in a free list and reused (Kafka's
  * BufferPool); larger ones are left to the GC.
  */
@@ -29,6 +30,12 @@ export class PartitionBuffer {
   nextSequence = 0;
   /** Listed in the accumulator's set of partitions with something to send. */
   active = false;
+  /**
+   * Bytes the partition's last batch held: its next batch starts with a buffer that
+   * size (a busy partition's batches start at full size instead of growing, and
+   * copying, again; a quiet one's stay small).
+   */
+  sizeHint = 0;
 
   constructor(topic: string, partition: number) {
     this.topic = topic;
@@ -91,6 +98,13 @@ export class RecordAccumulator {
     return this.totalMemory - this.usedMemory;
   }
 
+  /** The starting buffer size for a batch expected to hold `bytes`: the chunk size doubled (as grow() does), up to batch.size. */
+  private startSize(bytes: number): number {
+    let size = this.chunkSize;
+    while (size < bytes && size < this.batchSize) size *= 2;
+    return Math.min(size, this.batchSize);
+  }
+
   /** A buffer of at least `size` bytes, or null when buffer.memory would be exceeded. */
   allocate(size: number): Buffer | null {
     const want = Math.max(size, this.chunkSize);
@@ -146,8 +160,12 @@ export class RecordAccumulator {
       }
       last.closed = true;
       closedPrevious = true;
+      pb.sizeHint = last.pos;
     }
-    const buf = this.allocate(BATCH_HEADER_SIZE + sizeUpperBound);
+    const need = BATCH_HEADER_SIZE + sizeUpperBound;
+    const start = this.startSize(pb.sizeHint);
+    // The hinted size when memory allows, else just what the record needs.
+    const buf = (start > need ? this.allocate(start) : null) ?? this.allocate(need);
     if (buf === null) return null;
     const batch = new ProducerBatch(pb.topic, pb.partition, buf, nowMs, timestamp, Math.max(this.batchSize, buf.length));
     const bytes = batch.tryAppend(timestamp, key, value, headers);

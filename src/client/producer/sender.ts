@@ -373,6 +373,8 @@ export class Sender {
       if (sent.length > 0 && size + bytes > cfg.maxRequestSize) continue;
       size += bytes;
       pb.batches.shift();
+      // The next batch starts with the buffer this one needed.
+      pb.sizeHint = batch.pos;
       if (this.idempotent && cfg.acks !== 0) {
         if (batch.baseSequence < 0 || batch.producerId !== this.producerId || batch.producerEpoch !== this.producerEpoch) {
           const seq = pb.nextSequence;
