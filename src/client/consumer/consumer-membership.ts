@@ -42,15 +42,16 @@
  */
 import { randomBytes } from 'node:crypto';
 import { ErrorCode, KafkaError } from '../../protocol/errors/index.ts';
-import { ConsumerGroupHeartbeatApi, FindCoordinatorApi, OffsetCommitApi, OffsetFetchApi } from '../../protocol/generated/api-keys.ts';
+import { ConsumerGroupHeartbeatApi } from '../../protocol/generated/api-keys.ts';
 import type { ConsumerGroupHeartbeatRequestInit } from '../../protocol/generated/consumer-group-heartbeat-request.ts';
 import type { ConsumerGroupHeartbeatResponse } from '../../protocol/generated/consumer-group-heartbeat-response.ts';
-import { BrokerConnection } from '../network/broker-connection.ts';
 import type { Cluster } from '../network/cluster.ts';
 import type { ConsumerSettings } from './config.ts';
-import { CommitFailedError, ConsumerTimeoutError } from './errors.ts';
-import { sleep } from './fetcher.ts';
+import { CommitFailedError } from './errors.ts';
+import { GroupCoordinatorLink } from './group-coordinator-link.ts';
 import type { GroupMembership, GroupMembershipEvents } from './group-membership.ts';
+import type { CommitIdentity, FetchIdentity } from './offsets.ts';
+import { AutoCommitter, commitWithRetries, consumedOffsets, fetchCommittedOffsets, NO_MEMBER, sendOffsetCommit } from './offsets.ts';
 import type { SubscriptionState } from './subscription-state.ts';
 import type { TopicPartition, TopicPartitionOffset } from './types.ts';
 import { compareTp, tpKey } from './types.ts';
@@ -119,8 +120,7 @@ export class ConsumerMembershipManager implements GroupMembership {
   /** Reconciliations completed (tests, metrics). */
   reconciliations = 0;
 
-  private coordinator: BrokerConnection | null = null;
-  private findingCoordinator: Promise<BrokerConnection> | null = null;
+  private readonly link: GroupCoordinatorLink;
   private timer: NodeJS.Timeout | null = null;
   private inFlight: Promise<void> | null = null;
   private nextHeartbeatMs = 0;
@@ -142,7 +142,7 @@ export class ConsumerMembershipManager implements GroupMembership {
   private fatal: Error | null = null;
   /** A rebalance listener's error, thrown once from the next poll (as Java's). */
   private listenerError: unknown = null;
-  private nextAutoCommitMs: number;
+  private readonly autoCommit: AutoCommitter;
   private closed = false;
   /** close()/unsubscribe() is giving the partitions up: poll-side work stops. */
   private releasing = false;
@@ -155,7 +155,8 @@ export class ConsumerMembershipManager implements GroupMembership {
     this.o = o;
     this.groupId = o.groupId!;
     this.events = events;
-    this.nextAutoCommitMs = Date.now() + o.autoCommitIntervalMs;
+    this.link = new GroupCoordinatorLink(cluster, this.groupId, o);
+    this.autoCommit = new AutoCommitter(o, subs);
     this.timer = setInterval(() => this.tick(), 50);
     this.timer.unref?.();
   }
@@ -186,57 +187,6 @@ export class ConsumerMembershipManager implements GroupMembership {
 
   checkPartitionCounts(): void {
     // The broker watches partition counts and bumps the group epoch itself.
-  }
-
-  // --- coordinator discovery ----------------------------------------------
-
-  private async ensureCoordinator(): Promise<BrokerConnection> {
-    if (this.coordinator && !this.coordinator.closed) return this.coordinator;
-    this.findingCoordinator ??= this.findCoordinator().finally(() => {
-      this.findingCoordinator = null;
-    });
-    return this.findingCoordinator;
-  }
-
-  private async findCoordinator(): Promise<BrokerConnection> {
-    for (let attempt = 0; ; attempt++) {
-      if (this.closed) throw new Error('consumer is closed');
-      try {
-        const conn = await this.cluster.anyConnection();
-        const v = conn.versionFor(FindCoordinatorApi);
-        const res = await conn.send(FindCoordinatorApi, v >= 4 ? { keyType: 0, coordinatorKeys: [this.groupId] } : { key: this.groupId, keyType: 0 }, { version: v });
-        const c = v >= 4 ? res.coordinators[0] : { errorCode: res.errorCode, errorMessage: res.errorMessage, nodeId: res.nodeId, host: res.host, port: res.port };
-        if (!c) throw KafkaError.from(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'empty FindCoordinator response');
-        if (c.errorCode !== ErrorCode.NONE) throw KafkaError.from(c.errorCode, c.errorMessage ?? `FindCoordinator ${this.groupId}`);
-        const conn2 = await BrokerConnection.connect({
-          host: c.host,
-          port: c.port,
-          nodeId: c.nodeId,
-          clientId: this.o.clientId,
-          requestTimeoutMs: this.o.requestTimeoutMs,
-          connectTimeoutMs: this.o.connectTimeoutMs,
-          onClose: (closedConn) => {
-            if (this.coordinator === closedConn) this.coordinator = null;
-          },
-        });
-        if (this.closed) {
-          conn2.close();
-          throw new Error('consumer is closed');
-        }
-        this.coordinator = conn2;
-        return conn2;
-      } catch (err) {
-        if ((err as { retriable?: boolean }).retriable !== true) throw err;
-        if (attempt > 0 && attempt % 50 === 0) this.cluster.invalidate();
-        await sleep(this.o.retryBackoffMs);
-      }
-    }
-  }
-
-  private markCoordinatorUnknown(): void {
-    const c = this.coordinator;
-    this.coordinator = null;
-    c?.close();
   }
 
   // --- poll-side work: join, reconcile, release lost partitions --------------
@@ -536,7 +486,7 @@ export class ConsumerMembershipManager implements GroupMembership {
     let res: ConsumerGroupHeartbeatResponse;
     let sent: SentState;
     try {
-      const conn = await this.ensureCoordinator();
+      const conn = await this.link.ensure();
       const v = conn.versionFor(ConsumerGroupHeartbeatApi);
       if (version !== this.membershipVersion || this.leaving || this.closed) return;
       const built = this.buildRequest(v);
@@ -550,7 +500,7 @@ export class ConsumerMembershipManager implements GroupMembership {
         return;
       }
       // A connection-level failure or a retriable error: find the coordinator again.
-      this.markCoordinatorUnknown();
+      this.link.markUnknown();
       this.nextHeartbeatMs = Date.now() + this.o.retryBackoffMs;
       return;
     }
@@ -597,7 +547,7 @@ export class ConsumerMembershipManager implements GroupMembership {
         return;
       case ErrorCode.NOT_COORDINATOR:
       case ErrorCode.COORDINATOR_NOT_AVAILABLE:
-        this.markCoordinatorUnknown();
+        this.link.markUnknown();
         this.nextHeartbeatMs = Date.now() + this.o.retryBackoffMs;
         return;
       case ErrorCode.COORDINATOR_LOAD_IN_PROGRESS:
@@ -639,7 +589,7 @@ export class ConsumerMembershipManager implements GroupMembership {
     this.leaving = true;
     try {
       if (this.inFlight) await within(this.inFlight, deadline);
-      const conn = await within(this.ensureCoordinator(), deadline);
+      const conn = await within(this.link.ensure(), deadline);
       if (conn === null) return;
       await conn.send(
         ConsumerGroupHeartbeatApi,
@@ -667,124 +617,41 @@ export class ConsumerMembershipManager implements GroupMembership {
   // --- offsets ----------------------------------------------------------------
 
   consumedOffsets(): TopicPartitionOffset[] {
-    const out: TopicPartitionOffset[] = [];
-    for (const s of this.subs.all()) if (s.position !== null) out.push({ topic: s.topic, partition: s.partition, offset: s.position, leaderEpoch: s.positionEpoch, metadata: '' });
-    return out;
+    return consumedOffsets(this.subs);
   }
 
   maybeAutoCommit(now: number): void {
-    if (!this.o.enableAutoCommit || now < this.nextAutoCommitMs) return;
-    this.nextAutoCommitMs = now + this.o.autoCommitIntervalMs;
-    if (this.subs.hasAutoAssignment && this.state !== 'stable') return;
-    const offsets = this.consumedOffsets();
-    if (offsets.length === 0) return;
-    this.commitOnce(offsets).catch(() => {
-      // Auto-commit failures are retried at the next interval.
-    });
+    this.autoCommit.maybeCommit(now, this.state === 'stable', (offsets) => this.commitOnce(offsets));
   }
 
   /** Whether commits and fetches go as this member (id + epoch), or as an outsider (-1). */
-  private memberIdentity(): { memberId: string; epoch: number } {
+  private memberIdentity(): FetchIdentity {
     if (this.subs.hasAutoAssignment && this.state === 'stable' && this.memberEpoch > 0) return { memberId: this.memberId, epoch: this.memberEpoch };
-    return { memberId: '', epoch: -1 };
+    return NO_MEMBER;
   }
 
   async commitSync(offsets: readonly TopicPartitionOffset[], deadline: number): Promise<void> {
-    if (offsets.length === 0) return;
-    for (;;) {
-      try {
-        await this.commitOnce(offsets);
-        return;
-      } catch (err) {
-        // STALE_MEMBER_EPOCH: a heartbeat brings the newer epoch; retry with it (Java's CommitRequestManager).
-        const stale = err instanceof KafkaError && err.code === ErrorCode.STALE_MEMBER_EPOCH;
-        const retriable = stale || ((err as { retriable?: boolean }).retriable === true && !(err instanceof CommitFailedError));
-        if (!retriable) throw err;
-        if (Date.now() + this.o.retryBackoffMs > deadline) throw new ConsumerTimeoutError(`Timeout of commitSync expired before the offsets could be committed: ${(err as Error).message}`);
-        await sleep(this.o.retryBackoffMs);
-      }
-    }
+    // STALE_MEMBER_EPOCH: a heartbeat brings the newer epoch; retry with it (Java's CommitRequestManager).
+    await commitWithRetries((l) => this.commitOnce(l), offsets, deadline, this.o, (err) => err instanceof KafkaError && err.code === ErrorCode.STALE_MEMBER_EPOCH);
   }
 
   async commitOnce(offsets: readonly TopicPartitionOffset[]): Promise<void> {
     // As Java: the member is out of the group, so the commit cannot succeed (its partitions may be another's).
     if (this.losingPartitions && this.subs.hasAutoAssignment) throw new CommitFailedError('the member lost its partitions (onPartitionsLost)');
-    const conn = await this.ensureCoordinator();
-    const { memberId, epoch } = this.memberIdentity();
-    const byTopic = new Map<string, TopicPartitionOffset[]>();
-    for (const o of offsets) {
-      const l = byTopic.get(o.topic) ?? [];
-      l.push(o);
-      byTopic.set(o.topic, l);
-    }
-    let res;
-    try {
-      res = await conn.send(OffsetCommitApi, {
-        groupId: this.groupId,
-        generationIdOrMemberEpoch: epoch,
-        memberId,
-        groupInstanceId: epoch >= 0 ? this.o.groupInstanceId : null,
-        retentionTimeMs: -1n,
-        topics: [...byTopic].map(([name, l]) => ({
-          name,
-          partitions: l.map((o) => ({ partitionIndex: o.partition, committedOffset: o.offset, committedLeaderEpoch: o.leaderEpoch ?? -1, commitTimestamp: -1n, committedMetadata: o.metadata ?? '' })),
-        })),
-      });
-    } catch (err) {
-      this.markCoordinatorUnknown();
-      throw err;
-    }
-    for (const t of res.topics) {
-      for (const p of t.partitions) {
-        const code = p.errorCode;
-        if (code === ErrorCode.NONE) continue;
-        if (code === ErrorCode.NOT_COORDINATOR || code === ErrorCode.COORDINATOR_NOT_AVAILABLE) this.markCoordinatorUnknown();
-        if (code === ErrorCode.UNKNOWN_MEMBER_ID || code === ErrorCode.FENCED_MEMBER_EPOCH) throw new CommitFailedError(KafkaError.from(code).name);
-        if (code === ErrorCode.FENCED_INSTANCE_ID) this.setFatal(KafkaError.from(code));
-        throw KafkaError.from(code, `OffsetCommit ${t.name}-${p.partitionIndex}`);
-      }
-    }
+    const member = (): CommitIdentity => {
+      const { memberId, epoch } = this.memberIdentity();
+      return { generationIdOrMemberEpoch: epoch, memberId, groupInstanceId: epoch >= 0 ? this.o.groupInstanceId : null };
+    };
+    await sendOffsetCommit(this.link, this.groupId, offsets, member, (code) => {
+      if (code === ErrorCode.UNKNOWN_MEMBER_ID || code === ErrorCode.FENCED_MEMBER_EPOCH) throw new CommitFailedError(KafkaError.from(code).name);
+      if (code === ErrorCode.FENCED_INSTANCE_ID) this.setFatal(KafkaError.from(code));
+    });
   }
 
   async fetchCommitted(partitions: readonly TopicPartition[], deadline: number): Promise<Map<string, TopicPartitionOffset>> {
-    const byTopic = new Map<string, number[]>();
-    for (const tp of partitions) {
-      const l = byTopic.get(tp.topic) ?? [];
-      l.push(tp.partition);
-      byTopic.set(tp.topic, l);
-    }
-    for (;;) {
-      try {
-        const conn = await this.ensureCoordinator();
-        const v = conn.versionFor(OffsetFetchApi);
-        const topics = [...byTopic].map(([name, partitionIndexes]) => ({ name, partitionIndexes }));
-        const { memberId, epoch } = this.memberIdentity();
-        const group = v >= 9 && epoch >= 0 ? { groupId: this.groupId, memberId, memberEpoch: epoch, topics } : { groupId: this.groupId, topics };
-        const res = await conn.send(OffsetFetchApi, v >= 8 ? { groups: [group], requireStable: true } : { groupId: this.groupId, topics, requireStable: true }, { version: v });
-        const out = new Map<string, TopicPartitionOffset>();
-        const groupError = v >= 8 ? (res.groups[0]?.errorCode ?? ErrorCode.NONE) : res.errorCode;
-        if (groupError !== ErrorCode.NONE) throw KafkaError.from(groupError, `OffsetFetch ${this.groupId}`);
-        const rows = v >= 8 ? (res.groups[0]?.topics ?? []) : res.topics;
-        for (const t of rows) {
-          for (const p of t.partitions) {
-            if (p.errorCode !== ErrorCode.NONE) throw KafkaError.from(p.errorCode, `OffsetFetch ${t.name}-${p.partitionIndex}`);
-            if (p.committedOffset >= 0n) {
-              out.set(tpKey(t.name, p.partitionIndex), { topic: t.name, partition: p.partitionIndex, offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch >= 0 ? p.committedLeaderEpoch : null, metadata: p.metadata });
-            }
-          }
-        }
-        return out;
-      } catch (err) {
-        // A stale epoch or a member fenced meanwhile: the next attempt goes with what the heartbeat learnt.
-        const memberError = err instanceof KafkaError && (err.code === ErrorCode.STALE_MEMBER_EPOCH || err.code === ErrorCode.UNKNOWN_MEMBER_ID);
-        const retriable = memberError || (err as { retriable?: boolean }).retriable === true;
-        if (!retriable) throw err;
-        if (err instanceof KafkaError && (err.code === ErrorCode.NOT_COORDINATOR || err.code === ErrorCode.COORDINATOR_NOT_AVAILABLE)) this.markCoordinatorUnknown();
-        else if (!(err instanceof KafkaError)) this.markCoordinatorUnknown();
-        if (Date.now() + this.o.retryBackoffMs > deadline) throw new ConsumerTimeoutError(`Timeout while fetching committed offsets: ${(err as Error).message}`);
-        await sleep(this.o.retryBackoffMs);
-      }
-    }
+    // A stale epoch or a member fenced meanwhile: the next attempt goes with what the heartbeat learnt.
+    const memberError = (err: unknown): boolean => err instanceof KafkaError && (err.code === ErrorCode.STALE_MEMBER_EPOCH || err.code === ErrorCode.UNKNOWN_MEMBER_ID);
+    return fetchCommittedOffsets(this.link, this.groupId, partitions, deadline, this.o, () => this.memberIdentity(), memberError);
   }
 
   // --- close, unsubscribe -----------------------------------------------------
@@ -835,8 +702,7 @@ export class ConsumerMembershipManager implements GroupMembership {
       if (this.retryResolveTimer) clearTimeout(this.retryResolveTimer);
       this.retryResolveTimer = null;
       this.wake();
-      this.coordinator?.close();
-      this.coordinator = null;
+      this.link.close();
     }
   }
 

@@ -27,19 +27,22 @@
  * still assigned, but a commit from inside it fails with CommitFailedError.
  */
 import { ErrorCode, KafkaError } from '../../protocol/errors/index.ts';
-import { FindCoordinatorApi, HeartbeatApi, JoinGroupApi, LeaveGroupApi, OffsetCommitApi, OffsetFetchApi, SyncGroupApi } from '../../protocol/generated/api-keys.ts';
+import { HeartbeatApi, JoinGroupApi, LeaveGroupApi, SyncGroupApi } from '../../protocol/generated/api-keys.ts';
 import { decodeConsumerProtocolAssignment, encodeConsumerProtocolAssignment } from '../../protocol/generated/consumer-protocol-assignment.ts';
 import { decodeConsumerProtocolSubscription, encodeConsumerProtocolSubscription } from '../../protocol/generated/consumer-protocol-subscription.ts';
 import type { JoinGroupResponse } from '../../protocol/generated/join-group-response.ts';
 import { Reader } from '../../protocol/primitives/reader.ts';
 import { Writer } from '../../protocol/primitives/writer.ts';
-import { BrokerConnection } from '../network/broker-connection.ts';
+import type { BrokerConnection } from '../network/broker-connection.ts';
 import type { Cluster } from '../network/cluster.ts';
 import type { Assignment, ConsumerPartitionAssignor, RebalanceProtocol, Subscription } from './assignors/assignor.ts';
 import type { ConsumerSettings } from './config.ts';
 import type { GroupMembership, GroupMembershipEvents } from './group-membership.ts';
-import { CommitFailedError, ConsumerTimeoutError } from './errors.ts';
+import { CommitFailedError } from './errors.ts';
 import { sleep } from './fetcher.ts';
+import { GroupCoordinatorLink } from './group-coordinator-link.ts';
+import type { CommitIdentity } from './offsets.ts';
+import { AutoCommitter, commitWithRetries, consumedOffsets, fetchCommittedOffsets, NO_MEMBER, sendOffsetCommit } from './offsets.ts';
 import type { SubscriptionState } from './subscription-state.ts';
 import type { TopicPartition, TopicPartitionOffset } from './types.ts';
 import { compareTp, tpKey } from './types.ts';
@@ -68,8 +71,7 @@ export class ConsumerCoordinator implements GroupMembership {
   private needsJoinPrepare = true;
   /** onPartitionsLost is running: commits fail (the partitions may be another member's already). */
   private losingPartitions = false;
-  private coordinator: BrokerConnection | null = null;
-  private findingCoordinator: Promise<BrokerConnection> | null = null;
+  private readonly link: GroupCoordinatorLink;
   private joining: Promise<void> | null = null;
   private heartbeatTimer: NodeJS.Timeout | null = null;
   private heartbeatInFlight = false;
@@ -77,7 +79,7 @@ export class ConsumerCoordinator implements GroupMembership {
   lastPollMs = Date.now();
   /** poll() is running (waiting counts as polling, as in Java). */
   pollActive = false;
-  private nextAutoCommitMs: number;
+  private readonly autoCommit: AutoCommitter;
   private fatal: Error | null = null;
   private closed = false;
   /** Leader: partition counts it assigned, to rejoin when they change. */
@@ -93,7 +95,8 @@ export class ConsumerCoordinator implements GroupMembership {
     this.events = events;
     const cooperative = o.assignors.every((a) => a.supportedProtocols.includes('cooperative'));
     this.protocol = cooperative ? 'cooperative' : 'eager';
-    this.nextAutoCommitMs = Date.now() + o.autoCommitIntervalMs;
+    this.link = new GroupCoordinatorLink(cluster, this.groupId, o);
+    this.autoCommit = new AutoCommitter(o, subs);
     this.heartbeatTimer = setInterval(() => this.heartbeatTick(), Math.max(10, Math.min(o.heartbeatIntervalMs, 1000)));
     this.heartbeatTimer.unref?.();
   }
@@ -112,57 +115,6 @@ export class ConsumerCoordinator implements GroupMembership {
 
   throwIfFatal(): void {
     if (this.fatal) throw this.fatal;
-  }
-
-  // --- coordinator discovery ----------------------------------------------
-
-  async ensureCoordinator(): Promise<BrokerConnection> {
-    if (this.coordinator && !this.coordinator.closed) return this.coordinator;
-    this.findingCoordinator ??= this.findCoordinator().finally(() => {
-      this.findingCoordinator = null;
-    });
-    return this.findingCoordinator;
-  }
-
-  private async findCoordinator(): Promise<BrokerConnection> {
-    for (let attempt = 0; ; attempt++) {
-      if (this.closed) throw new Error('consumer is closed');
-      try {
-        const conn = await this.cluster.anyConnection();
-        const v = conn.versionFor(FindCoordinatorApi);
-        const res = await conn.send(FindCoordinatorApi, v >= 4 ? { keyType: 0, coordinatorKeys: [this.groupId] } : { key: this.groupId, keyType: 0 }, { version: v });
-        const c = v >= 4 ? res.coordinators[0] : { errorCode: res.errorCode, errorMessage: res.errorMessage, nodeId: res.nodeId, host: res.host, port: res.port };
-        if (!c) throw KafkaError.from(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'empty FindCoordinator response');
-        if (c.errorCode !== ErrorCode.NONE) throw KafkaError.from(c.errorCode, c.errorMessage ?? `FindCoordinator ${this.groupId}`);
-        const conn2 = await BrokerConnection.connect({
-          host: c.host,
-          port: c.port,
-          nodeId: c.nodeId,
-          clientId: this.o.clientId,
-          requestTimeoutMs: this.o.requestTimeoutMs,
-          connectTimeoutMs: this.o.connectTimeoutMs,
-          onClose: (closedConn) => {
-            if (this.coordinator === closedConn) this.coordinator = null;
-          },
-        });
-        if (this.closed) {
-          conn2.close();
-          throw new Error('consumer is closed');
-        }
-        this.coordinator = conn2;
-        return conn2;
-      } catch (err) {
-        if ((err as { retriable?: boolean }).retriable !== true) throw err;
-        if (attempt > 0 && attempt % 50 === 0) this.cluster.invalidate();
-        await sleep(this.o.retryBackoffMs);
-      }
-    }
-  }
-
-  private markCoordinatorUnknown(): void {
-    const c = this.coordinator;
-    this.coordinator = null;
-    c?.close();
   }
 
   // --- rebalance ------------------------------------------------------------
@@ -198,7 +150,7 @@ export class ConsumerCoordinator implements GroupMembership {
           await this.onJoinPrepare();
           this.needsJoinPrepare = false;
         }
-        const conn = await this.ensureCoordinator();
+        const conn = await this.link.ensure();
         this.rejoinNeeded = false;
         this.state = 'joining';
         let ok = false;
@@ -215,7 +167,7 @@ export class ConsumerCoordinator implements GroupMembership {
             this.fatal = err as Error;
             return;
           }
-          if (!(err instanceof KafkaError) || err.code === ErrorCode.NOT_COORDINATOR || err.code === ErrorCode.COORDINATOR_NOT_AVAILABLE) this.markCoordinatorUnknown();
+          if (!(err instanceof KafkaError) || err.code === ErrorCode.NOT_COORDINATOR || err.code === ErrorCode.COORDINATOR_NOT_AVAILABLE) this.link.markUnknown();
           await sleep(this.o.retryBackoffMs);
           continue;
         }
@@ -269,7 +221,7 @@ export class ConsumerCoordinator implements GroupMembership {
         return false;
       case ErrorCode.NOT_COORDINATOR:
       case ErrorCode.COORDINATOR_NOT_AVAILABLE:
-        this.markCoordinatorUnknown();
+        this.link.markUnknown();
         await sleep(this.o.retryBackoffMs);
         return false;
       default:
@@ -308,7 +260,7 @@ export class ConsumerCoordinator implements GroupMembership {
         return false;
       case ErrorCode.NOT_COORDINATOR:
       case ErrorCode.COORDINATOR_NOT_AVAILABLE:
-        this.markCoordinatorUnknown();
+        this.link.markUnknown();
         return false;
       default:
         throw KafkaError.from(sync.errorCode, `SyncGroup ${this.groupId}`);
@@ -503,12 +455,12 @@ export class ConsumerCoordinator implements GroupMembership {
     const generation = this.generationId;
     let code: number;
     try {
-      const conn = await this.ensureCoordinator();
+      const conn = await this.link.ensure();
       const res = await conn.send(HeartbeatApi, { groupId: this.groupId, generationId: generation, memberId: this.memberId, groupInstanceId: this.o.groupInstanceId });
       code = res.errorCode;
       this.heartbeatsSent++;
     } catch {
-      this.markCoordinatorUnknown();
+      this.link.markUnknown();
       this.lastHeartbeatMs = Date.now() - this.o.heartbeatIntervalMs + this.o.retryBackoffMs;
       return;
     }
@@ -529,7 +481,7 @@ export class ConsumerCoordinator implements GroupMembership {
         return;
       case ErrorCode.NOT_COORDINATOR:
       case ErrorCode.COORDINATOR_NOT_AVAILABLE:
-        this.markCoordinatorUnknown();
+        this.link.markUnknown();
         return;
       default:
         return;
@@ -550,10 +502,11 @@ export class ConsumerCoordinator implements GroupMembership {
     const memberId = this.memberId;
     const dynamic = this.o.groupInstanceId === null;
     this.lose(true);
-    if (!dynamic || memberId === '' || !this.coordinator) return;
+    const conn = this.link.current;
+    if (!dynamic || memberId === '' || !conn) return;
     try {
-      const v = this.coordinator.versionFor(LeaveGroupApi);
-      await this.coordinator.send(LeaveGroupApi, v >= 3 ? { groupId: this.groupId, members: [{ memberId, groupInstanceId: null, reason: v >= 5 ? reason : null }] } : { groupId: this.groupId, memberId }, { version: v });
+      const v = conn.versionFor(LeaveGroupApi);
+      await conn.send(LeaveGroupApi, v >= 3 ? { groupId: this.groupId, members: [{ memberId, groupInstanceId: null, reason: v >= 5 ? reason : null }] } : { groupId: this.groupId, memberId }, { version: v });
     } catch {
       // The session timeout removes the member anyway.
     }
@@ -561,125 +514,43 @@ export class ConsumerCoordinator implements GroupMembership {
 
   // --- offsets ----------------------------------------------------------------
 
-  /** Positions of every assigned partition that has one. */
   consumedOffsets(): TopicPartitionOffset[] {
-    const out: TopicPartitionOffset[] = [];
-    for (const s of this.subs.all()) if (s.position !== null) out.push({ topic: s.topic, partition: s.partition, offset: s.position, leaderEpoch: s.positionEpoch, metadata: '' });
-    return out;
+    return consumedOffsets(this.subs);
   }
 
   maybeAutoCommit(now: number): void {
-    if (!this.o.enableAutoCommit || now < this.nextAutoCommitMs) return;
-    this.nextAutoCommitMs = now + this.o.autoCommitIntervalMs;
-    if (this.subs.hasAutoAssignment && this.state !== 'stable') return;
-    const offsets = this.consumedOffsets();
-    if (offsets.length === 0) return;
-    this.commitOnce(offsets).catch(() => {
-      // Auto-commit failures are retried at the next interval.
-    });
+    this.autoCommit.maybeCommit(now, this.state === 'stable', (offsets) => this.commitOnce(offsets));
   }
 
   /** Commits, retrying retriable errors until `deadline`. Throws CommitFailedError when the group moved on. */
   async commitSync(offsets: readonly TopicPartitionOffset[], deadline: number): Promise<void> {
-    if (offsets.length === 0) return;
-    for (;;) {
-      try {
-        await this.commitOnce(offsets);
-        return;
-      } catch (err) {
-        const retriable = (err as { retriable?: boolean }).retriable === true && !(err instanceof CommitFailedError);
-        if (!retriable) throw err;
-        if (Date.now() + this.o.retryBackoffMs > deadline) throw new ConsumerTimeoutError(`Timeout of commitSync expired before the offsets could be committed: ${(err as Error).message}`);
-        await sleep(this.o.retryBackoffMs);
-      }
-    }
+    await commitWithRetries((l) => this.commitOnce(l), offsets, deadline, this.o);
   }
 
   /** One OffsetCommit. */
   async commitOnce(offsets: readonly TopicPartitionOffset[]): Promise<void> {
     // Java: the member lost its generation, so the commit cannot succeed (its partitions may be another's).
     if (this.losingPartitions && this.subs.hasAutoAssignment) throw new CommitFailedError('the member lost its partitions (onPartitionsLost)');
-    const conn = await this.ensureCoordinator();
-    const generation = this.subs.hasAutoAssignment ? this.generationId : -1;
-    const memberId = this.subs.hasAutoAssignment ? this.memberId : '';
-    const byTopic = new Map<string, TopicPartitionOffset[]>();
-    for (const o of offsets) {
-      const l = byTopic.get(o.topic) ?? [];
-      l.push(o);
-      byTopic.set(o.topic, l);
-    }
-    let res;
-    try {
-      res = await conn.send(OffsetCommitApi, {
-        groupId: this.groupId,
-        generationIdOrMemberEpoch: generation,
-        memberId,
-        groupInstanceId: this.subs.hasAutoAssignment ? this.o.groupInstanceId : null,
-        retentionTimeMs: -1n,
-        topics: [...byTopic].map(([name, l]) => ({
-          name,
-          partitions: l.map((o) => ({ partitionIndex: o.partition, committedOffset: o.offset, committedLeaderEpoch: o.leaderEpoch ?? -1, commitTimestamp: -1n, committedMetadata: o.metadata ?? '' })),
-        })),
-      });
-    } catch (err) {
-      this.markCoordinatorUnknown();
-      throw err;
-    }
-    for (const t of res.topics) {
-      for (const p of t.partitions) {
-        const code = p.errorCode;
-        if (code === ErrorCode.NONE) continue;
-        if (code === ErrorCode.NOT_COORDINATOR || code === ErrorCode.COORDINATOR_NOT_AVAILABLE) this.markCoordinatorUnknown();
-        if (code === ErrorCode.UNKNOWN_MEMBER_ID || code === ErrorCode.ILLEGAL_GENERATION) {
-          if (this.subs.hasAutoAssignment) this.lose(code === ErrorCode.UNKNOWN_MEMBER_ID);
-          throw new CommitFailedError(KafkaError.from(code).name);
-        }
-        if (code === ErrorCode.REBALANCE_IN_PROGRESS) {
-          this.requestRejoin('commit during a rebalance');
-          throw new CommitFailedError('REBALANCE_IN_PROGRESS');
-        }
-        if (code === ErrorCode.FENCED_INSTANCE_ID) this.fatal = KafkaError.from(code);
-        throw KafkaError.from(code, `OffsetCommit ${t.name}-${p.partitionIndex}`);
+    const member = (): CommitIdentity => {
+      const auto = this.subs.hasAutoAssignment;
+      return { generationIdOrMemberEpoch: auto ? this.generationId : -1, memberId: auto ? this.memberId : '', groupInstanceId: auto ? this.o.groupInstanceId : null };
+    };
+    await sendOffsetCommit(this.link, this.groupId, offsets, member, (code) => {
+      if (code === ErrorCode.UNKNOWN_MEMBER_ID || code === ErrorCode.ILLEGAL_GENERATION) {
+        if (this.subs.hasAutoAssignment) this.lose(code === ErrorCode.UNKNOWN_MEMBER_ID);
+        throw new CommitFailedError(KafkaError.from(code).name);
       }
-    }
+      if (code === ErrorCode.REBALANCE_IN_PROGRESS) {
+        this.requestRejoin('commit during a rebalance');
+        throw new CommitFailedError('REBALANCE_IN_PROGRESS');
+      }
+      if (code === ErrorCode.FENCED_INSTANCE_ID) this.fatal = KafkaError.from(code);
+    });
   }
 
   /** Committed offsets by tpKey (absent: none committed). Retries until `deadline`. */
   async fetchCommitted(partitions: readonly TopicPartition[], deadline: number): Promise<Map<string, TopicPartitionOffset>> {
-    const byTopic = new Map<string, number[]>();
-    for (const tp of partitions) {
-      const l = byTopic.get(tp.topic) ?? [];
-      l.push(tp.partition);
-      byTopic.set(tp.topic, l);
-    }
-    for (;;) {
-      try {
-        const conn = await this.ensureCoordinator();
-        const v = conn.versionFor(OffsetFetchApi);
-        const topics = [...byTopic].map(([name, partitionIndexes]) => ({ name, partitionIndexes }));
-        const res = await conn.send(OffsetFetchApi, v >= 8 ? { groups: [{ groupId: this.groupId, topics }], requireStable: true } : { groupId: this.groupId, topics, requireStable: true }, { version: v });
-        const out = new Map<string, TopicPartitionOffset>();
-        const groupError = v >= 8 ? (res.groups[0]?.errorCode ?? ErrorCode.NONE) : res.errorCode;
-        if (groupError !== ErrorCode.NONE) throw KafkaError.from(groupError, `OffsetFetch ${this.groupId}`);
-        const rows = v >= 8 ? (res.groups[0]?.topics ?? []) : res.topics;
-        for (const t of rows) {
-          for (const p of t.partitions) {
-            if (p.errorCode !== ErrorCode.NONE) throw KafkaError.from(p.errorCode, `OffsetFetch ${t.name}-${p.partitionIndex}`);
-            if (p.committedOffset >= 0n) {
-              out.set(tpKey(t.name, p.partitionIndex), { topic: t.name, partition: p.partitionIndex, offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch >= 0 ? p.committedLeaderEpoch : null, metadata: p.metadata });
-            }
-          }
-        }
-        return out;
-      } catch (err) {
-        const retriable = (err as { retriable?: boolean }).retriable === true;
-        if (!retriable) throw err;
-        if (err instanceof KafkaError && (err.code === ErrorCode.NOT_COORDINATOR || err.code === ErrorCode.COORDINATOR_NOT_AVAILABLE)) this.markCoordinatorUnknown();
-        else if (!(err instanceof KafkaError)) this.markCoordinatorUnknown();
-        if (Date.now() + this.o.retryBackoffMs > deadline) throw new ConsumerTimeoutError(`Timeout while fetching committed offsets: ${(err as Error).message}`);
-        await sleep(this.o.retryBackoffMs);
-      }
-    }
+    return fetchCommittedOffsets(this.link, this.groupId, partitions, deadline, this.o, () => NO_MEMBER);
   }
 
   // --- close ----------------------------------------------------------------
@@ -701,8 +572,7 @@ export class ConsumerCoordinator implements GroupMembership {
       }
     } finally {
       this.closed = true;
-      this.coordinator?.close();
-      this.coordinator = null;
+      this.link.close();
     }
   }
 

@@ -2,7 +2,8 @@
  * What the Consumer needs from group membership, whichever the protocol:
  * the classic one (coordinator.ts: JoinGroup/SyncGroup, client-side assignors) or
  * KIP-848's consumer protocol (consumer-membership.ts: ConsumerGroupHeartbeat, the
- * broker assigns). Both own the coordinator connection, commits and offset fetches.
+ * broker assigns). Both reach the coordinator through group-coordinator-link.ts and
+ * commit and fetch offsets through offsets.ts.
  */
 import type { TopicPartition, TopicPartitionOffset } from './types.ts';
 
