@@ -8,6 +8,7 @@ import { encodeApiVersionsResponse } from '../../../src/protocol/generated/api-v
 import type { ApiVersionsResponseInit } from '../../../src/protocol/generated/api-versions-response.ts';
 import { encodeMetadataResponse } from '../../../src/protocol/generated/metadata-response.ts';
 import { Writer } from '../../../src/protocol/primitives/writer.ts';
+import { buildRecordBatch } from '../../../src/protocol/records/batch-builder.ts';
 import { frameV0, startFakeServer, startTestBroker } from '../helpers.ts';
 import type { FakeRequest, TestBroker } from '../helpers.ts';
 
@@ -90,6 +91,52 @@ describe('BrokerConnection against Samsa', () => {
     await assert.rejects(p, ConnectionError);
     await assert.rejects(conn.send(APIS.Metadata, { topics: null }), ConnectionError);
     assert.equal(conn.closed, true);
+  });
+
+  it('sendWithCallback: large record batches go out by reference (writev), corked requests in order, errors never synchronous', async () => {
+    b.broker.topics.create('splice-test', { partitions: 2 });
+    const conn = await BrokerConnection.connect({ host: b.host, port: b.port });
+    try {
+      const batch = (records: number, size: number): Buffer =>
+        buildRecordBatch(
+          Array.from({ length: records }, (_r, i) => ({ offsetDelta: i, timestampDelta: 0, key: null, value: Buffer.alloc(size, 97 + (i % 26)) })),
+          { baseOffset: 0n, baseTimestamp: BigInt(Date.now()), producerId: -1n, producerEpoch: -1, baseSequence: -1, transactional: false },
+        );
+      const sizes = [[3, 10], [40, 1024], [100, 1024], [1, 200_000]] as const;
+      const results: { i: number; err: Error | null; offsets: bigint[] }[] = [];
+      let sync = true;
+      conn.corkWrites();
+      for (let i = 0; i < sizes.length; i++) {
+        const [n, size] = sizes[i]!;
+        const request = { acks: -1, timeoutMs: 5000, transactionalId: null, topicData: [{ name: 'splice-test', partitionData: [{ index: 0, records: batch(n, size) }, { index: 1, records: batch(n, size) }] }] };
+        conn.sendWithCallback(APIS.Produce, request, { writeNow: true }, (ctx: number, err, res) => {
+          assert.equal(sync, false, 'never called synchronously');
+          results.push({ i: ctx, err, offsets: res ? res.responses[0]!.partitionResponses.map((p) => (assert.equal(p.errorCode, 0), p.baseOffset)) : [] });
+        }, i);
+      }
+      conn.uncorkWrites();
+      sync = false;
+      for (let i = 0; i < 200 && results.length < sizes.length; i++) await new Promise((r) => setTimeout(r, 10));
+      assert.deepEqual(results.map((r) => r.i), [0, 1, 2, 3], 'answered in order');
+      assert.ok(results.every((r) => r.err === null));
+      assert.deepEqual(results.map((r) => r.offsets), [[0n, 0n], [3n, 3n], [43n, 43n], [143n, 143n]]);
+      // The broker read every byte: the partitions hold all the records.
+      const fetched = await conn.send(APIS.ListOffsets, { replicaId: -1, isolationLevel: 0, topics: [{ name: 'splice-test', partitions: [{ partitionIndex: 0, timestamp: -1n, currentLeaderEpoch: -1, maxNumOffsets: 1 }] }] });
+      assert.equal(fetched.topics[0]!.partitions[0]!.offset, 144n);
+      // After close: the error arrives later, not from inside the call.
+      conn.close();
+      const outcome: { err: Error | null } = { err: null };
+      sync = true;
+      conn.sendWithCallback(APIS.Metadata, { topics: null }, undefined, (_ctx: null, err) => {
+        assert.equal(sync, false);
+        outcome.err = err;
+      }, null);
+      sync = false;
+      await new Promise((r) => setImmediate(r));
+      assert.ok(outcome.err instanceof ConnectionError);
+    } finally {
+      conn.close();
+    }
   });
 
   it('fails to connect to a closed port with ConnectionError', async () => {
