@@ -19,6 +19,13 @@ import { BATCH_HEADER_SIZE } from '../../protocol/records/batch-header.ts';
 import { ProducerBatch } from './producer-batch.ts';
 import type { ProducerHeader } from './producer-record.ts';
 
+/** Removes `x` from `arr` (usually its head: shift() allocates nothing, splice() an array). */
+export function removeFrom<T>(arr: T[], x: T): void {
+  const i = arr.indexOf(x);
+  if (i === 0) arr.shift();
+  else if (i > 0) arr.splice(i, 1);
+}
+
 export class PartitionBuffer {
   readonly topic: string;
   readonly partition: number;
@@ -188,8 +195,7 @@ export class RecordAccumulator {
 
   /** Puts a batch back for a retry, before every batch created after it. */
   reenqueue(pb: PartitionBuffer, batch: ProducerBatch): void {
-    const i = pb.inFlight.indexOf(batch);
-    if (i >= 0) pb.inFlight.splice(i, 1);
+    removeFrom(pb.inFlight, batch);
     const batches = pb.batches;
     let at = 0;
     while (at < batches.length && batches[at]!.id < batch.id) at++;

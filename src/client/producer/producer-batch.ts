@@ -218,7 +218,9 @@ export class ProducerBatch {
 
   /** Registers a future to settle on completion. */
   listen(f: SendFuture): void {
-    (this.waiting ??= []).push(f);
+    // A literal of one (the usual case with linger.ms=0): no 17-slot backing store per batch.
+    if (this.waiting === null) this.waiting = [f];
+    else this.waiting.push(f);
   }
 
   get done(): boolean {

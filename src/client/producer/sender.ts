@@ -30,6 +30,7 @@ import { ProduceApiKip890 as ProduceApi } from '../../protocol/kip890-versions.t
 import type { ProduceResponse } from '../../protocol/generated/produce-response.ts';
 import { ATTR_TRANSACTIONAL, OFFSET_ATTRIBUTES } from '../../protocol/records/batch-header.ts';
 import type { PartitionBuffer, RecordAccumulator } from './accumulator.ts';
+import { removeFrom } from './accumulator.ts';
 import { TimeoutError } from './errors.ts';
 import type { ProducerBatch } from './producer-batch.ts';
 import type { ResolvedProducerConfig } from './config.ts';
@@ -53,8 +54,9 @@ class Sink {
   throttledUntil = 0;
   reconnectAt = 0;
   failures = 0;
-  /** Partitions picked for the request being built. */
+  /** Partitions picked for the request being built: the first nPicked (entries are reused, not cleared: no reallocation per request). */
   readonly picked: PartitionBuffer[] = [];
+  nPicked = 0;
 
   constructor(nodeId: number) {
     this.nodeId = nodeId;
@@ -80,7 +82,11 @@ export class Sender {
   private readonly acc: RecordAccumulator;
   private readonly host: SenderHost;
   private readonly sinks = new Map<number, Sink>();
-  private readonly outbox: Outgoing[] = [];
+  /** The first nOut entries: requests built by the drain in progress. */
+  private readonly outbox: (Outgoing | null)[] = [];
+  private nOut = 0;
+  /** Sinks with picked partitions in the current drain round (the first nUsed). */
+  private readonly used: Sink[] = [];
   private drainScheduled = false;
   /** Inside drain(): completions it causes must not start another. */
   private draining = false;
@@ -211,9 +217,9 @@ export class Sender {
     }
     const cfg = this.cfg;
     const allReady = this.flushing > 0 || this.host.memoryWaiters > 0;
-    const used: Sink[] = [];
+    const used = this.used;
     for (let round = 0; round < cfg.maxInFlight; round++) {
-      used.length = 0;
+      let nUsed = 0;
       for (const pb of this.acc.active) {
         const batches = pb.batches;
         // Expire batches that waited past delivery.timeout.ms (Kafka's expiredBatches).
@@ -248,7 +254,7 @@ export class Sender {
           sink = new Sink(leader);
           this.sinks.set(leader, sink);
         }
-        if (sink.picked.length === 0) {
+        if (sink.nPicked === 0) {
           if (sink.inFlight >= cfg.maxInFlight) continue;
           if (sink.throttledUntil > now) {
             wake = Math.min(wake, sink.throttledUntil);
@@ -259,14 +265,14 @@ export class Sender {
             if (sink.reconnectAt > now) wake = Math.min(wake, sink.reconnectAt);
             continue;
           }
-          used.push(sink);
+          used[nUsed++] = sink;
         }
-        sink.picked.push(pb);
+        sink.picked[sink.nPicked++] = pb;
       }
-      if (used.length === 0) break;
-      for (const sink of used) this.sendTo(sink);
+      if (nUsed === 0) break;
+      for (let i = 0; i < nUsed; i++) this.sendTo(used[i]!);
     }
-    if (this.outbox.length > 0) this.flushOutbox();
+    if (this.nOut > 0) this.flushOutbox();
     if (wake !== Infinity) this.wakeAt(wake);
   }
 
@@ -276,7 +282,8 @@ export class Sender {
    */
   private flushOutbox(): void {
     const out = this.outbox;
-    const n = out.length;
+    const n = this.nOut;
+    this.nOut = 0;
     let corked: BrokerConnection[] | null = null;
     if (n > 1) {
       for (let i = 1; i < n; i++) {
@@ -295,10 +302,9 @@ export class Sender {
     }
     for (let i = 0; i < n; i++) {
       const o = out[i]!;
-      out[i] = null!;
+      out[i] = null;
       this.dispatch(o.sink, o.conn, o.request, o.sent);
     }
-    out.length = 0;
     if (corked !== null) for (const conn of corked) conn.uncorkWrites();
   }
 
@@ -358,19 +364,23 @@ export class Sender {
   /** Takes the head batch of every picked partition into one Produce request. */
   private sendTo(sink: Sink): void {
     const picked = sink.picked;
+    const n = sink.nPicked;
+    sink.nPicked = 0;
     const conn = sink.conn!;
     const cfg = this.cfg;
-    const sent: ProducerBatch[] = [];
-    const topicData: { name: string; partitionData: { index: number; records: Buffer }[] }[] = [];
+    // Built with exact-size literals (one partition: the usual case), grown only for more.
+    let sent: ProducerBatch[] | null = null;
+    let topicData: { name: string; partitionData: { index: number; records: Buffer }[] }[] = [];
     let size = 0;
-    for (const pb of picked) {
+    for (let k = 0; k < n; k++) {
+      const pb = picked[k]!;
       const batch = pb.batches[0]!;
       if (!batch.closed) batch.closed = true;
       batch.seal(cfg.compression, cfg.compressionLevel);
       // The transactional bit (attributes bit 4), set before stamp() computes the CRC.
       if (this.txn !== null) batch.wire![OFFSET_ATTRIBUTES + 1] |= ATTR_TRANSACTIONAL;
       const bytes = batch.wire!.length;
-      if (sent.length > 0 && size + bytes > cfg.maxRequestSize) continue;
+      if (sent !== null && size + bytes > cfg.maxRequestSize) continue;
       size += bytes;
       pb.batches.shift();
       // The next batch starts with the buffer this one needed.
@@ -386,6 +396,11 @@ export class Sender {
         batch.stamp(-1n, -1, -1);
       }
       batch.attempts++;
+      if (sent === null) {
+        sent = [batch];
+        topicData = [{ name: pb.topic, partitionData: [{ index: pb.partition, records: batch.wire! }] }];
+        continue;
+      }
       sent.push(batch);
       // Few topics per request: a linear search beats a Map.
       let parts: { index: number; records: Buffer }[] | undefined;
@@ -395,18 +410,14 @@ export class Sender {
           break;
         }
       }
-      if (parts === undefined) {
-        parts = [];
-        topicData.push({ name: pb.topic, partitionData: parts });
-      }
-      parts.push({ index: pb.partition, records: batch.wire! });
+      if (parts === undefined) topicData.push({ name: pb.topic, partitionData: [{ index: pb.partition, records: batch.wire! }] });
+      else parts.push({ index: pb.partition, records: batch.wire! });
     }
-    picked.length = 0;
-    if (sent.length === 0) return;
+    if (sent === null) return;
     const request: ProduceRequestInit = { acks: cfg.acks, timeoutMs: cfg.requestTimeoutMs, transactionalId: cfg.transactionalId, topicData };
     sink.inFlight++;
     this.totalInFlight++;
-    this.outbox.push({ sink, conn, request, sent });
+    this.outbox[this.nOut++] = { sink, conn, request, sent };
   }
 
   private dispatch(sink: Sink, conn: BrokerConnection, request: ProduceRequestInit, sent: ProducerBatch[]): void {
@@ -484,8 +495,7 @@ export class Sender {
     if (b.done) return;
     const pb = this.partitionOf(b);
     if (pb !== undefined) {
-      const i = pb.inFlight.indexOf(b);
-      if (i >= 0) pb.inFlight.splice(i, 1);
+      removeFrom(pb.inFlight, b);
     }
     b.baseOffset = baseOffset;
     b.logAppendTimeMs = logAppendTimeMs;
@@ -499,8 +509,7 @@ export class Sender {
     if (b.done) return;
     const pb = this.partitionOf(b);
     if (pb !== undefined) {
-      const i = pb.inFlight.indexOf(b);
-      if (i >= 0) pb.inFlight.splice(i, 1);
+      removeFrom(pb.inFlight, b);
       // A batch with a sequence that never made it leaves a gap: the broker would
       // refuse the next sequence. Start over with a new epoch (Kafka does the same).
       const gap = this.idempotent && b.baseSequence >= 0 && b.producerEpoch === this.producerEpoch && b.producerId === this.producerId && !this.stopped;
