@@ -88,7 +88,7 @@ export class Sender {
   /** Sinks with picked partitions in the current drain round (the first nUsed). */
   private readonly used: Sink[] = [];
   private drainScheduled = false;
-  /** Inside drain(): completions it causes must not start another. */
+  /** Inside drain() or a batch's completion: no drain from wakeupNow() (it schedules one). */
   private draining = false;
   private timer: NodeJS.Timeout | null = null;
   private timerAt = Infinity;
@@ -501,7 +501,21 @@ export class Sender {
     b.logAppendTimeMs = logAppendTimeMs;
     b.state = 2;
     this.acc.completed(b);
-    this.host.batchDone(b);
+    this.batchDone(b);
+  }
+
+  /**
+   * Settles a batch's futures. What that triggers (callbacks sending more, records
+   * waiting for memory) drains later, never from inside this completion.
+   */
+  private batchDone(b: ProducerBatch): void {
+    const was = this.draining;
+    this.draining = true;
+    try {
+      this.host.batchDone(b);
+    } finally {
+      this.draining = was;
+    }
   }
 
   /** Fails a batch for good. */
@@ -519,7 +533,7 @@ export class Sender {
     b.error = err;
     b.state = 3;
     this.acc.completed(b);
-    this.host.batchDone(b);
+    this.batchDone(b);
   }
 
   private batchError(b: ProducerBatch, err: Error, code: number): void {
