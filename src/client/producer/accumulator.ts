@@ -73,6 +73,14 @@ export class TopicBuffer {
   }
 }
 
+/** Where a record went (see RecordAccumulator.append). */
+export interface AppendResult {
+  batch: ProducerBatch;
+  bytes: number;
+  newBatch: boolean;
+  closedPrevious: boolean;
+}
+
 export class RecordAccumulator {
   readonly topics = new Map<string, TopicBuffer>();
   /** Partitions with batches waiting to be sent. */
@@ -154,7 +162,7 @@ export class RecordAccumulator {
    * Appends to the partition's open batch, opening one if needed. Returns the batch
    * and the bytes written, or null when no memory is left for a new batch.
    */
-  append(pb: PartitionBuffer, nowMs: number, timestamp: number, key: Uint8Array | null, value: Uint8Array | null, headers: ProducerHeader[] | undefined, sizeUpperBound: number): { batch: ProducerBatch; bytes: number; newBatch: boolean; closedPrevious: boolean } | null {
+  append(pb: PartitionBuffer, nowMs: number, timestamp: number, key: Uint8Array | null, value: Uint8Array | null, headers: ProducerHeader[] | undefined, sizeUpperBound: number): AppendResult | null {
     const batches = pb.batches;
     const last = batches.length > 0 ? batches[batches.length - 1]! : undefined;
     let closedPrevious = false;
@@ -163,7 +171,7 @@ export class RecordAccumulator {
       if (bytes === 0 && last.buf.length < last.limit && this.grow(last, sizeUpperBound)) bytes = last.tryAppend(timestamp, key, value, headers);
       if (bytes > 0) {
         this.incompleteRecords++;
-        return { batch: last, bytes, newBatch: false, closedPrevious };
+        return this.result(last, bytes, false, closedPrevious);
       }
       last.closed = true;
       closedPrevious = true;
@@ -183,7 +191,19 @@ export class RecordAccumulator {
       pb.active = true;
       this.active.add(pb);
     }
-    return { batch, bytes, newBatch: true, closedPrevious };
+    return this.result(batch, bytes, true, closedPrevious);
+  }
+
+  /** append()'s answer: one object, reused (valid until the next append). */
+  private readonly appended: AppendResult = { batch: null!, bytes: 0, newBatch: false, closedPrevious: false };
+
+  private result(batch: ProducerBatch, bytes: number, newBatch: boolean, closedPrevious: boolean): AppendResult {
+    const r = this.appended;
+    r.batch = batch;
+    r.bytes = bytes;
+    r.newBatch = newBatch;
+    r.closedPrevious = closedPrevious;
+    return r;
   }
 
   /** A batch reached its end (success or failure): its memory goes back. */

@@ -293,19 +293,20 @@ export class Producer<K = Bytes, V = Bytes> extends EventEmitter implements Send
       return future;
     }
     const t = this.accumulator.topics.get(topic);
+    if (t !== undefined && this.blockedHead >= this.blocked.length && this.appendRecord(topic, partition, record.key, record.value, keyBytes, valueBytes, headers, timestamp, size, future, t, now)) return future;
     const p: PendingRecord<K, V> = { topic, partition, key: record.key, value: record.value, keyBytes, valueBytes, headers, timestamp, size, future, deadline: now + this.config.maxBlockMs };
-    if (t === undefined) {
-      this.waitForTopic(p);
-    } else if (this.blockedHead < this.blocked.length || !this.appendNow(p, t, now)) {
-      this.block(p);
-    }
+    if (t === undefined) this.waitForTopic(p);
+    else this.block(p);
     return future;
   }
 
   /** Places and appends a record; false when buffer.memory has no room for a new batch. */
   private appendNow(p: PendingRecord<K, V>, t: TopicBuffer, now: number): boolean {
-    const future = p.future;
-    let partition = p.partition;
+    return this.appendRecord(p.topic, p.partition, p.key, p.value, p.keyBytes, p.valueBytes, p.headers, p.timestamp, p.size, p.future, t, now);
+  }
+
+  /** appendNow() with the record's fields as arguments (send()'s fast path allocates no PendingRecord). */
+  private appendRecord(topic: string, partition: number, key: K | undefined, value: V, keyBytes: Uint8Array | null, valueBytes: Uint8Array | null, headers: ProducerHeader[] | undefined, timestamp: number, size: number, future: SendFuture, t: TopicBuffer, now: number): boolean {
     let sticky = false;
     const n = t.numPartitions;
     if (partition >= 0) {
@@ -315,20 +316,20 @@ export class Producer<K = Bytes, V = Bytes> extends EventEmitter implements Send
       }
     } else if (this.partitioner !== null) {
       try {
-        partition = this.partitioner.partition(p.topic, p.key, p.keyBytes, p.value, p.valueBytes, this.partitionerCluster);
+        partition = this.partitioner.partition(topic, key, keyBytes, value, valueBytes, this.partitionerCluster);
       } catch (err) {
         this.failEarly(future, err as Error);
         return true;
       }
       if (!Number.isInteger(partition) || partition < 0 || partition >= n) {
-        this.failEarly(future, new RangeError(`partitioner.class returned partition ${partition} for topic ${p.topic}, which has ${n} partitions`));
+        this.failEarly(future, new RangeError(`partitioner.class returned partition ${partition} for topic ${topic}, which has ${n} partitions`));
         return true;
       }
-    } else if (p.keyBytes !== null && !this.ignoreKeys) {
-      partition = murmur2Partition(p.keyBytes, n);
+    } else if (keyBytes !== null && !this.ignoreKeys) {
+      partition = murmur2Partition(keyBytes, n);
     } else {
       sticky = true;
-      partition = this.sticky.partition(p.topic, n, t.available);
+      partition = this.sticky.partition(topic, n, t.available);
     }
     const pb = t.partitions[partition]!;
     const txn = this.txn;
@@ -339,7 +340,7 @@ export class Producer<K = Bytes, V = Bytes> extends EventEmitter implements Send
         return true;
       }
     }
-    const r = this.accumulator.append(pb, now, p.timestamp, p.keyBytes, p.valueBytes, p.headers, p.size);
+    const r = this.accumulator.append(pb, now, timestamp, keyBytes, valueBytes, headers, size);
     if (r === null) return false;
     const batch = r.batch;
     future.batch = batch;
@@ -347,7 +348,7 @@ export class Producer<K = Bytes, V = Bytes> extends EventEmitter implements Send
     future.partition = partition;
     if (future.listening) batch.listen(future);
     if (txn !== null) txn.maybeAddPartition(pb);
-    if (sticky) this.sticky.appended(p.topic, partition, r.bytes, n, t.available);
+    if (sticky) this.sticky.appended(topic, partition, r.bytes, n, t.available);
     // Full: a batch with less room left than this record took is sent as is.
     if (batch.limit - batch.pos < r.bytes) batch.closed = true;
     if (this.config.lingerMs === 0) this.sender.wakeupNow();
