@@ -81,6 +81,8 @@ export class ConsumerCoordinator implements GroupMembership {
   pollActive = false;
   private readonly autoCommit: AutoCommitter;
   private fatal: Error | null = null;
+  /** A rebalance listener threw: poll() throws it once, then the consumer carries on (as Java). */
+  private listenerError: unknown = null;
   private closed = false;
   /** Leader: partition counts it assigned, to rejoin when they change. */
   private assignedTopicPartitions = new Map<string, number>();
@@ -125,6 +127,7 @@ export class ConsumerCoordinator implements GroupMembership {
    */
   async ensureActiveGroup(timeoutMs: number, interrupt: Promise<void>): Promise<boolean> {
     this.throwIfFatal();
+    this.throwListenerError();
     if (!this.needsRejoin) return true;
     this.joining ??= this.joinGroup().finally(() => {
       this.joining = null;
@@ -140,7 +143,24 @@ export class ConsumerCoordinator implements GroupMembership {
       clearTimeout(timer);
     }
     this.throwIfFatal();
+    this.throwListenerError();
     return !this.needsRejoin;
+  }
+
+  private throwListenerError(): void {
+    if (this.listenerError === null) return;
+    const err = this.listenerError;
+    this.listenerError = null;
+    throw err;
+  }
+
+  /** Runs a rebalance listener step; what it throws is kept for poll(), the rebalance goes on. */
+  private async keepListenerError(step: Promise<void>): Promise<void> {
+    try {
+      await step;
+    } catch (err) {
+      this.listenerError ??= err;
+    }
   }
 
   private async joinGroup(): Promise<void> {
@@ -354,7 +374,7 @@ export class ConsumerCoordinator implements GroupMembership {
     const owned = this.subs.assignment();
     if (this.partitionsLost || this.generationId < 0) {
       this.partitionsLost = false;
-      if (owned.length > 0) await this.revokePartitions(owned, true);
+      if (owned.length > 0) await this.keepListenerError(this.revokePartitions(owned, true));
       return;
     }
     // Eager: everything; cooperative: only the partitions of topics no longer subscribed.
@@ -369,7 +389,7 @@ export class ConsumerCoordinator implements GroupMembership {
       }
     }
     // Java invokes onPartitionsRevoked on every eager rebalance, even with nothing owned.
-    if (revoking.length > 0 || this.protocol === 'eager') await this.revokePartitions(revoking, false);
+    if (revoking.length > 0 || this.protocol === 'eager') await this.keepListenerError(this.revokePartitions(revoking, false));
   }
 
   /**
@@ -430,7 +450,7 @@ export class ConsumerCoordinator implements GroupMembership {
       firstError ??= err;
     }
     if (this.protocol === 'cooperative' && revoked.length > 0) this.requestRejoin('partitions revoked in a cooperative rebalance');
-    if (firstError !== null) throw firstError;
+    if (firstError !== null) this.listenerError ??= firstError;
   }
 
   // --- heartbeats -------------------------------------------------------------

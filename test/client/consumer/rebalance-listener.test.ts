@@ -296,4 +296,38 @@ describe('Rebalance listeners (Java semantics)', { timeout: 180_000 }, () => {
       }
     });
   }
+
+  for (const proto of protocols) {
+    it(`${proto.name}: a listener that throws fails one poll(), then the consumer carries on`, async () => {
+      const id = `rl-${++n}`;
+      await createTopic(b.bootstrap, id, PARTITIONS);
+      produce(b, id, 10);
+      const c = new Consumer(base(`${id}-g`, proto.config));
+      let calls = 0;
+      c.subscribe([id], {
+        onPartitionsAssigned: () => {
+          calls++;
+          if (calls === 1) throw new Error('listener failed');
+        },
+      });
+      try {
+        let thrown: Error | null = null;
+        let got = 0;
+        const deadline = Date.now() + 20_000;
+        while (got < PARTITIONS * 10 && Date.now() < deadline) {
+          try {
+            got += (await c.poll(100)).count;
+          } catch (err) {
+            assert.equal(thrown, null, `poll() threw twice: ${(err as Error).message}`);
+            thrown = err as Error;
+          }
+        }
+        assert.equal(thrown?.message, 'listener failed');
+        assert.equal(got, PARTITIONS * 10, 'every record after the listener error');
+        assert.equal(c.assignment().length, PARTITIONS);
+      } finally {
+        await c.close();
+      }
+    });
+  }
 });
