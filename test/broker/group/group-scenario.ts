@@ -249,8 +249,11 @@ export async function runGroupScenario(kind: ClientKind, log: (msg: string) => v
     assertDisjointComplete([m1!, m2!, m3!]);
     log(`3 members: ${[m1!, m2!, m3!].map((m) => JSON.stringify(m.assigned)).join(' ')}`);
     await eventually('120 records committed', () => committedOffsets(sb.broker, group, topic).every((o) => o === 10), 60_000, explain);
-    const seen = new Set(members.flatMap((m) => m.records.map((r) => r.value)));
-    assert.equal(seen.size, 120, 'every record consumed by some member');
+    // A member reports a record after its commit, so the report can reach this process
+    // (over a pipe) after the broker has stored the commit: wait for the reports too.
+    const reported = (): number => new Set(members.flatMap((m) => m.records.map((r) => r.value))).size;
+    await eventually('every record reported by some member', () => reported() >= 120, 10_000, explain);
+    assert.equal(reported(), 120, 'every record consumed by some member');
 
     // 2. A fourth member: rebalance, still disjoint and complete.
     const m4 = spawnOne(`${kind}-4`);
@@ -276,6 +279,7 @@ export async function runGroupScenario(kind: ClientKind, log: (msg: string) => v
     produceRound(sb.broker, topic);
     const m5 = spawnOne(`${kind}-5`);
     await eventually('resumed member consumed the new round', () => committedOffsets(sb.broker, group, topic).every((o) => o === 11), 90_000, explain);
+    await eventually(`${kind}-5 reported the round`, () => m5.records.length >= PARTITIONS, 10_000, explain);
     await new Promise((r) => setTimeout(r, 500));
     assert.deepEqual(m5.records.map((r) => r.offset).sort(), Array(PARTITIONS).fill(10), `${kind}-5 resumes at the committed offsets (10), nothing older`);
     assert.equal(await m5.stop(), 0);
@@ -287,6 +291,7 @@ export async function runGroupScenario(kind: ClientKind, log: (msg: string) => v
     produceRound(sb.broker, topic);
     const m6 = spawnOne(`${kind}-6`);
     await eventually('member after broker restart consumed the new round', () => committedOffsets(sb.broker, group, topic).every((o) => o === 12), 90_000, explain);
+    await eventually(`${kind}-6 reported the round`, () => m6.records.length >= PARTITIONS, 10_000, explain);
     await new Promise((r) => setTimeout(r, 500));
     assert.deepEqual(m6.records.map((r) => r.offset).sort(), Array(PARTITIONS).fill(11), `${kind}-6 resumes at the offsets committed before the broker restart`);
     assert.equal(await m6.stop(), 0);
