@@ -19,11 +19,14 @@
  *   awaited  one record per send, each awaited before the next (Samsa with
  *            linger.ms=0, what a Java user sets for synchronous sends; the
  *            others have no linger).
- * Rows: 'samsa' (counted in the summary) as above; 'floor': a raw socket writing
- * pre-encoded Produce requests (the peers' 1000-record requests, 8 in flight, when
- * batched; one record at a time when awaited) — what the broker costs with no
- * client work at all, the ceiling for every client (it bounds the ratio any
- * client can reach in that scenario).
+ * Rows: 'samsa' (counted in the summary) as above; 'samsa-sleep' (awaited only):
+ * Samsa with samsa.busy.poll.us=0, its thread sleeps while a response is due as the
+ * peers' do; 'floor': a raw socket writing pre-encoded Produce requests (the peers'
+ * 1000-record requests, 8 in flight, when batched; one record at a time, the socket
+ * busy-polled, when awaited) — what the broker costs with no client work at all,
+ * the ceiling for every client (it bounds the ratio any client can reach in that
+ * scenario). Each row also shows the CPU this process spent per record (the broker
+ * is another process): busy polling trades CPU for latency, and this shows how much.
  * Samsa runs with its defaults otherwise (idempotence on); the peers with theirs
  * (idempotence off). Each run interleaves the clients (a shared machine is noisy);
  * a figure is the median of --runs runs, a ratio the median of the per-run ratios.
@@ -42,6 +45,7 @@ import { encodeRequestHeader } from '../src/protocol/generated/request-header.ts
 import { Writer } from '../src/protocol/primitives/writer.ts';
 import { buildRecordBatch } from '../src/protocol/records/batch-builder.ts';
 import { FrameSplitter } from '../src/protocol/frame-splitter.ts';
+import { busyPollBegin, busyPollEnd } from '../src/client/network/busy-poll.ts';
 import { join } from 'node:path';
 import { REPO_ROOT, makeTempDir, removeDir, startSamsa } from '../test/interop/harness.ts';
 
@@ -77,7 +81,8 @@ function samsaBatchSize(valueSize: number): number {
 type Runner = (topic: string, value: Buffer, count: number) => Promise<void>;
 interface Client {
   name: string;
-  batched: Runner;
+  /** Absent: the client runs the awaited scenarios only. */
+  batched?: Runner;
   awaited: Runner;
   close(): Promise<void>;
 }
@@ -168,6 +173,17 @@ async function floorClient(bootstrap: string): Promise<Client> {
       waiting.push(resolve);
       socket.write(frame);
     });
+  // Awaited: the socket is polled while the response is due, as Samsa's client does
+  // (samsa.busy.poll.us), so the floor stays the ceiling for every client.
+  const polledRoundTrip = (frame: Buffer): Promise<void> =>
+    new Promise<void>((resolve) => {
+      busyPollBegin(FLOOR_POLL_US);
+      waiting.push(() => {
+        busyPollEnd();
+        resolve();
+      });
+      socket.write(frame);
+    });
   return {
     name: 'floor',
     async batched(topic, value, count) {
@@ -175,7 +191,7 @@ async function floorClient(bootstrap: string): Promise<Client> {
     },
     async awaited(topic, value, count) {
       const frame = requestFor(topic, value, 1);
-      for (let i = 0; i < count; i++) await roundTrip(frame);
+      for (let i = 0; i < count; i++) await polledRoundTrip(frame);
     },
     async close() {
       socket.destroy();
@@ -226,6 +242,8 @@ async function platformaticClient(bootstrap: string): Promise<Client> {
   };
 }
 
+const FLOOR_POLL_US = 200;
+
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[(xs.length - 1) >> 1]!;
 
 async function main(): Promise<void> {
@@ -237,6 +255,12 @@ async function main(): Promise<void> {
   const makers: Record<string, (b: string) => Promise<Client>> = {
     // The peers' batch: ~167 records per partition per request.
     samsa: (b) => samsaClient(b, 'samsa', (size) => ({ 'batch.size': samsaBatchSize(size) })),
+    // Awaited sends without busy polling: what the CPU it spends buys.
+    'samsa-sleep': async (b) => {
+      const c = await samsaClient(b, 'samsa-sleep', () => ({ 'samsa.busy.poll.us': 0 }));
+      delete c.batched;
+      return c;
+    },
     kafkajs: kafkajsClient,
     platformatic: platformaticClient,
     floor: floorClient,
@@ -245,6 +269,8 @@ async function main(): Promise<void> {
   for (const [name, make] of Object.entries(makers)) if (only === null || only.includes(name)) clients.push(await make(broker.bootstrap));
   /** msgs/s of each run, by scenario and client. */
   const results = new Map<string, Map<string, number[]>>();
+  /** CPU µs (user + system, this process) per record of each run, by scenario and client. */
+  const cpu = new Map<string, Map<string, number[]>>();
   let topicSeq = 0;
   try {
     for (const size of [100, 1024]) {
@@ -254,21 +280,26 @@ async function main(): Promise<void> {
         const label = `${mode} ${size === 100 ? '100 B' : '1 KiB'}`;
         const row = new Map<string, number[]>();
         results.set(label, row);
-        const here = clients;
+        const cpuRow = new Map<string, number[]>();
+        cpu.set(label, cpuRow);
+        const here = clients.filter((c) => c[mode] !== undefined);
         const topics = new Map<string, string>();
         for (const c of here) {
           const topic = `bench-${c.name}-${++topicSeq}`;
           topics.set(c.name, topic);
           await admin.createTopics([{ name: topic, numPartitions: PARTITIONS }]);
           // Warm-up (connections, metadata, JIT) on the same topic.
-          await c[mode](topic, value, Math.min(2000, count));
+          await c[mode]!(topic, value, Math.min(2000, count));
         }
         // The machine is shared: runs interleave the clients.
         for (let run = 0; run < RUNS; run++) {
           for (const c of here) {
             const t0 = performance.now();
-            await c[mode](topics.get(c.name)!, value, count);
+            const c0 = process.cpuUsage();
+            await c[mode]!(topics.get(c.name)!, value, count);
+            const used = process.cpuUsage(c0);
             row.set(c.name, [...(row.get(c.name) ?? []), count / ((performance.now() - t0) / 1000)]);
+            cpuRow.set(c.name, [...(cpuRow.get(c.name) ?? []), (used.user + used.system) / count]);
           }
         }
         const what =
@@ -278,7 +309,8 @@ async function main(): Promise<void> {
         console.log(`${label}: ${what}`);
         for (const c of here) {
           const rate = median(row.get(c.name)!);
-          console.log(`  ${c.name.padEnd(13)} ${Math.round(rate).toString().padStart(9)} msgs/s  ${((rate * size) / 1e6).toFixed(1).padStart(7)} MB/s   (best ${Math.round(Math.max(...row.get(c.name)!))})`);
+          const cpuUs = median(cpuRow.get(c.name)!);
+          console.log(`  ${c.name.padEnd(13)} ${Math.round(rate).toString().padStart(9)} msgs/s  ${((rate * size) / 1e6).toFixed(1).padStart(7)} MB/s  ${cpuUs.toFixed(1).padStart(6)} µs CPU/msg   (best ${Math.round(Math.max(...row.get(c.name)!))})`);
         }
       }
     }
@@ -292,7 +324,7 @@ async function main(): Promise<void> {
   const summary: string[] = [];
   const peers = ['kafkajs', 'platformatic'];
   for (const [label, row] of results) {
-    for (const ours of ['samsa', 'floor']) {
+    for (const ours of ['samsa', 'samsa-sleep', 'floor']) {
       const s = row.get(ours);
       if (s === undefined) continue;
       const parts: string[] = [];
@@ -303,7 +335,7 @@ async function main(): Promise<void> {
         parts.push(`${ratio.toFixed(2)}x ${n}`);
         summary.push(`${ours}_${label.replace(/\s+/g, '_')}_vs_${n}=${ratio.toFixed(2)}`);
       }
-      const note = ours === 'floor' ? '  (no client work: the most any client could reach)' : '';
+      const note = ours === 'floor' ? '  (no client work: the most any client could reach)' : ours === 'samsa-sleep' ? '  (samsa.busy.poll.us=0)' : '';
       console.log(`  ${label.padEnd(16)} ${ours.padEnd(12)} ${parts.join('  ')}${note}`);
     }
   }

@@ -46,6 +46,8 @@ export interface ConsumerConfig<K = Buffer | null, V = Buffer | null> {
   'socket.connection.setup.timeout.ms'?: number;
   /** Samsa: completed fetches buffered ahead per partition while the application processes (default 2). */
   'fetch.prefetch.depth'?: number;
+  /** Samsa: µs the client polls its sockets (instead of sleeping) per request in flight; 0 never. Default 200. */
+  'samsa.busy.poll.us'?: number;
 }
 
 export interface ConsumerSettings {
@@ -78,6 +80,7 @@ export interface ConsumerSettings {
   allowAutoCreateTopics: boolean;
   connectTimeoutMs: number;
   prefetchDepth: number;
+  busyPollUs: number;
 }
 
 /** Configs the consumer protocol (KIP-848) takes from the broker instead (Java's CONSUMER_PROTOCOL_UNSUPPORTED_CONFIGS). */
@@ -166,5 +169,6 @@ export function resolveConfig(config: ConsumerConfig<unknown, unknown>): Consume
     allowAutoCreateTopics: bool(c, 'allow.auto.create.topics', true),
     connectTimeoutMs: int(c, 'socket.connection.setup.timeout.ms', 10_000),
     prefetchDepth: int(c, 'fetch.prefetch.depth', 2, 1),
+    busyPollUs: int(c, 'samsa.busy.poll.us', 200),
   };
 }

@@ -78,6 +78,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
       requestTimeoutMs: o.requestTimeoutMs,
       connectTimeoutMs: o.connectTimeoutMs,
       metadataMaxAgeMs: o.metadataMaxAgeMs,
+      busyPollUs: o.busyPollUs,
     });
     this.fetcher = new Fetcher(this.cluster, this.subs, o, { onData: () => this.signal() });
     const events: GroupMembershipEvents = {

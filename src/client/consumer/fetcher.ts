@@ -219,6 +219,7 @@ export class Fetcher {
       clientId: this.o.clientId,
       requestTimeoutMs: this.o.requestTimeoutMs,
       connectTimeoutMs: this.o.connectTimeoutMs,
+      busyPollUs: this.o.busyPollUs,
     });
     this.conns.set(node, p);
     p.then(

@@ -58,6 +58,7 @@ export class GroupCoordinatorLink {
           clientId: this.o.clientId,
           requestTimeoutMs: this.o.requestTimeoutMs,
           connectTimeoutMs: this.o.connectTimeoutMs,
+      busyPollUs: this.o.busyPollUs,
           onClose: (closedConn) => {
             if (this.coordinator === closedConn) this.coordinator = null;
           },

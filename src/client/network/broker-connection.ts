@@ -19,6 +19,7 @@
  * connection: a late response would block every later one.
  */
 import { connect as netConnect } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import type { Socket } from 'node:net';
 import { KafkaError, ErrorCode } from '../../protocol/errors/index.ts';
 import { ApiVersionsApi } from '../../protocol/generated/api-keys.ts';
@@ -31,6 +32,7 @@ import { Reader } from '../../protocol/primitives/reader.ts';
 import { Writer } from '../../protocol/primitives/writer.ts';
 import { ConnectionError, ProtocolError, RequestTimeoutError } from './errors.ts';
 import { DirectFrameReader, FrameReader, FrameSizeError } from './frame-reader.ts';
+import { busyPollBegin, busyPollEnd } from './busy-poll.ts';
 
 export const CLIENT_SOFTWARE_NAME = 'samsa';
 export const CLIENT_SOFTWARE_VERSION = '0.1.0';
@@ -46,6 +48,8 @@ export const CONNECTION_DEFAULTS = {
   maxInFlight: 5,
   /** Largest response frame accepted: above fetch.max.bytes (50 MiB) with room to spare. */
   maxResponseBytes: 256 * 1024 * 1024,
+  /** samsa.busy.poll.us: see busy-poll.ts. */
+  busyPollUs: 200,
 } as const;
 
 export interface BrokerConnectionOptions {
@@ -59,6 +63,8 @@ export interface BrokerConnectionOptions {
   requestTimeoutMs?: number;
   maxInFlight?: number;
   maxResponseBytes?: number;
+  /** Busy-poll window per request in µs (samsa.busy.poll.us); 0 never spins. */
+  busyPollUs?: number;
   clientSoftwareName?: string;
   clientSoftwareVersion?: string;
   /** Called once when the connection closes, with the reason (null for close()). */
@@ -97,6 +103,10 @@ interface Pending {
   /** sendWithCallback(): the listener and its context instead of a promise. */
   readonly cb: ResponseCallback<unknown, unknown> | null;
   readonly ctx: unknown;
+  /** Holds the busy poller while in flight (see busy-poll.ts). */
+  polling: boolean;
+  /** performance.now() when its busy-poll window ends. */
+  pollUntil: number;
 }
 
 /**
@@ -110,6 +120,10 @@ function noop(): void {}
 
 /** Delivers a request's outcome to its promise or callback. */
 function settle(p: Pending, err: Error | null, body?: unknown): void {
+  if (p.polling) {
+    p.polling = false;
+    busyPollEnd();
+  }
   const cb = p.cb;
   if (cb === null) {
     if (err !== null) p.reject(err);
@@ -138,6 +152,10 @@ const LARGE_WRITER_BYTES = 1024 * 1024;
  * copied into the request. The caller keeps them unchanged until the request completes.
  */
 const SPLICE_MIN_BYTES = 8192;
+/** Busy polling pauses after this many responses in a row that came after their window… */
+const POLL_MISS_LIMIT = 16;
+/** …for this long. */
+const POLL_PAUSE_MS = 1000;
 
 export class BrokerConnection {
   readonly host: string;
@@ -148,6 +166,10 @@ export class BrokerConnection {
   private readonly clientId: string | null;
   private readonly requestTimeoutMs: number;
   private readonly maxInFlight: number;
+  private readonly busyPollUs: number;
+  /** Responses in a row that came after their busy-poll window; at POLL_MISS_LIMIT polling pauses. */
+  private pollMisses = 0;
+  private pollPausedUntil = 0;
   private readonly onClose: ((conn: BrokerConnection, error: Error | null) => void) | undefined;
   private readonly socket: Socket;
   private readonly frames: FrameReader;
@@ -182,6 +204,7 @@ export class BrokerConnection {
     this.clientId = opts.clientId === undefined ? CONNECTION_DEFAULTS.clientId : opts.clientId;
     this.requestTimeoutMs = opts.requestTimeoutMs ?? CONNECTION_DEFAULTS.requestTimeoutMs;
     this.maxInFlight = Math.max(1, opts.maxInFlight ?? CONNECTION_DEFAULTS.maxInFlight);
+    this.busyPollUs = Math.max(0, opts.busyPollUs ?? CONNECTION_DEFAULTS.busyPollUs);
     this.frames = new FrameReader(opts.maxResponseBytes ?? CONNECTION_DEFAULTS.maxResponseBytes);
     this.onClose = opts.onClose;
     socket.setNoDelay(true);
@@ -229,6 +252,11 @@ export class BrokerConnection {
   /** Requests written and awaiting a response, plus those queued behind maxInFlight. */
   get pendingRequests(): number {
     return this.inFlight.length + this.queued.length;
+  }
+
+  /** Whether requests written now busy-poll (samsa.busy.poll.us > 0, not paused after late responses). */
+  get busyPolling(): boolean {
+    return this.busyPollUs > 0 && performance.now() >= this.pollPausedUntil;
   }
 
   /** The broker's version range per API key, from the handshake. */
@@ -452,11 +480,11 @@ export class BrokerConnection {
     let promise: Promise<unknown>;
     if (cb === null) {
       promise = new Promise<unknown>((resolve, reject) => {
-        p = { correlationId, api, version, timeoutMs, deadline, frame, resolve, reject, cb: null, ctx: null };
+        p = { correlationId, api, version, timeoutMs, deadline, frame, resolve, reject, cb: null, ctx: null, polling: false, pollUntil: 0 };
       });
     } else {
       promise = undefined as unknown as Promise<unknown>;
-      p = { correlationId, api, version, timeoutMs, deadline, frame, resolve: noop, reject: noop, cb, ctx };
+      p = { correlationId, api, version, timeoutMs, deadline, frame, resolve: noop, reject: noop, cb, ctx, polling: false, pollUntil: 0 };
     }
     if (this.inFlight.length < this.maxInFlight && this.queued.length === 0) this.write(p, writeNow);
     else this.queued.push(p);
@@ -468,6 +496,14 @@ export class BrokerConnection {
     const frame = p.frame!;
     p.frame = null;
     this.inFlight.push(p);
+    if (this.busyPollUs > 0) {
+      const now = performance.now();
+      if (now >= this.pollPausedUntil) {
+        p.polling = true;
+        p.pollUntil = now + this.busyPollUs / 1000;
+        busyPollBegin(this.busyPollUs);
+      }
+    }
     if (!writeNow) this.cork();
     if (Buffer.isBuffer(frame)) {
       this.socket.write(frame);
@@ -545,8 +581,23 @@ export class BrokerConnection {
       this.shutdown(new ProtocolError(this.label, `cannot decode ${p.api.name} v${p.version} response: ${(err as Error).message}`, { cause: err }));
       return;
     }
+    if (p.polling) this.countPoll(p);
     settle(p, null, body);
     while (!this.isClosed && this.queued.length > 0 && this.inFlight.length < this.maxInFlight) this.write(this.queued.shift()!);
+  }
+
+  /**
+   * A broker that keeps answering after the window (a remote one, or long-polled
+   * fetches on an idle topic) is not polled for a while: spinning would only burn CPU.
+   */
+  private countPoll(p: Pending): void {
+    const now = performance.now();
+    if (now <= p.pollUntil) {
+      this.pollMisses = 0;
+    } else if (++this.pollMisses >= POLL_MISS_LIMIT) {
+      this.pollMisses = 0;
+      this.pollPausedUntil = now + POLL_PAUSE_MS;
+    }
   }
 
   private armTimer(deadline: number): void {

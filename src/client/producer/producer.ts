@@ -116,6 +116,7 @@ export class Producer<K = Bytes, V = Bytes> extends EventEmitter implements Send
       connectTimeoutMs: c.connectTimeoutMs,
       maxInFlight: c.maxInFlight + 1,
       metadataMaxAgeMs: c.metadataMaxAgeMs,
+      busyPollUs: c.busyPollUs,
     });
     this.accumulator = new RecordAccumulator(c.batchSize, c.bufferMemory, c.maxRequestSize);
     this.sender = new Sender(c as ResolvedProducerConfig<unknown, unknown>, this.cluster, this.accumulator, this);

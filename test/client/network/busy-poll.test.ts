@@ -1,0 +1,104 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { BrokerConnection } from '../../../src/client/network/broker-connection.ts';
+import { busyPollActive, busyPollBegin, busyPollEnd } from '../../../src/client/network/busy-poll.ts';
+import { Consumer } from '../../../src/client/consumer/consumer.ts';
+import { ConfigException } from '../../../src/client/producer/errors.ts';
+import { Producer } from '../../../src/client/producer/producer.ts';
+import { APIS } from '../../../src/protocol/generated/api-keys.ts';
+import { encodeApiVersionsResponse } from '../../../src/protocol/generated/api-versions-response.ts';
+import { encodeMetadataResponse } from '../../../src/protocol/generated/metadata-response.ts';
+import { Writer } from '../../../src/protocol/primitives/writer.ts';
+import { frameV0, startFakeServer } from '../helpers.ts';
+import type { FakeRequest } from '../helpers.ts';
+
+const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** A broker that answers ApiVersions and Metadata, each `delayMs` after the request. */
+async function slowBroker(delayMs: number) {
+  return startFakeServer((req: FakeRequest, socket) => {
+    let frame: Buffer;
+    if (req.apiKey === 18) {
+      const w = new Writer(256);
+      encodeApiVersionsResponse(w, { errorCode: 0, apiKeys: [{ apiKey: 3, minVersion: 0, maxVersion: 12 }, { apiKey: 18, minVersion: 0, maxVersion: 4 }] }, req.apiVersion);
+      frame = frameV0(req.correlationId, Buffer.from(w.finish()));
+    } else {
+      const w = new Writer(64);
+      encodeMetadataResponse(w, { brokers: [], topics: [] }, req.apiVersion);
+      frame = frameV0(req.correlationId, Buffer.concat([Buffer.from([0]), w.finish()]));
+    }
+    setTimeout(() => socket.write(frame), delayMs);
+  });
+}
+
+// One spinner per process: the tests run one after the other.
+describe('busy polling (samsa.busy.poll.us)', { concurrency: 1 }, () => {
+  it('spins only while a polled request is in flight', async () => {
+    assert.equal(busyPollActive(), false);
+    busyPollBegin(60_000_000);
+    assert.equal(busyPollActive(), true);
+    await sleep(5);
+    assert.equal(busyPollActive(), true, 'still within the window and in flight');
+    busyPollEnd();
+    await tick();
+    await tick();
+    assert.equal(busyPollActive(), false, 'stops once nothing is in flight');
+  });
+
+  it('stops at the end of the window even while the request is still in flight', async () => {
+    busyPollBegin(1000);
+    await sleep(20);
+    await tick();
+    assert.equal(busyPollActive(), false);
+    busyPollEnd();
+    // A later request starts it again.
+    busyPollBegin(60_000_000);
+    assert.equal(busyPollActive(), true);
+    busyPollEnd();
+    await tick();
+    await tick();
+    assert.equal(busyPollActive(), false);
+  });
+
+  it('a connection pauses polling after 16 responses in a row that came after the window', async () => {
+    const fake = await slowBroker(5);
+    try {
+      const conn = await BrokerConnection.connect({ host: '127.0.0.1', port: fake.port, busyPollUs: 100 });
+      // The handshake's response was the first late one.
+      assert.equal(conn.busyPolling, true);
+      for (let i = 0; i < 14; i++) await conn.send(APIS.Metadata, { topics: null });
+      assert.equal(conn.busyPolling, true, '15 late responses: still polling');
+      await conn.send(APIS.Metadata, { topics: null });
+      assert.equal(conn.busyPolling, false, 'the 16th late response pauses polling');
+      // While paused, a request in flight does not spin.
+      const pending = conn.send(APIS.Metadata, { topics: null });
+      await tick();
+      assert.equal(busyPollActive(), false);
+      await pending;
+      conn.close();
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it('samsa.busy.poll.us=0 never spins', async () => {
+    const fake = await slowBroker(20);
+    try {
+      const conn = await BrokerConnection.connect({ host: '127.0.0.1', port: fake.port, busyPollUs: 0 });
+      assert.equal(conn.busyPolling, false);
+      const pending = conn.send(APIS.Metadata, { topics: null });
+      await tick();
+      assert.equal(busyPollActive(), false);
+      await pending;
+      conn.close();
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it('is a checked config of the producer and the consumer', () => {
+    assert.throws(() => new Producer({ 'bootstrap.servers': '127.0.0.1:1', 'samsa.busy.poll.us': -1 }), ConfigException);
+    assert.throws(() => new Consumer({ 'bootstrap.servers': '127.0.0.1:1', 'group.id': 'g', 'samsa.busy.poll.us': 'fast' as unknown as number }), /samsa\.busy\.poll\.us/);
+  });
+});
