@@ -103,8 +103,10 @@ export class RecordAccumulator {
   incompleteRecords = 0;
 
   constructor(batchSize: number, bufferMemory: number, maxRequestSize = Infinity) {
-    // A batch must fit in a request (with room for the request's own headers).
-    this.batchSize = Math.max(Math.min(batchSize, maxRequestSize - 1024), BATCH_HEADER_SIZE + 64);
+    // A batch must fit in a request (with room for the request's own headers). As in
+    // Java, a batch always takes its first record, whatever batch.size says (0: one
+    // record per batch, unless a second fits in the first one's buffer).
+    this.batchSize = Math.max(0, Math.min(batchSize, maxRequestSize - 1024));
     this.chunkSize = Math.min(this.batchSize, 16384);
     this.totalMemory = bufferMemory;
   }

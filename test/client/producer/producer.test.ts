@@ -192,6 +192,25 @@ describe('Producer against a broker', () => {
     await p.close();
   });
 
+  it('batch.size is honoured however small: 0 puts each record in a batch of its own (as Java)', async () => {
+    const t = topic(1);
+    for (const [batchSize, expected] of [[0, 5], [400, 2], [16384, 1]] as const) {
+      const p = new Producer({ 'bootstrap.servers': b.bootstrap, 'batch.size': batchSize, 'linger.ms': 60_000 });
+      await p.partitionsFor(t);
+      const futures = Array.from({ length: 5 }, (_, i) => p.send({ topic: t, value: Buffer.alloc(100, i) }));
+      // 61 B of batch header + ~107 B per record: 3 records fit in 400 B.
+      await new Promise((r) => setImmediate(r));
+      const acc = (p as unknown as { accumulator: RecordAccumulator }).accumulator;
+      const batches = acc.topics.get(t)!.partitions[0]!.batches;
+      assert.deepEqual(batches.map((x) => x.recordCount).reduce((a, n) => a + n, 0), 5);
+      assert.equal(batches.length, expected, `batch.size ${batchSize}: ${batches.map((x) => x.recordCount).join('+')} records per batch`);
+      await p.flush();
+      const mds = await Promise.all(futures);
+      assert.deepEqual(mds.map((m) => m.partition), [0, 0, 0, 0, 0]);
+      await p.close();
+    }
+  });
+
   it('buffer.memory full: sends wait for memory, and fail with TimeoutError after max.block.ms if none frees', async () => {
     const t = topic(1);
     // Tiny buffer: records wait for earlier batches to complete, and all get through.
