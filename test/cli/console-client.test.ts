@@ -12,7 +12,8 @@ import { after, before, describe, it } from 'node:test';
 import { Admin } from '../../src/client/admin/admin.ts';
 import { BrokerConnection } from '../../src/client/network/broker-connection.ts';
 import { Producer } from '../../src/client/producer/producer.ts';
-import { ConsumerGroupHeartbeatApi, FetchApi } from '../../src/protocol/generated/api-keys.ts';
+import type { ApiHandler } from '../../src/broker/handlers/api-handler.ts';
+import { ConsumerGroupHeartbeatApi, FetchApi, MetadataApi } from '../../src/protocol/generated/api-keys.ts';
 import type { DecodedBatch } from '../../src/protocol/records/record.ts';
 import { iterateRecordSet } from '../../src/protocol/records/record-set.ts';
 import { startTestBroker } from '../client/helpers.ts';
@@ -55,6 +56,21 @@ describe('samsa produce / consume on the client', () => {
     const [res] = await admin.listConsumerGroupOffsets([group]);
     assert.equal(res!.error, null);
     return new Map(res!.offsets.map((o) => [o.partition, o.offset]));
+  }
+
+  /** Counts the Metadata requests naming `topic` the broker answers, until `restore()`. */
+  function metadataRequestsFor(topic: string): { count(): number; restore(): void } {
+    const handlers = b.broker.handlers as Map<number, ApiHandler>;
+    const original = handlers.get(MetadataApi.apiKey)!;
+    let n = 0;
+    handlers.set(MetadataApi.apiKey, {
+      ...original,
+      handle(ctx, req: { topics: { name: string | null }[] | null }) {
+        if (req.topics?.some((t) => t.name === topic)) n++;
+        return original.handle(ctx, req);
+      },
+    });
+    return { count: () => n, restore: () => void handlers.set(MetadataApi.apiKey, original) };
   }
 
   /** Raw batches of a partition, as the broker stored them. */
@@ -140,8 +156,21 @@ describe('samsa produce / consume on the client', () => {
     let sent = 0;
     for (const signal of ['SIGTERM', 'SIGINT'] as const) {
       // linger.ms 60 s: nothing goes out unless the signal flushes it.
+      const asked = metadataRequestsFor('sig');
       const p = spawnSamsa(['produce', ...bs, '--topic', 'sig', '--timeout', '60000']);
       p.child.stdin!.write(`${signal}-1\n${signal}-2\n`);
+      // The tool reads its input once it knows the topic (a signal before that ends it
+      // with nothing sent): wait for its Metadata request, however long the process takes
+      // to start, then give it time to read the two lines.
+      try {
+        const deadline = Date.now() + 30_000;
+        while (asked.count() === 0) {
+          assert.ok(Date.now() < deadline, `the produce tool never asked for the topic's metadata: ${p.stderr()}`);
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      } finally {
+        asked.restore();
+      }
       await new Promise((r) => setTimeout(r, 1500));
       const t0 = Date.now();
       p.child.kill(signal);

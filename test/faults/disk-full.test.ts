@@ -78,7 +78,10 @@ test('full disk: KAFKA_STORAGE_ERROR for the produce, reads keep working, produc
     assert.ok(filled.acked > 100, `records were acked before the disk filled (${filled.acked})`);
     assert.ok(freeBytes(disk) < 64 * 1024, `the disk is full (${freeBytes(disk)} bytes free)`);
     assert.equal(broker.proc.exitCode, null, 'the broker is still running');
-    assert.match(broker.logTail(), /append to full-0 failed: .*ENOSPC/);
+    // The broker logs the failure before it answers, but the line reaches this process
+    // over a pipe, not with the answer: wait for it.
+    const logged = broker;
+    await eventually('the broker to log the failed append', () => /append to full-0 failed: .*ENOSPC/.test(logged.logTail()), 10_000);
 
     // Reads keep being served: every acked record is there, at its offset.
     const acked = readJsonLines<Acked>(ackedFile);

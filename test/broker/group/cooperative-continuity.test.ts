@@ -58,12 +58,21 @@ test('confluent-kafka cooperative-sticky: a 4th member joins while the others ke
     members.push(m4);
     const all = [...old, m4];
     await eventually('4 members balanced', () => balanced(sb.broker, group, all), 45_000, explain);
-    // Let the members report anything still in flight, then stop the producer.
-    await new Promise((r) => setTimeout(r, 1000));
+    // The group is Stable with every member owning partitions: the incremental rebalance is complete.
+    const completedAtNow = (): number => Math.max(...all.flatMap((m) => callbacks(m).map((e) => e.t!)));
+    // Each member's lines arrive in order over its pipe, some time after it printed them
+    // (balanced() only needs the last "assigned" line of each): once every member has
+    // reported an event stamped after the last callback, everything it printed before is
+    // in (records of the window below, callbacks). The producer keeps writing until then.
+    await eventually(
+      'every member reported an event after the end of the rebalance',
+      () => all.every((m) => (m.events as TimedEvent[]).some((e) => e.t !== undefined && e.t > completedAtNow())),
+      30_000,
+      explain,
+    );
     clearInterval(producer);
     producer = undefined;
-    // The group is Stable with every member owning partitions: the incremental rebalance is complete.
-    const completedAt = Math.max(...all.flatMap((m) => callbacks(m).map((e) => e.t!)));
+    const completedAt = completedAtNow();
 
     // Final assignments: disjoint, complete, nobody empty.
     const final = all.flatMap((m) => m.assigned ?? []).sort((x, y) => x - y);

@@ -213,7 +213,7 @@ describe('produce', () => {
     const r = await produce('acks0', 0, batchOf(['b']), { client: c2, acks: 1 });
     assert.equal(r.baseOffset, 1n);
     c2.sendNoResponse(ProduceApi, 9, { acks: 0, timeoutMs: 1000, transactionalId: null, topicData: [{ name: 'missing', partitionData: [{ index: 0, records: batchOf(['a']) }] }] });
-    for (let i = 0; i < 50 && !c2.closed; i++) await sleep(20);
+    for (let i = 0; i < 500 && !c2.closed; i++) await sleep(20);
     assert.equal(c2.closed, true);
   });
 

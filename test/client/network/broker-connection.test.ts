@@ -116,7 +116,7 @@ describe('BrokerConnection against Samsa', () => {
       }
       conn.uncorkWrites();
       sync = false;
-      for (let i = 0; i < 200 && results.length < sizes.length; i++) await new Promise((r) => setTimeout(r, 10));
+      for (let i = 0; i < 3000 && results.length < sizes.length; i++) await new Promise((r) => setTimeout(r, 10));
       assert.deepEqual(results.map((r) => r.i), [0, 1, 2, 3], 'answered in order');
       assert.ok(results.every((r) => r.err === null));
       assert.deepEqual(results.map((r) => r.offsets), [[0n, 0n], [3n, 3n], [43n, 43n], [143n, 143n]]);
@@ -318,7 +318,7 @@ describe('BrokerConnection against a scripted server', () => {
       await assert.rejects(conn.send(APIS.Produce, { acks: 0, topicData: [] }), TypeError);
       for (let i = 0; i < 10; i++) await conn.sendNoResponse(APIS.Produce, { acks: 0, timeoutMs: 1000, topicData: [] });
       assert.equal(conn.pendingRequests, 0);
-      for (let i = 0; i < 100 && produced.length < 10; i++) await new Promise((r) => setTimeout(r, 5));
+      for (let i = 0; i < 2000 && produced.length < 10; i++) await new Promise((r) => setTimeout(r, 5));
       assert.equal(produced.length, 10);
       assert.ok(produced.every((r) => r.apiVersion === 11));
       conn.close();
