@@ -18,9 +18,8 @@ describe('LogManager', () => {
   const dirs = () => [path.join(dir, 'a'), path.join(dir, 'b')];
 
   it('creates, discovers, checkpoints and shuts down cleanly', async () => {
-    const t0 = performance.now();
+    // Start-up time is measured by bench:broker (ready_ms), not asserted here.
     let m = LogManager.open({ logDirs: dirs(), clusterId: 'abc', nodeId: 3, clock: new ManualClock() });
-    assert.ok(performance.now() - t0 < 300);
     const l0 = m.getOrCreateLog('orders', 0);
     const l1 = m.getOrCreateLog('orders', 1, { 'segment.bytes': '400' });
     assert.notEqual(m.logDirOf('orders', 0), m.logDirOf('orders', 1)); // spread over dirs
