@@ -177,7 +177,7 @@ async function floorClient(bootstrap: string): Promise<Client> {
   // (samsa.busy.poll.us), so the floor stays the ceiling for every client.
   const polledRoundTrip = (frame: Buffer): Promise<void> =>
     new Promise<void>((resolve) => {
-      busyPollBegin(FLOOR_POLL_US);
+      busyPollBegin(performance.now() + FLOOR_POLL_US / 1000);
       waiting.push(() => {
         busyPollEnd();
         resolve();

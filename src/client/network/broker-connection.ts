@@ -501,7 +501,7 @@ export class BrokerConnection {
       if (now >= this.pollPausedUntil) {
         p.polling = true;
         p.pollUntil = now + this.busyPollUs / 1000;
-        busyPollBegin(this.busyPollUs);
+        busyPollBegin(p.pollUntil);
       }
     }
     if (!writeNow) this.cork();

@@ -9,7 +9,7 @@
  * kernel has it. This is Linux's SO_BUSY_POLL / Aeron's spinning idle strategy,
  * done in user space.
  *
- * Cost: up to `windowUs` of CPU per request whose response is slower than that
+ * Cost: up to the window (samsa.busy.poll.us) of CPU per request whose response is slower
  * (then the loop sleeps as usual until the response comes); nothing while no
  * request is in flight. One spinner serves every connection of the process.
  */
@@ -26,11 +26,10 @@ function spin(): void {
   else spinning = false;
 }
 
-/** A request went on the wire: poll for up to `windowUs` µs (0: never). */
-export function busyPollBegin(windowUs: number): void {
+/** A request went on the wire: poll until performance.now() reaches `endMs`. */
+export function busyPollBegin(endMs: number): void {
   holders++;
-  const end = performance.now() + windowUs / 1000;
-  if (end > until) until = end;
+  if (endMs > until) until = endMs;
   if (!spinning) {
     spinning = true;
     setImmediate(spin);
