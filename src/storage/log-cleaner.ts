@@ -11,6 +11,9 @@ import { decodeRecordBatch } from '../protocol/records/batch-decoder.ts';
 import type { RecordInput } from '../protocol/records/record.ts';
 import type { BatchInfo } from './batch-scanner.ts';
 import { batchInfoAt } from './batch-scanner.ts';
+import { CONTROL_ABORT, CleanedTransactions } from './cleaned-transactions.ts';
+import type { AbortedTxn } from './txn-index.ts';
+import { controlTypeAt } from './txn-index.ts';
 import { CLEANER_OFFSET_CHECKPOINT, readOffsetCheckpointLenient, topicPartitionKey, writeOffsetCheckpoint } from './checkpoint-file.ts';
 import type { Clock } from './clock.ts';
 import type { FileIO } from './file-io.ts';
@@ -55,8 +58,10 @@ const MAP_ENTRY_OVERHEAD = 64;
  *   tombstone rewrites its batch with attribute bit 6 and baseTimestamp =
  *   now + delete.retention.ms (record timestamps unchanged: deltas are re-based);
  *   a later pass after that time drops the tombstone.
- * - Control batches are kept as they are. A producer's last batch is kept, emptied
- *   if need be, so its sequence state survives (as Kafka does).
+ * - Transaction markers stay while a batch of their transaction is left; then they
+ *   get a delete horizon and go after it, and an aborted transaction's `.txnindex`
+ *   entry goes first (cleaned-transactions.ts). A producer's last batch is kept,
+ *   emptied if need be, so its sequence state survives (as Kafka does).
  * - Consecutive segments are grouped up to segment.bytes; each group is written as
  *   `<base>.log.cleaned` (+ indexes), fsynced, renamed `.swap`, then swapped in:
  *   the originals become `.deleted` and the swap loses its suffix. A crash at any
@@ -200,7 +205,19 @@ export class LogCleaner {
     const toClean = log.allSegments.filter((s, i, all) => s.baseOffset < endOffset && (all[i + 1]?.baseOffset ?? log.logEndOffset) <= endOffset);
     let earliestHorizon = Infinity;
     const emptied: LogSegment[] = [];
-    const ctx = { offsetMap, mapEndOffset: endOffset, now, deleteRetentionMs: log.config['delete.retention.ms'], lastBatchOfProducer, aborted };
+    const txns = new CleanedTransactions(log.txnIndex.overlapping(log.logStartOffset, endOffset));
+    const indexEntriesToDrop: AbortedTxn[] = [];
+    const ctx: FilterContext = {
+      offsetMap,
+      mapEndOffset: endOffset,
+      now,
+      deleteRetentionMs: log.config['delete.retention.ms'],
+      lastBatchOfProducer,
+      aborted,
+      txns,
+      indexed: (lastOffset) => log.txnIndex.has(lastOffset),
+      dropIndexEntry: (e) => indexEntriesToDrop.push(e),
+    };
     for (const group of groupSegments(toClean, log.config['segment.bytes'])) {
       const cleaned = log.createCleanedSegment(group[0].baseOffset);
       try {
@@ -231,6 +248,8 @@ export class LogCleaner {
     }
     // An empty segment between others holds nothing: offsets live in the batches.
     if (emptied.length > 0) log.removeSegmentsInternal(emptied);
+    // Aborted transactions with no batch left: their markers go on a later pass.
+    if (indexEntriesToDrop.length > 0) log.txnIndex.remove(new Set(indexEntriesToDrop.map((e) => e.lastOffset)));
     this.checkpoints.set(key, endOffset);
     if (earliestHorizon < Infinity) this.tombstoneHorizons.set(key, earliestHorizon);
     else this.tombstoneHorizons.delete(key);
@@ -265,11 +284,48 @@ interface FilterContext {
   deleteRetentionMs: number;
   lastBatchOfProducer: Set<string>;
   aborted: (b: BatchInfo) => boolean;
+  txns: CleanedTransactions;
+  /** Whether `.txnindex` (as this pass started) has an entry ending at this offset. */
+  indexed: (lastOffset: number) => boolean;
+  dropIndexEntry: (e: AbortedTxn) => void;
+}
+
+/** A transaction marker: kept, given a delete horizon, or dropped (see cleaned-transactions.ts). */
+function filterMarker(b: BatchInfo, bytes: Buffer, ctx: FilterContext): { bytes: Buffer | null; removed: number; horizon: number | null } {
+  const type = b.producerId >= 0 ? controlTypeAt(bytes, 0) : -1;
+  if (type < 0) return { bytes, removed: 0, horizon: null };
+  const decision = ctx.txns.onMarker(b.producerId, b.lastOffset, type);
+  if (decision.dropIndexEntry !== null) ctx.dropIndexEntry(decision.dropIndexEntry);
+  if (!decision.removable) return { bytes, removed: 0, horizon: null };
+  const baseTimestamp = Number(bytes.readBigInt64BE(OFFSET_BASE_TIMESTAMP));
+  if ((b.attributes & ATTR_DELETE_HORIZON) !== 0) {
+    // An ABORT marker goes only once its index entry is gone (dropped by an earlier pass).
+    if (baseTimestamp <= ctx.now && !(type === CONTROL_ABORT && ctx.indexed(b.lastOffset))) return { bytes: null, removed: 1, horizon: null };
+    return { bytes, removed: 0, horizon: Math.max(baseTimestamp, ctx.now) };
+  }
+  const horizon = ctx.now + ctx.deleteRetentionMs;
+  const decoded = decodeRecordBatch(bytes, 0, { verifyCrc: false });
+  const out = buildRecordBatch(
+    decoded.records.map((r) => ({ offsetDelta: r.offsetDelta, timestampDelta: baseTimestamp + r.timestampDelta - horizon, key: r.key, value: r.value, headers: r.headers })),
+    {
+      baseOffset: BigInt(b.baseOffset),
+      partitionLeaderEpoch: b.partitionLeaderEpoch,
+      attributes: b.attributes | ATTR_DELETE_HORIZON,
+      baseTimestamp: horizon,
+      maxTimestamp: b.maxTimestamp,
+      lastOffsetDelta: b.lastOffset - b.baseOffset,
+      producerId: BigInt(b.producerId),
+      producerEpoch: b.producerEpoch,
+      baseSequence: b.baseSequence,
+    },
+  );
+  return { bytes: out, removed: 0, horizon };
 }
 
 /** What to write for one batch: the same bytes, a rebuilt batch, or nothing. */
 function filterBatch(b: BatchInfo, bytes: Buffer, ctx: FilterContext): { bytes: Buffer | null; removed: number; horizon: number | null } {
-  if ((b.attributes & ATTR_CONTROL) !== 0) return { bytes, removed: 0, horizon: null };
+  if ((b.attributes & ATTR_CONTROL) !== 0) return filterMarker(b, bytes, ctx);
+  if ((b.attributes & ATTR_TRANSACTIONAL) !== 0 && b.producerId >= 0) ctx.txns.onDataBatch(b.producerId, b.lastOffset);
   const hasHorizon = (b.attributes & ATTR_DELETE_HORIZON) !== 0;
   const baseTimestamp = Number(bytes.readBigInt64BE(OFFSET_BASE_TIMESTAMP));
   const horizonPassed = hasHorizon && baseTimestamp <= ctx.now;

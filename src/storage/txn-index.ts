@@ -169,6 +169,13 @@ export class TxnIndex {
     this.rewrite((o) => o);
   }
 
+  /** Drops the entries ending at these offsets (the cleaner left no batch of their transactions). */
+  remove(lastOffsets: ReadonlySet<number>): void {
+    if (!this.entries.some((e) => lastOffsets.has(e.lastOffset))) return;
+    this.entries = this.entries.filter((e) => !lastOffsets.has(e.lastOffset));
+    this.rewrite((o) => o);
+  }
+
   /** Deletes the file of a removed segment. */
   deleteFor(segmentBase: number): void {
     try {
@@ -201,6 +208,18 @@ export class TxnIndex {
       if (!groups.has(base)) groups.set(base, []);
       groups.get(base)!.push(encode(e));
     }
-    for (const [base, bufs] of groups) fs.writeFileSync(fileName(this.dir, base), Buffer.concat(bufs));
+    // Each file is replaced whole (written aside, fsynced, renamed): a crash leaves the old or the new one.
+    for (const [base, bufs] of groups) {
+      const target = fileName(this.dir, base);
+      const tmp = `${target}.tmp`;
+      const fd = fs.openSync(tmp, 'w');
+      try {
+        fs.writeSync(fd, Buffer.concat(bufs));
+        fs.fsyncSync(fd);
+      } finally {
+        fs.closeSync(fd);
+      }
+      fs.renameSync(tmp, target);
+    }
   }
 }
