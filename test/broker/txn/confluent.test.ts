@@ -4,7 +4,6 @@
  * coordinator abort of a timed-out transaction, consume-transform-produce with
  * send_offsets_to_transaction, and a broker restart with an open transaction.
  */
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -14,26 +13,7 @@ import { startBroker } from '../../../src/broker/broker.ts';
 import type { Broker } from '../../../src/broker/broker.ts';
 import { groupCoordinatorLoaded } from '../../../src/broker/group/index.ts';
 import { txnCoordinatorOf } from '../../../src/broker/txn/coordinator.ts';
-
-const SCRIPT = path.join(import.meta.dirname, 'confluent_txn.py');
-
-export function py(bootstrap: string, ...args: string[]): Promise<any> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('/usr/bin/python3', [SCRIPT, bootstrap, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    child.on('close', (code) => {
-      const line = out.trim().split('\n').pop() ?? '';
-      try {
-        resolve(JSON.parse(line));
-      } catch {
-        reject(new Error(`python ${args.join(' ')} exited ${code}: ${out}\n${err.slice(-3000)}`));
-      }
-    });
-  });
-}
+import { py } from './confluent-txn.ts';
 
 const CONFIG = {
   listeners: 'PLAINTEXT://127.0.0.1:0',

@@ -7,7 +7,7 @@ import sys
 import time
 import uuid
 
-from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
+from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
 bootstrap = sys.argv[1]
@@ -202,6 +202,48 @@ elif scenario == 'ctp':
     committed = c.committed([TopicPartition(src, 0)], 10)
     c.close()
     out({'done': done, 'committed': committed[0].offset})
+
+elif scenario == 'compacted':
+    # Keyed transactions for a compacted topic: k0-k9 committed, then overwritten in an
+    # aborted transaction, then all overwritten again and committed, then one more
+    # committed transaction on other keys (the producer's last).
+    topic, txid = args
+    p = txn_producer(txid)
+    def txn(prefix, keys, commit):
+        p.begin_transaction()
+        for k in keys:
+            p.produce(topic, key=k, value=f'{prefix}-{k}')
+        if commit:
+            p.commit_transaction(15)
+        else:
+            p.flush(10)
+            p.abort_transaction(15)
+    ks = [f'k{i}' for i in range(10)]
+    txn('c1', ks, True)
+    txn('a', ks, False)
+    txn('c2', ks, True)
+    txn('last', ['m0', 'm1'], True)
+    out({'ok': True})
+
+elif scenario == 'consume-keyed':
+    # Every record as [key, value], read_committed or read_uncommitted.
+    topic, isolation = args[0], args[1]
+    c = Consumer({'bootstrap.servers': bootstrap, 'group.id': 'g-' + uuid.uuid4().hex, 'auto.offset.reset': 'earliest',
+                  'enable.auto.commit': False, 'isolation.level': isolation, 'enable.partition.eof': True})
+    c.subscribe([topic])
+    rows = []
+    start = time.time()
+    while time.time() - start < 20:
+        m = c.poll(0.2)
+        if m is None:
+            continue
+        if m.error():
+            if m.error().code() == KafkaError._PARTITION_EOF:
+                break
+            continue
+        rows.append([m.key().decode(), m.value().decode()])
+    c.close()
+    out({'rows': rows})
 
 else:
     raise SystemExit('unknown scenario ' + scenario)
