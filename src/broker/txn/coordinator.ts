@@ -380,9 +380,20 @@ export class TxnCoordinator {
     if (reqProducerId >= 0n) {
       if (reqProducerId !== md.producerId && reqProducerId !== md.previousProducerId) return fail(ErrorCode.INVALID_PRODUCER_ID_MAPPING);
       if (reqProducerId === md.producerId && reqEpoch !== md.producerEpoch && reqEpoch !== md.lastProducerEpoch) return fail(ErrorCode.PRODUCER_FENCED);
-      // A retry of an InitProducerId that already bumped the epoch.
-      if (reqProducerId === md.previousProducerId || (reqEpoch === md.lastProducerEpoch && md.state === TxnState.EMPTY)) {
-        if (md.state === TxnState.EMPTY) return { errorCode: ErrorCode.NONE, producerId: md.producerId, producerEpoch: md.producerEpoch };
+      // The producer's last epoch: a retry of an InitProducerId that already bumped it,
+      // or (transactions v2) a producer that lost the response of the EndTxn that did.
+      // As Kafka's prepareIncrementProducerEpoch: the current epoch, no new bump.
+      const retry = reqProducerId === md.previousProducerId || (reqEpoch === md.lastProducerEpoch && reqEpoch !== md.producerEpoch);
+      if (retry && (md.state === TxnState.EMPTY || md.state === TxnState.COMPLETE_COMMIT || md.state === TxnState.COMPLETE_ABORT)) {
+        if (md.state !== TxnState.EMPTY) {
+          md.timeoutMs = timeoutMs;
+          md.partitions = new Map();
+          md.pendingOffsets = new Map();
+          md.startMs = -1;
+          const err = this.transition(md, TxnState.EMPTY);
+          if (err !== ErrorCode.NONE) return fail(err);
+        }
+        return { errorCode: ErrorCode.NONE, producerId: md.producerId, producerEpoch: md.producerEpoch };
       }
     }
     switch (md.state) {

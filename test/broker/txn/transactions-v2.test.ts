@@ -251,6 +251,26 @@ describe('transactions v2 (KIP-890 part 2)', () => {
     assert.equal((await offsetFetch()).committedOffset, 3n);
   });
 
+  it('InitProducerId with the epoch before an EndTxn whose response was lost answers the current epoch (no second bump)', async () => {
+    const { producerId: pid, producerEpoch: e0 } = await init('lost');
+    assert.equal((await produce12('lost', txnBatch(pid, e0, 0, ['l1']))).errorCode, ErrorCode.NONE);
+    assert.equal((await endTxn('lost', pid, e0, true)).producerEpoch, e0 + 1);
+    // The client never saw e0 + 1 and recovers (KIP-360) with the epoch it has.
+    const recover = (epoch: number, timeout = 30000) => c.send(InitProducerIdApi, 5, { transactionalId: 'lost', transactionTimeoutMs: timeout, producerId: pid, producerEpoch: epoch });
+    const r1 = await recover(e0, 20000);
+    assert.deepEqual([r1.errorCode, r1.producerId, r1.producerEpoch], [ErrorCode.NONE, pid, e0 + 1]);
+    assert.equal(state('lost').state, TxnState.EMPTY);
+    assert.equal(state('lost').timeoutMs, 20000, 'the new transaction timeout is taken');
+    // Asked again (its response lost too): the same answer.
+    assert.equal((await recover(e0)).producerEpoch, e0 + 1);
+    // With the current epoch it is a real bump; an older epoch than the last one is fenced.
+    assert.equal((await recover(e0 + 1)).producerEpoch, e0 + 2);
+    assert.equal((await recover(e0)).errorCode, ErrorCode.PRODUCER_FENCED);
+    // The recovered producer's next transaction commits.
+    assert.equal((await produce12('lost', txnBatch(pid, e0 + 2, 0, ['l2']))).errorCode, ErrorCode.NONE);
+    assert.equal((await endTxn('lost', pid, e0 + 2, true)).errorCode, ErrorCode.NONE);
+  });
+
   it('an exhausted epoch moves the producer to a new id with epoch 0 (retry of that EndTxn included)', async () => {
     const { producerId: pid } = await init('x');
     // Fast-forward the epoch to the last one a client may use (32766), as if after many transactions.
