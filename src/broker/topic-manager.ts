@@ -17,6 +17,21 @@ export class TopicError extends Error {
   }
 }
 
+/**
+ * A change of the topic metadata file: an I/O failure (a full disk, say) fails the
+ * request with KAFKA_STORAGE_ERROR and changes nothing (the registry writes before it
+ * applies).
+ */
+function metadataWrite<T>(change: () => T): T {
+  try {
+    return change();
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (typeof code === 'string' && code.startsWith('E')) throw new TopicError(ErrorCode.KAFKA_STORAGE_ERROR, `The topic metadata could not be written: ${(e as Error).message}`);
+    throw e;
+  }
+}
+
 export interface ReplicaAssignment {
   partitionIndex: number;
   brokerIds: readonly number[];
@@ -195,7 +210,7 @@ export class TopicManager {
     if (opts.validateOnly) {
       return { name, topicId: ZERO_UUID, partitions, replicationFactor: rf, configs };
     }
-    const t = this.registry.create(name, partitions, rf, configs);
+    const t = metadataWrite(() => this.registry.create(name, partitions, rf, configs));
     for (let p = 0; p < partitions; p++) this.logs.getOrCreateLog(name, p, configs);
     return t;
   }
@@ -213,7 +228,7 @@ export class TopicManager {
     }
     const t = this.registry.get(name);
     if (!t) throw new TopicError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.');
-    this.registry.delete(name);
+    metadataWrite(() => this.registry.delete(name));
     const deletions: Promise<void>[] = [];
     for (let p = 0; p < t.partitions; p++) deletions.push(this.logs.deleteLog(name, p));
     void Promise.all(deletions);
@@ -246,7 +261,7 @@ export class TopicManager {
     }
     if (validateOnly) return;
     const old = t.partitions;
-    this.registry.setPartitions(name, count);
+    metadataWrite(() => this.registry.setPartitions(name, count));
     for (let p = old; p < count; p++) this.logs.getOrCreateLog(name, p, t.configs);
   }
 
@@ -256,7 +271,7 @@ export class TopicManager {
     if (!t) throw new TopicError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.');
     TopicManager.validateConfigs(configs, this.config);
     if (validateOnly) return;
-    this.registry.setConfigs(name, configs);
+    metadataWrite(() => this.registry.setConfigs(name, configs));
     this.logs.updateTopicConfig(name, configs);
   }
 

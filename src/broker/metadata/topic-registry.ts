@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 /**
@@ -84,32 +84,34 @@ export class TopicRegistry {
     let topicId = randomKafkaUuid();
     while (this.byId.has(topicId)) topicId = randomKafkaUuid();
     const t: TopicMetadata = { name, topicId, partitions, replicationFactor, configs: { ...configs } };
+    // Every change is written before it is applied: a write that fails (a full disk)
+    // leaves the registry as the file has it, and the request fails as a whole.
+    this.persist([...this.all(), t]);
     this.index(t);
-    this.persist();
     return t;
   }
 
   delete(name: string): TopicMetadata | undefined {
     const t = this.byName.get(name);
     if (!t) return undefined;
+    this.persist(this.all().filter((x) => x !== t));
     this.byName.delete(name);
     this.byId.delete(t.topicId);
-    this.persist();
     return t;
   }
 
   setPartitions(name: string, partitions: number): void {
     const t = this.byName.get(name);
     if (!t) throw new Error(`unknown topic ${name}`);
+    this.persist(this.all().map((x) => (x === t ? { ...t, partitions } : x)));
     t.partitions = partitions;
-    this.persist();
   }
 
   setConfigs(name: string, configs: Record<string, string>): void {
     const t = this.byName.get(name);
     if (!t) throw new Error(`unknown topic ${name}`);
+    this.persist(this.all().map((x) => (x === t ? { ...t, configs: { ...configs } } : x)));
     t.configs = { ...configs };
-    this.persist();
   }
 
   private index(t: TopicMetadata): void {
@@ -117,16 +119,26 @@ export class TopicRegistry {
     this.byId.set(t.topicId, t);
   }
 
-  private persist(): void {
-    const file: MetadataFile = { version: 1, clusterId: this.clusterId, topics: this.all() };
+  /** Writes `topics` as the whole file (write aside, fsync, rename); on failure the old file stays. */
+  private persist(topics: TopicMetadata[] = this.all()): void {
+    const file: MetadataFile = { version: 1, clusterId: this.clusterId, topics };
     const tmp = `${this.path}.tmp`;
-    const fd = openSync(tmp, 'w');
     try {
-      writeSync(fd, JSON.stringify(file, null, 1));
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
+      const fd = openSync(tmp, 'w');
+      try {
+        writeSync(fd, JSON.stringify(file, null, 1));
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      renameSync(tmp, this.path);
+    } catch (e) {
+      try {
+        unlinkSync(tmp);
+      } catch {
+        // nothing written
+      }
+      throw e;
     }
-    renameSync(tmp, this.path);
   }
 }
