@@ -17,6 +17,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { writeFileAtomic } from './file-io.ts';
 
 export const TXN_INDEX_SUFFIX = '.txnindex';
 const ENTRY_SIZE = 34;
@@ -208,18 +209,7 @@ export class TxnIndex {
       if (!groups.has(base)) groups.set(base, []);
       groups.get(base)!.push(encode(e));
     }
-    // Each file is replaced whole (written aside, fsynced, renamed): a crash leaves the old or the new one.
-    for (const [base, bufs] of groups) {
-      const target = fileName(this.dir, base);
-      const tmp = `${target}.tmp`;
-      const fd = fs.openSync(tmp, 'w');
-      try {
-        fs.writeSync(fd, Buffer.concat(bufs));
-        fs.fsyncSync(fd);
-      } finally {
-        fs.closeSync(fd);
-      }
-      fs.renameSync(tmp, target);
-    }
+    // Each file is replaced whole: a crash leaves the old or the new one.
+    for (const [base, bufs] of groups) writeFileAtomic(fileName(this.dir, base), Buffer.concat(bufs));
   }
 }

@@ -10,10 +10,11 @@
  * rewritten atomically (write, fsync, rename, fsync dir) on every change:
  * {"version":1,"cluster":{name:value},"brokers":{"<node id>":{name:value}}}.
  */
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrorCode } from '../../protocol/errors/index.ts';
 import { logConfigFromBrokerConfig } from '../../storage/log-config.ts';
+import { writeFileAtomic } from '../../storage/file-io.ts';
 import type { LogManager } from '../../storage/log-manager.ts';
 import { BROKER_CONFIG_DEFS, BROKER_CONFIG_DEF_BY_NAME } from './broker-config-defs.ts';
 import type { BrokerConfig } from './broker-config.ts';
@@ -182,24 +183,6 @@ export class DynamicBrokerConfigs {
   }
 
   private persist(file: DynamicConfigsFile): void {
-    const tmp = `${this.path}.tmp`;
-    const fd = openSync(tmp, 'w');
-    try {
-      writeSync(fd, JSON.stringify(file, null, 1));
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, this.path);
-    try {
-      const dirFd = openSync(join(this.path, '..'), 'r');
-      try {
-        fsyncSync(dirFd);
-      } finally {
-        closeSync(dirFd);
-      }
-    } catch {
-      // Directory fsync is best effort (not supported everywhere).
-    }
+    writeFileAtomic(this.path, JSON.stringify(file, null, 1));
   }
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { writeFileAtomic } from '../../storage/file-io.ts';
 
 /**
  * The broker's topic metadata: names, ids, partition counts and topic-level config
@@ -122,23 +123,6 @@ export class TopicRegistry {
   /** Writes `topics` as the whole file (write aside, fsync, rename); on failure the old file stays. */
   private persist(topics: TopicMetadata[] = this.all()): void {
     const file: MetadataFile = { version: 1, clusterId: this.clusterId, topics };
-    const tmp = `${this.path}.tmp`;
-    try {
-      const fd = openSync(tmp, 'w');
-      try {
-        writeSync(fd, JSON.stringify(file, null, 1));
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
-      renameSync(tmp, this.path);
-    } catch (e) {
-      try {
-        unlinkSync(tmp);
-      } catch {
-        // nothing written
-      }
-      throw e;
-    }
+    writeFileAtomic(this.path, JSON.stringify(file, null, 1));
   }
 }

@@ -386,11 +386,7 @@ export class TxnCoordinator {
       const retry = reqProducerId === md.previousProducerId || (reqEpoch === md.lastProducerEpoch && reqEpoch !== md.producerEpoch);
       if (retry && (md.state === TxnState.EMPTY || md.state === TxnState.COMPLETE_COMMIT || md.state === TxnState.COMPLETE_ABORT)) {
         if (md.state !== TxnState.EMPTY) {
-          md.timeoutMs = timeoutMs;
-          md.partitions = new Map();
-          md.pendingOffsets = new Map();
-          md.startMs = -1;
-          const err = this.transition(md, TxnState.EMPTY);
+          const err = this.resetToEmpty(md, timeoutMs);
           if (err !== ErrorCode.NONE) return fail(err);
         }
         return { errorCode: ErrorCode.NONE, producerId: md.producerId, producerEpoch: md.producerEpoch };
@@ -418,16 +414,21 @@ export class TxnCoordinator {
           md.lastProducerEpoch = md.producerEpoch;
           md.producerEpoch += 1;
         }
-        md.timeoutMs = timeoutMs;
-        md.nextProducerId = -1n;
-        md.partitions = new Map();
-        md.pendingOffsets = new Map();
-        md.startMs = -1;
-        const err = this.transition(md, TxnState.EMPTY);
+        const err = this.resetToEmpty(md, timeoutMs);
         if (err !== ErrorCode.NONE) return fail(err);
         return { errorCode: ErrorCode.NONE, producerId: md.producerId, producerEpoch: md.producerEpoch };
       }
     }
+  }
+
+  /** InitProducerId's end: no transaction, the new timeout, state Empty (persisted). */
+  private resetToEmpty(md: TxnMetadata, timeoutMs: number): number {
+    md.timeoutMs = timeoutMs;
+    md.nextProducerId = -1n;
+    md.partitions = new Map();
+    md.pendingOffsets = new Map();
+    md.startMs = -1;
+    return this.transition(md, TxnState.EMPTY);
   }
 
   private newProducerId(): bigint {
