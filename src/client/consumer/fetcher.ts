@@ -408,7 +408,9 @@ export class Fetcher {
         }
       }
     }
-    if (backoff) this.backoffUntil.set(node, Date.now() + this.o.retryBackoffMs);
+    // A broker's quota delay (KIP-219: it answered at once and asks the client to wait).
+    const waitMs = Math.max(backoff ? this.o.retryBackoffMs : 0, res.throttleTimeMs > 0 ? res.throttleTimeMs : 0);
+    if (waitMs > 0) this.backoffUntil.set(node, Date.now() + waitMs);
     if (gotData) this.events.onData();
     this.maybeSendFetches();
   }

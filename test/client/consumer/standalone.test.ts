@@ -8,6 +8,10 @@ import { startTestBroker } from '../helpers.ts';
 import type { TestBroker } from '../helpers.ts';
 import { Consumer, NoOffsetForPartitionError, WakeupError, IllegalStateError } from '../../../src/client/consumer/index.ts';
 import { createTopic, headersText, kcatConsume, kcatProduce, pollUntil, sleep } from './helpers.ts';
+import { BrokerConnection } from '../../../src/client/network/broker-connection.ts';
+import type { SendOptions } from '../../../src/client/network/broker-connection.ts';
+import { FetchApi } from '../../../src/protocol/generated/api-keys.ts';
+import type { ApiSpec } from '../../../src/protocol/generated/api-keys.ts';
 
 describe('Consumer: assign / poll / seek', () => {
   let b: TestBroker;
@@ -181,6 +185,35 @@ describe('Consumer: assign / poll / seek', () => {
     assert.equal(batches.reduce((a, x) => a + x, 0), 20);
     assert.ok(batches.every((n) => n <= 7));
     await c.close();
+  });
+
+  it('throttle_time_ms in a Fetch response: the next Fetch to that broker waits until it has passed (KIP-219)', async () => {
+    const t = 'throttled-fetch';
+    await createTopic(b.bootstrap, t, 1);
+    await kcatProduce(b.bootstrap, t, 0, ['k:one']);
+    const sentAt: number[] = [];
+    let throttledUntil = 0;
+    const original = BrokerConnection.prototype.send;
+    BrokerConnection.prototype.send = function (this: BrokerConnection, api: ApiSpec, req: unknown, opts?: SendOptions) {
+      if (api.apiKey !== FetchApi.apiKey) return original.call(this, api, req, opts);
+      sentAt.push(Date.now());
+      return original.call(this, api, req, opts).then((res: unknown) => {
+        if (sentAt.length !== 1) return res;
+        throttledUntil = Date.now() + 300;
+        return { ...(res as object), throttleTimeMs: 300 };
+      });
+    } as typeof original;
+    const c = new Consumer({ 'bootstrap.servers': b.bootstrap, 'auto.offset.reset': 'earliest', 'fetch.max.wait.ms': 50 });
+    try {
+      c.assign([{ topic: t, partition: 0 }]);
+      assert.deepEqual((await pollUntil(c, 1)).map((r) => r.offset), [0n]);
+      await pollUntil(c, 1, 1000); // nothing more: keeps fetching
+    } finally {
+      BrokerConnection.prototype.send = original;
+      await c.close();
+    }
+    assert.ok(sentAt.length >= 2, `fetches sent: ${sentAt.length}`);
+    assert.ok(sentAt[1]! >= throttledUntil, 'the second Fetch went out before the throttle ended');
   });
 
   it('config: Kafka names, defaults and refusals', () => {
