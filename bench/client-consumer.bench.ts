@@ -19,7 +19,8 @@
  * Throughput is measured from the client's start (connect, join, first fetch) to the
  * last record: measuring from the first record would hide a large first fetch,
  * which brings most of a topic before the first record is handed over. The time
- * to the first record is shown apart. Each figure is the median of --runs runs
+ * to the first record is shown apart. A first, uncounted run warms every client up.
+ * Each figure is the median of --runs runs
  * (best shown too), clients interleaved within each run; a ratio is the median of
  * the per-run ratios (each run's clients ran back to back, under the same load).
  * Prints msgs/s, MB/s, and Samsa's ratios to each peer.
@@ -186,11 +187,13 @@ async function main(): Promise<void> {
     console.log(`consumer bench: ${fmt(SMALL)} x 100 B and ${fmt(LARGE)} x 1 KiB, ${PARTITIONS} partitions, median of ${RUNS} runs, per-partition fetch size ${PARTITION_BYTES > 0 ? fmt(PARTITION_BYTES) : 'client defaults'}, against samsa start (${samsa.bootstrap})`);
     const all = new Map<string, Result[]>();
     let group = 0;
-    for (let run = 0; run < RUNS; run++) {
+    // Run -1 warms every client up (JIT, the broker's page cache) and is not counted.
+    for (let run = -1; run < RUNS; run++) {
       for (const t of topics) {
         for (const n of names) {
           const r = await readers[n]!(samsa.bootstrap, t.name, t.count, `bench-${n}-${group++}`);
           if (r.records < t.count) throw new Error(`${n} read ${r.records} of ${t.count}`);
+          if (run < 0) continue;
           const k = `${t.name}/${n}`;
           all.set(k, [...(all.get(k) ?? []), r]);
         }

@@ -48,6 +48,8 @@ export interface ConsumerConfig<K = Buffer | null, V = Buffer | null> {
   'fetch.prefetch.depth'?: number;
   /** Samsa: µs the client polls its sockets (instead of sleeping) per request in flight; 0 never. Default 200. */
   'samsa.busy.poll.us'?: number;
+  /** Samsa: fetch connections per broker, each with its own Fetch in flight for a share of the partitions (1-16). Default 2. */
+  'samsa.fetch.connections.per.broker'?: number;
 }
 
 export interface ConsumerSettings {
@@ -81,6 +83,7 @@ export interface ConsumerSettings {
   connectTimeoutMs: number;
   prefetchDepth: number;
   busyPollUs: number;
+  fetchConnections: number;
 }
 
 /** Configs the consumer protocol (KIP-848) takes from the broker instead (Java's CONSUMER_PROTOCOL_UNSUPPORTED_CONFIGS). */
@@ -91,6 +94,12 @@ function int(config: Record<string, unknown>, name: string, def: number, min = 0
   if (v === undefined) return def;
   const n = typeof v === 'string' ? Number(v) : v;
   if (typeof n !== 'number' || !Number.isInteger(n) || n < min) throw new TypeError(`Invalid value ${String(v)} for configuration ${name}: must be an integer >= ${min}`);
+  return n;
+}
+
+function intRange(config: Record<string, unknown>, name: string, def: number, min: number, max: number): number {
+  const n = int(config, name, def, min);
+  if (n > max) throw new TypeError(`Invalid value ${n} for configuration ${name}: must be at most ${max}`);
   return n;
 }
 
@@ -170,5 +179,6 @@ export function resolveConfig(config: ConsumerConfig<unknown, unknown>): Consume
     connectTimeoutMs: int(c, 'socket.connection.setup.timeout.ms', 10_000),
     prefetchDepth: int(c, 'fetch.prefetch.depth', 2, 1),
     busyPollUs: int(c, 'samsa.busy.poll.us', 200),
+    fetchConnections: intRange(c, 'samsa.fetch.connections.per.broker', 2, 1, 16),
   };
 }

@@ -1,7 +1,13 @@
 /**
  * The fetch path (franz-go's sources and cursors; Java's Fetcher): one Fetch in
- * flight per broker, covering every fetchable partition that broker leads, sent
- * again as soon as its response is in. Responses are kept as bytes
+ * flight per fetch connection, covering every fetchable partition of that
+ * connection, sent again as soon as its response is in. A broker gets
+ * samsa.fetch.connections.per.broker connections (default 2), its partitions shared
+ * out in turn: while the broker serves one Fetch, the other's response is on its way
+ * or being decoded, and a long poll on one connection's partitions does not hold up
+ * the other's (fetch.max.bytes applies per Fetch, so per connection).
+ * (Java fetches once per broker at a time; with one connection per broker, Samsa's
+ * reads of 1 KiB records were bound by that round trip.) Responses are kept as bytes
  * (CompletedFetch) and decoded only when poll() drains them, so fetching runs ahead
  * of the application by up to `prefetchDepth` responses per partition.
  *
@@ -32,6 +38,14 @@ import type { PartitionState, SubscriptionState } from './subscription-state.ts'
 import type { TopicPartitionOffset } from './types.ts';
 
 const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
+
+/**
+ * A fetch slot: one of a broker's fetch connections, with its own Fetch in flight and
+ * its own fetch session, for a fixed share of the partitions that broker leads.
+ */
+const MAX_SLOTS = 16;
+const slotKey = (node: number, slot: number): number => node * MAX_SLOTS + slot;
+const nodeOfSlot = (key: number): number => Math.floor(key / MAX_SLOTS);
 
 /** One partition's records from one Fetch response, drained by poll(). */
 export class CompletedFetch {
@@ -168,14 +182,17 @@ export class Fetcher {
   private readonly subs: SubscriptionState;
   private readonly o: ConsumerSettings;
   private readonly events: FetcherEvents;
-  /** Nodes with a Fetch in flight. */
+  /** Fetch slots (see slotKey) with a Fetch in flight. */
   private readonly inFlight = new Set<number>();
-  /** Nodes backing off after an error, until the given time. */
+  /** Fetch slots backing off after an error or a throttle, until the given time. */
   private readonly backoffUntil = new Map<number, number>();
+  /** Each partition's fetch slot (0 … fetchConnections-1), given in turn per leader as partitions appear. */
+  private readonly slotOf = new WeakMap<PartitionState, number>();
+  private readonly nextSlot = new Map<number, number>();
   private metadataRefresh: Promise<void> | null = null;
   private readonly topicNames = new Map<string, string>();
   private readonly conns = new Map<number, Promise<BrokerConnection>>();
-  /** Fetch sessions (KIP-227) by node. */
+  /** Fetch sessions (KIP-227) by fetch slot. */
   private readonly sessions = new Map<number, FetchSession>();
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
@@ -201,13 +218,14 @@ export class Fetcher {
    * Fetch would otherwise hold up ListOffsets, Metadata and commits queued behind it
    * on a shared connection.
    */
-  private fetchConnection(node: number): Promise<BrokerConnection> {
-    const existing = this.conns.get(node);
+  private fetchConnection(key: number): Promise<BrokerConnection> {
+    const node = nodeOfSlot(key);
+    const existing = this.conns.get(key);
     if (existing !== undefined) {
       return existing.then((c) => {
         if (!c.closed) return c;
-        this.conns.delete(node);
-        return this.fetchConnection(node);
+        this.conns.delete(key);
+        return this.fetchConnection(key);
       });
     }
     const info = this.cluster.brokers().find((x) => x.nodeId === node);
@@ -221,12 +239,12 @@ export class Fetcher {
       connectTimeoutMs: this.o.connectTimeoutMs,
       busyPollUs: this.o.busyPollUs,
     });
-    this.conns.set(node, p);
+    this.conns.set(key, p);
     p.then(
       (c) => {
         if (this.closed) c.close();
       },
-      () => this.conns.delete(node),
+      () => this.conns.delete(key),
     );
     return p;
   }
@@ -235,7 +253,7 @@ export class Fetcher {
   maybeSendFetches(): void {
     if (this.closed) return;
     const now = Date.now();
-    const byNode = new Map<number, PartitionState[]>();
+    const bySlot = new Map<number, PartitionState[]>();
     let missingLeader = false;
     let nextBackoff = Infinity;
     for (const s of this.subs.all()) {
@@ -246,16 +264,25 @@ export class Fetcher {
         missingLeader = true;
         continue;
       }
-      if (this.inFlight.has(p.leader)) continue;
-      const until = this.backoffUntil.get(p.leader);
+      let slot = this.slotOf.get(s);
+      if (slot === undefined) {
+        // In turn among the partitions of this leader (kept if the leader moves).
+        const n = this.nextSlot.get(p.leader) ?? 0;
+        this.nextSlot.set(p.leader, n + 1);
+        slot = n % this.o.fetchConnections;
+        this.slotOf.set(s, slot);
+      }
+      const key = slotKey(p.leader, slot);
+      if (this.inFlight.has(key)) continue;
+      const until = this.backoffUntil.get(key);
       if (until !== undefined && until > now) {
         nextBackoff = Math.min(nextBackoff, until);
         continue;
       }
-      let l = byNode.get(p.leader);
+      let l = bySlot.get(key);
       if (l === undefined) {
         l = [];
-        byNode.set(p.leader, l);
+        bySlot.set(key, l);
       }
       l.push(s);
     }
@@ -266,7 +293,7 @@ export class Fetcher {
         this.maybeSendFetches();
       }, Math.max(1, nextBackoff - now));
     }
-    for (const [node, states] of byNode) void this.fetchFrom(node, states);
+    for (const [key, states] of bySlot) void this.fetchFrom(key, states);
   }
 
   /** Refreshes metadata for the assigned topics (one request at a time), then fetches again. */
@@ -291,8 +318,8 @@ export class Fetcher {
       });
   }
 
-  private async fetchFrom(node: number, states: PartitionState[]): Promise<void> {
-    this.inFlight.add(node);
+  private async fetchFrom(key: number, states: PartitionState[]): Promise<void> {
+    this.inFlight.add(key);
     const sent = states.map((s) => ({ s, epoch: s.epoch, offset: s.fetchOffset }));
     let useIds = true;
     const next = new Map<string, SessionPartition>();
@@ -302,11 +329,11 @@ export class Fetcher {
       else this.topicNames.set(topicId, s.topic);
       next.set(s.key, { topic: s.topic, topicId, partition: s.partition, fetchOffset: s.fetchOffset });
     }
-    let session = this.sessions.get(node);
+    let session = this.sessions.get(key);
     let res: FetchResponse;
     let full = true;
     try {
-      const conn = await this.fetchConnection(node);
+      const conn = await this.fetchConnection(key);
       const version = conn.versionFor(FetchApi, useIds ? {} : { maxVersion: 12 });
       if (version < 7) session = undefined;
       full = session === undefined || session.id === 0;
@@ -333,11 +360,11 @@ export class Fetcher {
         { timeoutMs: this.o.requestTimeoutMs + this.o.fetchMaxWaitMs, version },
       );
     } catch (err) {
-      this.inFlight.delete(node);
-      this.sessions.delete(node);
+      this.inFlight.delete(key);
+      this.sessions.delete(key);
       if (this.closed) return;
       for (const s of states) this.cluster.invalidate(s.topic);
-      this.backoffUntil.set(node, Date.now() + this.o.retryBackoffMs);
+      this.backoffUntil.set(key, Date.now() + this.o.retryBackoffMs);
       if (!(err instanceof Error && (err as { retriable?: boolean }).retriable === true)) {
         for (const { s } of sent) if (s.pendingError === null) s.pendingError = err as Error;
         this.events.onData();
@@ -346,14 +373,14 @@ export class Fetcher {
       return;
     }
     if (res.errorCode !== ErrorCode.NONE) {
-      this.sessions.delete(node);
+      this.sessions.delete(key);
     } else if (full) {
-      if (res.sessionId !== 0) this.sessions.set(node, { id: res.sessionId, epoch: 1, parts: next });
+      if (res.sessionId !== 0) this.sessions.set(key, { id: res.sessionId, epoch: 1, parts: next });
     } else {
       session!.parts = next;
       session!.epoch = session!.epoch === 0x7fffffff ? 1 : session!.epoch + 1;
     }
-    this.inFlight.delete(node);
+    this.inFlight.delete(key);
     if (this.closed) return;
     let gotData = false;
     let backoff = false;
@@ -410,7 +437,7 @@ export class Fetcher {
     }
     // A broker's quota delay (KIP-219: it answered at once and asks the client to wait).
     const waitMs = Math.max(backoff ? this.o.retryBackoffMs : 0, res.throttleTimeMs > 0 ? res.throttleTimeMs : 0);
-    if (waitMs > 0) this.backoffUntil.set(node, Date.now() + waitMs);
+    if (waitMs > 0) this.backoffUntil.set(key, Date.now() + waitMs);
     if (gotData) this.events.onData();
     this.maybeSendFetches();
   }

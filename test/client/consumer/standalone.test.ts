@@ -216,6 +216,28 @@ describe('Consumer: assign / poll / seek', () => {
     assert.ok(sentAt[1]! >= throttledUntil, 'the second Fetch went out before the throttle ended');
   });
 
+  it('samsa.fetch.connections.per.broker: partitions share out over that many fetch connections; every record once, in order', async () => {
+    const t = 'fetch-slots';
+    await createTopic(b.bootstrap, t, 4);
+    for (let p = 0; p < 4; p++) await kcatProduce(b.bootstrap, t, p, Array.from({ length: 50 }, (_, i) => `k${i}:p${p}-${i}`));
+    for (const connections of [1, 2, 3]) {
+      const c = new Consumer<string, string>({ 'bootstrap.servers': b.bootstrap, 'auto.offset.reset': 'earliest', 'samsa.fetch.connections.per.broker': connections, 'key.deserializer': 'string', 'value.deserializer': 'string' });
+      try {
+        c.assign([0, 1, 2, 3].map((partition) => ({ topic: t, partition })));
+        const got = await pollUntil(c, 200);
+        for (let p = 0; p < 4; p++) {
+          assert.deepEqual(got.filter((r) => r.partition === p).map((r) => r.value), Array.from({ length: 50 }, (_, i) => `p${p}-${i}`), `${connections} connection(s), partition ${p}`);
+        }
+        const fetchConns = (c as unknown as { fetcher: { conns: Map<number, unknown> } }).fetcher.conns;
+        assert.equal(fetchConns.size, connections, 'fetch connections to the one broker');
+      } finally {
+        await c.close();
+      }
+    }
+    assert.throws(() => new Consumer({ 'bootstrap.servers': b.bootstrap, 'samsa.fetch.connections.per.broker': 0 }), /samsa\.fetch\.connections\.per\.broker/);
+    assert.throws(() => new Consumer({ 'bootstrap.servers': b.bootstrap, 'samsa.fetch.connections.per.broker': 17 }), /at most 16/);
+  });
+
   it('config: Kafka names, defaults and refusals', () => {
     const c = new Consumer({ 'bootstrap.servers': b.bootstrap });
     assert.equal(c.config.maxPollRecords, 500);
