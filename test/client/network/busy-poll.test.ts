@@ -33,6 +33,25 @@ async function slowBroker(delayMs: number) {
   });
 }
 
+/** A connection (samsa.busy.poll.us = `busyPollUs`) to a broker answering after `delayMs`. */
+async function withSlowBroker(delayMs: number, busyPollUs: number, body: (conn: BrokerConnection) => Promise<void>): Promise<void> {
+  const fake = await slowBroker(delayMs);
+  try {
+    const conn = await BrokerConnection.connect({ host: '127.0.0.1', port: fake.port, busyPollUs });
+    await body(conn);
+    conn.close();
+  } finally {
+    await fake.close();
+  }
+}
+
+async function assertNoSpinWhileInFlight(conn: BrokerConnection): Promise<void> {
+  const pending = conn.send(APIS.Metadata, { topics: null });
+  await tick();
+  assert.equal(busyPollActive(), false);
+  await pending;
+}
+
 // One spinner per process: the tests run one after the other.
 describe('busy polling (samsa.busy.poll.us)', { concurrency: 1 }, () => {
   it('spins only while a polled request is in flight', async () => {
@@ -63,9 +82,7 @@ describe('busy polling (samsa.busy.poll.us)', { concurrency: 1 }, () => {
   });
 
   it('a connection pauses polling after 16 responses in a row that came after the window', async () => {
-    const fake = await slowBroker(5);
-    try {
-      const conn = await BrokerConnection.connect({ host: '127.0.0.1', port: fake.port, busyPollUs: 100 });
+    await withSlowBroker(5, 100, async (conn) => {
       // The handshake's response was the first late one.
       assert.equal(conn.busyPolling, true);
       for (let i = 0; i < 14; i++) await conn.send(APIS.Metadata, { topics: null });
@@ -73,29 +90,15 @@ describe('busy polling (samsa.busy.poll.us)', { concurrency: 1 }, () => {
       await conn.send(APIS.Metadata, { topics: null });
       assert.equal(conn.busyPolling, false, 'the 16th late response pauses polling');
       // While paused, a request in flight does not spin.
-      const pending = conn.send(APIS.Metadata, { topics: null });
-      await tick();
-      assert.equal(busyPollActive(), false);
-      await pending;
-      conn.close();
-    } finally {
-      await fake.close();
-    }
+      await assertNoSpinWhileInFlight(conn);
+    });
   });
 
   it('samsa.busy.poll.us=0 never spins', async () => {
-    const fake = await slowBroker(20);
-    try {
-      const conn = await BrokerConnection.connect({ host: '127.0.0.1', port: fake.port, busyPollUs: 0 });
+    await withSlowBroker(20, 0, async (conn) => {
       assert.equal(conn.busyPolling, false);
-      const pending = conn.send(APIS.Metadata, { topics: null });
-      await tick();
-      assert.equal(busyPollActive(), false);
-      await pending;
-      conn.close();
-    } finally {
-      await fake.close();
-    }
+      await assertNoSpinWhileInFlight(conn);
+    });
   });
 
   it('is a checked config of the producer and the consumer', () => {
