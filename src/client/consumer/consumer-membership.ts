@@ -50,6 +50,7 @@ import type { ConsumerSettings } from './config.ts';
 import { CommitFailedError } from './errors.ts';
 import { GroupCoordinatorLink } from './group-coordinator-link.ts';
 import type { GroupMembership, GroupMembershipEvents } from './group-membership.ts';
+import { waitAtMost } from './group-membership.ts';
 import type { CommitIdentity, FetchIdentity } from './offsets.ts';
 import { AutoCommitter, commitWithRetries, consumedOffsets, fetchCommittedOffsets, NO_MEMBER, sendOffsetCommit } from './offsets.ts';
 import type { SubscriptionState } from './subscription-state.ts';
@@ -198,15 +199,7 @@ export class ConsumerMembershipManager implements GroupMembership {
     this.working ??= this.work().finally(() => {
       this.working = null;
     });
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<void>((r) => {
-      timer = setTimeout(r, Math.max(0, timeoutMs));
-    });
-    try {
-      await Promise.race([this.working, timeout, interrupt]);
-    } finally {
-      clearTimeout(timer);
-    }
+    await waitAtMost(this.working, timeoutMs, interrupt);
     this.throwIfFatal();
     this.throwListenerError();
     return !this.needsRejoin;

@@ -38,6 +38,7 @@ import type { Cluster } from '../network/cluster.ts';
 import type { Assignment, ConsumerPartitionAssignor, RebalanceProtocol, Subscription } from './assignors/assignor.ts';
 import type { ConsumerSettings } from './config.ts';
 import type { GroupMembership, GroupMembershipEvents } from './group-membership.ts';
+import { waitAtMost } from './group-membership.ts';
 import { CommitFailedError } from './errors.ts';
 import { sleep } from './fetcher.ts';
 import { GroupCoordinatorLink } from './group-coordinator-link.ts';
@@ -133,15 +134,7 @@ export class ConsumerCoordinator implements GroupMembership {
       this.joining = null;
     });
     const joining = this.joining;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<void>((r) => {
-      timer = setTimeout(r, Math.max(0, timeoutMs));
-    });
-    try {
-      await Promise.race([joining, timeout, interrupt]);
-    } finally {
-      clearTimeout(timer);
-    }
+    await waitAtMost(joining, timeoutMs, interrupt);
     this.throwIfFatal();
     this.throwListenerError();
     return !this.needsRejoin;

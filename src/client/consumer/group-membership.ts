@@ -42,3 +42,16 @@ export interface GroupMembership {
   /** Revokes and leaves; the consumer stays usable. */
   unsubscribe(): Promise<void>;
 }
+
+/** Waits for `work` at most `timeoutMs`, or until `interrupt` (wakeup()); `work` goes on past it. */
+export async function waitAtMost(work: Promise<unknown>, timeoutMs: number, interrupt: Promise<void>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((r) => {
+    timer = setTimeout(r, Math.max(0, timeoutMs));
+  });
+  try {
+    await Promise.race([work, timeout, interrupt]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
