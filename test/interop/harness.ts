@@ -401,3 +401,17 @@ export const RUN_ID = process.env.SAMSA_INTEROP_RUN_ID ?? Math.random().toString
 export function topicName(client: string, label: string): string {
   return `interop-${client}-${label}-${RUN_ID}`;
 }
+
+/** Calls `onEvent` with each line a child process prints on `stream`, parsed as JSON. */
+export function onJsonLines<T>(stream: NodeJS.ReadableStream, onEvent: (e: T) => void): void {
+  let buf = '';
+  stream.on('data', (d: Buffer) => {
+    buf += d.toString();
+    let i: number;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, i);
+      buf = buf.slice(i + 1);
+      onEvent(JSON.parse(line) as T);
+    }
+  });
+}

@@ -23,7 +23,7 @@ import { join } from 'node:path';
 import { Admin } from '../../src/client/admin/index.ts';
 import { Producer } from '../../src/client/producer/index.ts';
 import { Consumer } from '../../src/client/consumer/index.ts';
-import { PYTHON, PYTHON_DIR, makeTempDir, removeDir, requirePythonModule, startSamsa } from './harness.ts';
+import { PYTHON, PYTHON_DIR, makeTempDir, onJsonLines, removeDir, requirePythonModule, startSamsa } from './harness.ts';
 import type { Samsa } from './harness.ts';
 
 const PARTITIONS = 12;
@@ -113,7 +113,6 @@ function librdkafkaMember(bootstrap: string, group: string, topic: string, strat
   let assignment: number[] = [];
   let closed = false;
   let stderr = '';
-  let buf = '';
   const errors: string[] = [];
   const m: Member = {
     name,
@@ -139,21 +138,13 @@ function librdkafkaMember(bootstrap: string, group: string, topic: string, strat
   py.stderr.on('data', (d: Buffer) => {
     stderr += d.toString();
   });
-  py.stdout.on('data', (d: Buffer) => {
-    buf += d.toString();
-    let i: number;
-    while ((i = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, i);
-      buf = buf.slice(i + 1);
-      const e = JSON.parse(line) as { event: string; partitions?: number[]; r?: [number, number, string][]; error?: string };
-      if (e.event === 'assignment') {
-        assignment = e.partitions!;
-        note(name, `assignment ${JSON.stringify(assignment)}`);
-      }
-      else if (e.event === 'records') for (const [p, o, v] of e.r!) record(m, p, o, v);
-      else if (e.event === 'error') errors.push(e.error!);
-      else if (e.event === 'closed') closed = true;
-    }
+  onJsonLines<{ event: string; partitions?: number[]; r?: [number, number, string][]; error?: string }>(py.stdout, (e) => {
+    if (e.event === 'assignment') {
+      assignment = e.partitions!;
+      note(name, `assignment ${JSON.stringify(assignment)}`);
+    } else if (e.event === 'records') for (const [p, o, v] of e.r!) record(m, p, o, v);
+    else if (e.event === 'error') errors.push(e.error!);
+    else if (e.event === 'closed') closed = true;
   });
   py.on('exit', () => {
     if (!closed) m.describe = () => `${name} (librdkafka) EXITED early; stderr: ${stderr.slice(-3000)}`;

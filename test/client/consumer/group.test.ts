@@ -15,6 +15,7 @@ import type { TestBroker } from '../helpers.ts';
 import { Consumer } from '../../../src/client/consumer/index.ts';
 import type { ConsumerConfig, TopicPartitionOffset } from '../../../src/client/consumer/index.ts';
 import { createTopic, kcatProduce, sleep } from './helpers.ts';
+import { onJsonLines } from '../../interop/harness.ts';
 
 type TP = { topic: string; partition: number };
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -280,22 +281,14 @@ describe('Consumer groups', { timeout: 120_000 }, () => {
     const pyRecords: { partition: number; offset: number }[] = [];
     let pyClosed = false;
     let pyErr = '';
-    let buf = '';
     py.stderr.on('data', (d: Buffer) => {
       pyErr += d.toString();
     });
-    py.stdout.on('data', (d: Buffer) => {
-      buf += d.toString();
-      let i: number;
-      while ((i = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, i);
-        buf = buf.slice(i + 1);
-        const e = JSON.parse(line) as { event: string; partitions?: number[]; partition?: number; offset?: number };
-        if (e.event === 'assign') pyAssigned = e.partitions!;
-        else if (e.event === 'revoke') pyAssigned = [];
-        else if (e.event === 'record') pyRecords.push({ partition: e.partition!, offset: e.offset! });
-        else if (e.event === 'closed') pyClosed = true;
-      }
+    onJsonLines<{ event: string; partitions?: number[]; partition?: number; offset?: number }>(py.stdout, (e) => {
+      if (e.event === 'assign') pyAssigned = e.partitions!;
+      else if (e.event === 'revoke') pyAssigned = [];
+      else if (e.event === 'record') pyRecords.push({ partition: e.partition!, offset: e.offset! });
+      else if (e.event === 'closed') pyClosed = true;
     });
     try {
       await waitFor('librdkafka owns all and read all', () => pyAssigned.length === 4 && pyRecords.length === 40, 30_000).catch((e: Error) => {
